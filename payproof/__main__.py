@@ -1,0 +1,5 @@
+import sys
+
+from payproof.cli import main
+
+sys.exit(main())

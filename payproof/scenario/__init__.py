@@ -1,0 +1,1 @@
+"""Synthetic programmes in the input contract, with injected fraud and ground truth."""
