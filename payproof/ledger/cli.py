@@ -2,5 +2,6 @@
 
 import typer
 
-app = typer.Typer(help="The tamper-evident public log of payments, receipts and complaints.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The tamper-evident public log of payments, receipts and complaints.", no_args_is_help=True
+)
