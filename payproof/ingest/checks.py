@@ -1,0 +1,163 @@
+"""SQL that checks every staged value and casts it to its contract type.
+
+One pass per table builds, for every record, its typed values and the list of
+problems found in it (column, value, reason). Cross-row checks (unique keys,
+references between tables) run afterwards on the records that passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from payproof.contract import ColumnSpec, TableSpec
+from payproof.engine.duckdb_engine import sql_literal
+
+MAX_ID_LENGTH = 200
+DEFAULT_MAX_AMOUNT_MINOR = 100_000_000 * 100  # 100 million a line: a wrong unit or separator
+EARLIEST_DATE = "1900-01-01"
+EARLIEST_PERIOD_YEAR = 1990
+
+SQL_TYPES = {
+    "id": "VARCHAR",
+    "text": "VARCHAR",
+    "date": "DATE",
+    "period": "VARCHAR",
+    "money": "BIGINT",
+    "enum": "VARCHAR",
+}
+
+# Rules on one record: (SQL condition with {column} placeholders, column to blame, reason).
+ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
+    "children": [
+        ("{death_date} < {birth_date}", "death_date", "death date is before the birth date"),
+        ("{student_until} < {birth_date}", "student_until", "student_until is before the birth date"),
+    ],
+    "families": [
+        (
+            "{registered_on} < {mother_birth_date}",
+            "registered_on",
+            "registered before the mother was born",
+        ),
+    ],
+    "disbursements": [
+        ("{amount} = 0", "amount", "zero amount: a disbursement line must pay something"),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    today: date
+    max_amount_minor: int = DEFAULT_MAX_AMOUNT_MINOR
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _err(cond: str, column: str, value_sql: str, reason_sql: str) -> str:
+    return (
+        f"CASE WHEN {cond} THEN {{'column': {sql_literal(column)}, "
+        f"'value': {value_sql}, 'reason': {reason_sql}}} END"
+    )
+
+
+def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, str]]:
+    """(condition on the trimmed text v, reason) for one column; v is known non-NULL."""
+    today = s.today.isoformat()
+    if col.type == "id":
+        return [(f"length({v}) > {MAX_ID_LENGTH}", f"identifier longer than {MAX_ID_LENGTH}")]
+    if col.type == "date":
+        checks = [
+            (
+                f"NOT regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+                f"OR TRY_CAST({v} AS DATE) IS NULL",
+                "not a valid date: write it as YYYY-MM-DD (ISO 8601)",
+            ),
+            (f"TRY_CAST({v} AS DATE) < DATE '{EARLIEST_DATE}'", f"date before {EARLIEST_DATE}"),
+        ]
+        if col.past:
+            checks.append(
+                (f"TRY_CAST({v} AS DATE) > DATE '{today}'", f"date in the future (after {today})")
+            )
+        return checks
+    if col.type == "period":
+        return [
+            (
+                f"NOT regexp_full_match({v}, '[0-9]{{4}}-(0[1-9]|1[0-2])')",
+                "not a valid period: write it as YYYY-MM with a month 01-12",
+            ),
+            (
+                f"regexp_full_match({v}, '[0-9]{{4}}-(0[1-9]|1[0-2])') AND "
+                f"(CAST(left({v}, 4) AS INTEGER) < {EARLIEST_PERIOD_YEAR} OR "
+                f"CAST(left({v}, 4) AS INTEGER) > {s.today.year + 1})",
+                f"implausible period (outside {EARLIEST_PERIOD_YEAR} to {s.today.year + 1})",
+            ),
+        ]
+    if col.type == "money":
+        cap = s.max_amount_minor // 100
+        return [
+            (f"regexp_full_match({v}, '-[0-9]+(\\.[0-9]+)?')", "negative amount"),
+            (
+                f"regexp_full_match({v}, '[0-9]+\\.[0-9]{{3,}}')",
+                "more than 2 decimals: money must be exact to the tiyn (cent)",
+            ),
+            (
+                f"NOT regexp_full_match({v}, '-?[0-9]+(\\.[0-9]+)?')",
+                "not a decimal amount: use digits and a '.' decimal point, "
+                "without currency signs or thousands separators",
+            ),
+            (
+                f"regexp_full_match({v}, '[0-9]+(\\.[0-9]{{1,2}})?') AND "
+                f"TRY_CAST({v} AS DECIMAL(38,2)) > {cap}",
+                f"implausibly large amount (over {cap}): check the units and decimal point",
+            ),
+        ]
+    if col.type == "enum":
+        allowed = ", ".join(sql_literal(x) for x in col.values)
+        return [(f"{v} NOT IN ({allowed})", "unknown value; expected one of: " + ", ".join(col.values))]
+    return []
+
+
+def typed_expr(col: ColumnSpec, v: str) -> str:
+    if col.type == "date":
+        return f"TRY_CAST({v} AS DATE)"
+    if col.type == "money":
+        return f"TRY_CAST(TRY_CAST({v} AS DECIMAL(38,2)) * 100 AS BIGINT)"
+    return v
+
+
+def checked_select(
+    spec: TableSpec, stage_table: str, present: dict[str, str], s: CheckSettings
+) -> str:
+    """SELECT of _line, typed columns and ``_errors`` (a list of problems) from the stage.
+
+    ``present`` maps contract column -> staged column name; absent nullable
+    columns become NULL.
+    """
+    inner_cols = ["_line"]
+    for name, col in spec.columns.items():
+        raw = f"{q(present[name])}" if name in present else "CAST(NULL AS VARCHAR)"
+        inner_cols.append(f"{raw} AS {q('raw_' + name)}")
+        inner_cols.append(f"NULLIF(trim({raw}), '') AS {q('v_' + name)}")
+    typed, errors = [], []
+    for name, col in spec.columns.items():
+        v, raw = q("v_" + name), q("raw_" + name)
+        typed.append(f"{typed_expr(col, v)} AS {q(name)}")
+        if not col.nullable:
+            errors.append(_err(f"{v} IS NULL", name, raw, "'missing value (required)'"))
+        for cond, reason in _value_checks(col, v, s):
+            errors.append(_err(f"{v} IS NOT NULL AND ({cond})", name, raw, sql_literal(reason)))
+    for cond, column, reason in ROW_RULES.get(spec.name, []):
+        typed_cond = cond.format(
+            **{n: f"({typed_expr(c, q('v_' + n))})" for n, c in spec.columns.items()}
+        )
+        errors.append(
+            _err(f"coalesce({typed_cond}, false)", column, q("raw_" + column), sql_literal(reason))
+        )
+    err_list = "list_filter([" + ", ".join(errors) + "], e -> e IS NOT NULL)"
+    return (
+        f"SELECT _line, {', '.join(typed)}, {err_list} AS _errors "
+        f"FROM (SELECT {', '.join(inner_cols)} FROM {stage_table})"
+    )
