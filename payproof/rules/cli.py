@@ -72,12 +72,8 @@ def amounts_table(
     period = period or period_of(date.today())
     if not is_period(period):
         raise RulesError(f"Not a period: {period!r}.", where="--period", fix="use YYYY-MM.")
-    table = Table(
-        "children",
-        f"amount ({rules.currency})",
-        title=f"{rules.label}, {period}",
-        caption=f"rules sha256 {rules.sha256[:16]}…",
-    )
+    console.print(f"{rules.label}, {period} (rules sha256 {rules.sha256[:16]})", highlight=False)
+    table = Table("children", f"monthly amount ({rules.currency})")
     for n in range(1, max_children + 1):
         table.add_row(str(n), format_major(entitlement_amount(rules, n, period)))
     console.print(table)
