@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -36,7 +35,9 @@ def _decimal(value: int, decimals: int) -> str:
 
 
 @app.command("check")
-def check(file: Path = typer.Argument(..., help="The rules YAML file to validate.")) -> None:
+def check(
+    file: str = typer.Argument(..., help="The rules YAML file (or a built-in name) to validate."),
+) -> None:
     """Validate a rules file and print a summary (exit code 5 if it is invalid)."""
     rules = load_rules(file)
     console.print(f"[bold green]OK[/] {rules.label}  {rules.title}", highlight=False)
