@@ -46,9 +46,7 @@ def coef_hundredths(counts: np.ndarray) -> np.ndarray:
     table = np.zeros(8, dtype=np.int64)
     for n, c in SCALE_HUNDREDTHS.items():
         table[n] = c
-    return np.where(
-        counts >= 8, counts * PER_CHILD_HUNDREDTHS, table[np.clip(counts, 0, 7)]
-    )
+    return np.where(counts >= 8, counts * PER_CHILD_HUNDREDTHS, table[np.clip(counts, 0, 7)])
 
 
 def monthly_amount(counts: np.ndarray, mci: int) -> np.ndarray:

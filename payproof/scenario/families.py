@@ -37,6 +37,7 @@ class Families:
     child_female: np.ndarray
     child_death: np.ndarray  # DEATH_NONE when alive
     child_student_until: np.ndarray  # STUDENT_NONE when not a student
+    child_source: np.ndarray | None = None  # for copied children: the original child's row
 
 
 DEATH_NONE = np.iinfo(np.int64).max // 2
@@ -95,9 +96,9 @@ def build_families(n: int, start: int, end: int, geo, surnames: int, rng) -> Fam
     studies = (age_start >= 16) & (age_start < 22.5) & (rng.random(c) < 0.4)
     y0 = int(np.datetime64(start, "D").astype("datetime64[Y]").astype(np.int64)) + 1970
     grad_year = y0 + rng.integers(0, 4, size=int(studies.sum()))
-    student[studies] = (
-        (grad_year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64) + 180
-    )  # 30 June (1 July in leap years, still mid-year)
+    student[studies] = (grad_year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(
+        np.int64
+    ) + 180  # 30 June (1 July in leap years, still mid-year)
     district = rng.choice(len(geo.district_names), size=n, p=geo.district_weights)
     office = _office_in_district(district, geo, rng)
     clerk = geo.office_clerk_start[office] + (

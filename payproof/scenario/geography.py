@@ -115,9 +115,7 @@ def build_geography(families: int, clerks_min: int, clerks_max: int, rng) -> Geo
     staff = pa.table(
         {
             "staff_id": pa.concat_arrays([clerk_ids, head_ids]),
-            "office_id": pa.concat_arrays(
-                [office_ids.take(pa.array(clerk_office)), office_ids]
-            ),
+            "office_id": pa.concat_arrays([office_ids.take(pa.array(clerk_office)), office_ids]),
             "name": staff_names(n_staff, rng),
             "role": ["clerk"] * n_clerks + ["head of office"] * n_paying,
         }

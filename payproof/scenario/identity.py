@@ -101,9 +101,7 @@ def ibans(n: int, rng: np.random.Generator) -> pa.Array:
     # mod 97 of BBAN followed by "KZ00" -> digits "203500"
     rem = ((bban % 97) * (10**6 % 97) + 203500) % 97
     check = 98 - rem
-    return pc.binary_join_element_wise(
-        "KZ", zero_padded(check, 2), zero_padded(bban, 16), ""
-    )
+    return pc.binary_join_element_wise("KZ", zero_padded(check, 2), zero_padded(bban, 16), "")
 
 
 OPERATORS = np.array([701, 702, 705, 707, 708, 747, 771, 775, 776, 777, 778], dtype=np.int64)
