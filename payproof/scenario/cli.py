@@ -15,6 +15,7 @@ class SettingsError(PayproofError):
 
     exit_code = EXIT_USAGE
 
+
 _D = ScenarioConfig()
 
 

@@ -32,7 +32,8 @@ TABLES = ("offices", "staff", "families", "children", "entitlements", "disbursem
 
 def read_csv(path: Path) -> pa.Table:
     """Every column as text, exactly as written."""
-    names = next(csv.reader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as fh:
+        names = next(csv.reader(fh))
     types = {n: pa.string() for n in names}
     return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
 
@@ -134,9 +135,9 @@ def test_deterministic_by_seed(tmp_path):
     generate_scenario(tmp_path / "b", cfg)
     generate_scenario(tmp_path / "c", ScenarioConfig(families=300, format="both", seed=1))
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
-    assert _digest(tmp_path / "a")["disbursements.csv"] != _digest(tmp_path / "c")[
-        "disbursements.csv"
-    ]
+    assert (
+        _digest(tmp_path / "a")["disbursements.csv"] != _digest(tmp_path / "c")["disbursements.csv"]
+    )
 
 
 def test_entitlements_follow_the_rule_from_children(scenario):
@@ -188,26 +189,26 @@ def test_truth_recomputed_from_the_files(scenario, small):
              LEFT JOIN r USING (family_id, period)
     """
     con.execute(f"CREATE TABLE fp AS {fp}")
-    mismatched = con.sql("""
+    mismatched = con.execute("""
       SELECT count(*) FROM fp FULL JOIN truth_fp t USING (family_id, period)
       WHERE fp.e IS DISTINCT FROM t.E OR fp.d IS DISTINCT FROM t.D
          OR fp.r IS DISTINCT FROM t.R_evidence
     """).fetchone()[0]
     assert mismatched == 0
-    status = con.sql("""
+    status = con.execute("""
       SELECT count(*) FROM fp JOIN truth_fp t USING (family_id, period)
       WHERE t.status <> CASE
-        WHEN e = 0 AND d > 0 THEN 'paid_not_entitled'
-        WHEN d = 0 AND r > 0 THEN 'undocumented_receipt'
-        WHEN e > 0 AND d = 0 THEN 'unpaid'
-        WHEN d > 0 AND r = 0 THEN 'diverted'
-        WHEN r > 0 AND r < d THEN 'skimmed'
-        WHEN d > 0 AND d < e THEN 'underpaid'
-        WHEN e > 0 AND d > e THEN 'overpaid'
-        WHEN r IS NULL THEN 'unverified' ELSE 'ok' END
+        WHEN fp.e = 0 AND fp.d > 0 THEN 'paid_not_entitled'
+        WHEN fp.d = 0 AND fp.r > 0 THEN 'undocumented_receipt'
+        WHEN fp.e > 0 AND fp.d = 0 THEN 'unpaid'
+        WHEN fp.d > 0 AND fp.r = 0 THEN 'diverted'
+        WHEN fp.r > 0 AND fp.r < fp.d THEN 'skimmed'
+        WHEN fp.d > 0 AND fp.d < fp.e THEN 'underpaid'
+        WHEN fp.e > 0 AND fp.d > fp.e THEN 'overpaid'
+        WHEN fp.r IS NULL THEN 'unverified' ELSE 'ok' END
     """).fetchone()[0]
     assert status == 0
-    owed = con.sql("""
+    owed = con.execute("""
       WITH o AS (SELECT family_id, sum(greatest(e - coalesce(r, d), 0)) owed FROM fp GROUP BY 1)
       SELECT count(*), sum(CASE WHEN coalesce(o.owed, 0) <> CAST(t.owed_evidenced AS
              DECIMAL(18,2)) THEN 1 ELSE 0 END)
@@ -216,7 +217,7 @@ def test_truth_recomputed_from_the_files(scenario, small):
     assert owed[0] == small.families + round(small.families * small.duplicate_mother_rate)
     assert owed[1] == 0
     # every status the audit knows about that the fraud should produce does occur
-    seen = {r[0] for r in con.sql("SELECT DISTINCT status FROM truth_fp").fetchall()}
+    seen = {r[0] for r in con.execute("SELECT DISTINCT status FROM truth_fp").fetchall()}
     assert {"ok", "unpaid", "skimmed", "diverted", "unverified", "paid_not_entitled"} <= seen
 
 
@@ -235,13 +236,15 @@ def test_fraud_counts_match_the_config(scenario, small):
     assert ghosts.num_rows == round(small.families * small.ghost_rate)
     registry = set(genuine(out, "families").column("family_id").to_pylist())
     assert not set(ghosts.column("family_id").to_pylist()) & registry
-    paid = set(con.sql("SELECT DISTINCT family_id FROM disbursements").fetchnumpy()["family_id"])
+    paid = set(
+        con.execute("SELECT DISTINCT family_id FROM disbursements").fetchnumpy()["family_id"]
+    )
     assert set(ghosts.column("family_id").to_pylist()) <= paid
     dups = read_csv(out / "truth/duplicate_mothers.csv")
     assert dups.num_rows == round(small.families * small.duplicate_mother_rate)
     assert set(dups.column("duplicate_family_id").to_pylist()) <= registry
     # skimmers: every verified line shows the family got 70 %; honest clerks almost never short
-    lines = con.sql("""
+    lines = con.execute("""
       SELECT t.staff_role, t.D, t.R_evidence FROM truth_fp t
       WHERE t.R_evidence IS NOT NULL AND t.D > 0
     """).fetchall()
@@ -252,7 +255,9 @@ def test_fraud_counts_match_the_config(scenario, small):
     assert short <= 0.005 * len(honest)
     assert summary.truth["never_paid_families"] > 0
     # complaints name skimming clerks, and bribe complaints only name skimmers
-    g = con.sql("SELECT category, staff_id FROM grievances WHERE staff_id IS NOT NULL").fetchall()
+    g = con.execute(
+        "SELECT category, staff_id FROM grievances WHERE staff_id IS NOT NULL"
+    ).fetchall()
     role_of = {s["staff_id"]: s["role"] for s in staff}
     assert {role_of[s] for c, s in g if c == "bribe_demanded"} == {"skimmer"}
 
@@ -261,7 +266,7 @@ def test_children_change_mid_year(scenario):
     """Counts move during the year: families drop out, others join, MCI rises in April."""
     out, _ = scenario
     con = con_for(out)
-    dropped, joined, changed = con.sql("""
+    dropped, joined, changed = con.execute("""
       WITH m AS (SELECT family_id, min(period) first_p, max(period) last_p,
                         count(DISTINCT amount) amounts FROM entitlements GROUP BY 1)
       SELECT sum((last_p < '2022-12')::INT), sum((first_p > '2022-01')::INT),
