@@ -217,7 +217,7 @@ def run_months(w, sinks: dict, rng) -> tuple[Ledger, Victims]:
         ledger.received_true += a_full
         ledger.owed_true += np.maximum(e - a_full, 0)
         ledger.owed_evidenced += owed_evidenced(e, d_full, r_full, known)
-        short = has & (r < amt_all)
+        short = has & (r < np.concatenate([d, gd]))  # verified lines where R < D
         np.add.at(ledger.clerk_lines, clerk_all, 1)
         np.add.at(ledger.clerk_short, clerk_all[short], 1)
         rows = np.nonzero(e > 0)[0]

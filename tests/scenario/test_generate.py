@@ -253,6 +253,11 @@ def test_fraud_counts_match_the_config(scenario, small):
     honest = [(d, r) for role, d, r in lines if role in ("honest", "ghost_maker")]
     short = sum(1 for d, r in honest if r < d)
     assert short <= 0.005 * len(honest)
+    for s in staff:  # the per-clerk truth agrees: skimmers short on every verified line
+        if s["role"] == "skimmer" and int(s["lines"]):
+            assert int(s["short_verified_lines"]) > 0.6 * int(s["lines"])
+        elif s["role"] == "honest":
+            assert int(s["short_verified_lines"]) <= 0.02 * max(int(s["lines"]), 100)
     assert summary.truth["never_paid_families"] > 0
     # complaints name skimming clerks, and bribe complaints only name skimmers
     g = con.execute(
