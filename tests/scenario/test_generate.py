@@ -310,3 +310,9 @@ def test_cli_generate(tmp_path):
     scenario = json.loads((tmp_path / "x/truth/scenario.json").read_text(encoding="utf-8"))
     assert scenario["periods"] == {"first": "2022-01", "last": "2022-03"}
     assert main(["generate", str(tmp_path / "y"), "--year", "2030"]) == 2
+
+
+def test_evidence_coverage_follows_the_option(scenario, small):
+    _, summary = scenario
+    share = summary.rows["receipts"] / summary.rows["disbursements"]
+    assert abs(share - small.evidence_coverage) < 0.02
