@@ -6,7 +6,102 @@ from pathlib import Path
 
 import typer
 
+from payproof.errors import EXIT_USAGE, PayproofError
+from payproof.scenario.config import ScenarioConfig
 
-def generate(out: Path = typer.Argument(..., help="Folder to write the scenario into.")) -> None:
+
+class SettingsError(PayproofError):
+    """Options that cannot make a valid programme (exit code 2, like other usage errors)."""
+
+    exit_code = EXIT_USAGE
+
+
+_D = ScenarioConfig()
+
+
+def generate(
+    out: Path = typer.Argument(..., help="Folder to write the scenario into (created if missing)."),
+    families: int = typer.Option(_D.families, "--families", help="Registered families."),
+    year: int = typer.Option(_D.year, "--year", help="Calendar year of the programme (2020-2026)."),
+    months: int = typer.Option(_D.months, "--months", help="Months from January (1-12)."),
+    seed: int = typer.Option(_D.seed, "--seed", help="Random seed: same seed, same files."),
+    fmt: str = typer.Option(_D.format, "--format", help="csv, parquet or both."),
+    with_entitlements: bool = typer.Option(
+        False, "--with-entitlements", help="Also write entitlements (normally computed by rules)."
+    ),
+    bad_rows: int = typer.Option(0, "--bad-rows", help="Append this many malformed CSV rows."),
+    skimmer_share: float = typer.Option(
+        _D.skimmer_share, "--skimmer-share", help="Share of clerks who skim."
+    ),
+    skim_rate: float = typer.Option(
+        _D.skim_rate, "--skim-rate", help="Share of each payment a skimming clerk keeps."
+    ),
+    diverter_share: float = typer.Option(
+        _D.diverter_share, "--diverter-share", help="Share of clerks who divert payments."
+    ),
+    divert_rate: float = typer.Option(
+        _D.divert_rate, "--divert-rate", help="Share of a diverting clerk's payments diverted."
+    ),
+    ghost_maker_share: float = typer.Option(
+        _D.ghost_maker_share, "--ghost-maker-share", help="Share of clerks paying ghost families."
+    ),
+    ghost_rate: float = typer.Option(
+        _D.ghost_rate, "--ghost-rate", help="Ghost families per registered family."
+    ),
+    never_paid_rate: float = typer.Option(
+        _D.never_paid_rate, "--never-paid-rate", help="Average share of families never paid."
+    ),
+    duplicate_mother_rate: float = typer.Option(
+        _D.duplicate_mother_rate, "--duplicate-mother-rate", help="Mothers registered twice."
+    ),
+    evidence_coverage: float = typer.Option(
+        _D.evidence_coverage, "--evidence-coverage", help="Share of lines with receipt evidence."
+    ),
+    survey_misreport_rate: float = typer.Option(
+        _D.survey_misreport_rate,
+        "--survey-misreport-rate",
+        help="Share of survey answers that round the amount down (honest noise).",
+    ),
+) -> None:
     """Write a synthetic programme with injected fraud and its ground truth."""
-    raise NotImplementedError("scenario generator: in progress")
+    from payproof.scenario.generate import generate_scenario
+
+    config = ScenarioConfig(
+        families=families,
+        year=year,
+        months=months,
+        seed=seed,
+        format=fmt,  # type: ignore[arg-type]
+        with_entitlements=with_entitlements,
+        bad_rows=bad_rows,
+        skimmer_share=skimmer_share,
+        skim_rate=skim_rate,
+        diverter_share=diverter_share,
+        divert_rate=divert_rate,
+        ghost_maker_share=ghost_maker_share,
+        ghost_rate=ghost_rate,
+        never_paid_rate=never_paid_rate,
+        duplicate_mother_rate=duplicate_mother_rate,
+        evidence_coverage=evidence_coverage,
+        survey_misreport_rate=survey_misreport_rate,
+    )
+    try:
+        summary = generate_scenario(out, config)
+    except ValueError as exc:
+        raise SettingsError(
+            f"Cannot generate this scenario: {exc}",
+            where="payproof generate options",
+            fix="change the option named above; see payproof generate --help",
+        ) from exc
+    rows, truth = summary.rows, summary.truth
+    typer.echo(
+        f"Wrote {rows['families']:,} families, {rows['children']:,} children, "
+        f"{rows['disbursements']:,} payments, {rows['receipts']:,} receipts and "
+        f"{rows['grievances']:,} complaints to {out} in {summary.seconds:.1f} s."
+    )
+    typer.echo(
+        f"Injected: {truth['never_paid_families']:,} families never paid, "
+        f"{truth['skimmers']} skimming clerks, {truth['diverters']} diverting, "
+        f"{truth['ghost_makers']} paying {truth['ghost_families']} ghost families, "
+        f"{truth['duplicate_mothers']} mothers registered twice. Ground truth: {out / 'truth'}"
+    )

@@ -1,0 +1,120 @@
+"""Who cheats and how: clerk roles, unpaid families, ghosts and duplicate registrations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from payproof.scenario.families import Families
+
+HONEST, SKIMMER, DIVERTER, GHOST_MAKER = 0, 1, 2, 3
+ROLE_NAMES = ("honest", "skimmer", "diverter", "ghost_maker")
+DUPLICATE_KINDS = ("translit", "russian_letters", "no_patronymic", "iin_typo")
+
+
+def share_count(total: int, share: float) -> int:
+    """round(total * share), but at least one when the share is positive."""
+    if share <= 0 or total <= 0:
+        return 0
+    return min(total, max(1, round(total * share)))
+
+
+def assign_roles(n_clerks: int, cfg, rng) -> np.ndarray:
+    """Disjoint sets of skimming, diverting and ghost-making clerks; the rest are honest."""
+    role = np.zeros(n_clerks, dtype=np.int64)
+    order = rng.permutation(n_clerks)
+    at = 0
+    for code, share in ((SKIMMER, cfg.skimmer_share), (DIVERTER, cfg.diverter_share),
+                        (GHOST_MAKER, cfg.ghost_maker_share)):  # fmt: skip
+        k = share_count(n_clerks, share)
+        role[order[at : at + k]] = code
+        at += k
+    return role
+
+
+def never_paid(n: int, office: np.ndarray, n_offices: int, months: int, cfg, rng):
+    """Families an office never pays (from month ``stop`` on; 0 = never at all).
+
+    Negligence is an office habit: each office gets its own rate, averaging
+    ``never_paid_rate`` (a few offices leave a quarter or more of mothers unpaid).
+    """
+    w = rng.gamma(0.6, 1.0, size=n_offices)
+    w = w / max(w.mean(), 1e-9)
+    rate = np.minimum(cfg.never_paid_rate * w, 0.9)
+    flag = rng.random(n) < rate[office]
+    stop = np.zeros(n, dtype=np.int64)
+    partial = flag & (rng.random(n) < cfg.never_paid_partial)
+    if months > 1:
+        stop[partial] = rng.integers(1, months, size=int(partial.sum()))
+    return flag, stop
+
+
+@dataclass
+class Duplicates:
+    original: np.ndarray  # family index of the genuine record
+    kind: np.ndarray  # index into DUPLICATE_KINDS
+
+
+def add_duplicates(fams: Families, geo, cfg, end: int, rng) -> tuple[Families, Duplicates]:
+    """Append a second registration for some mothers (same children, new IDs)."""
+    n = fams.n
+    d = round(n * cfg.duplicate_mother_rate) if cfg.duplicate_mother_rate > 0 else 0
+    orig = np.sort(rng.choice(n, size=d, replace=False)) if d else np.zeros(0, np.int64)
+    kind = rng.integers(0, len(DUPLICATE_KINDS), size=d)
+    moved = rng.random(d) < 0.3
+    n_off = len(geo.office_district)
+    office = np.where(moved, rng.integers(0, n_off, size=d), fams.office[orig])
+    clerk = geo.office_clerk_start[office] + (
+        rng.random(d) * geo.office_clerk_count[office]
+    ).astype(np.int64)
+    reg = np.minimum(fams.registered_on[orig] + rng.integers(30, 400, size=d), end - 1)
+    to_dup = np.full(n, -1, dtype=np.int64)
+    to_dup[orig] = n + np.arange(d)
+    sel = np.nonzero(to_dup[fams.child_family] >= 0)[0]
+
+    def cat(a, b):
+        return np.concatenate([a, b])
+
+    out = Families(
+        n=n + d,
+        mother_birth=cat(fams.mother_birth, fams.mother_birth[orig]),
+        registered_on=cat(fams.registered_on, reg),
+        district=cat(fams.district, geo.office_district[office]),
+        office=cat(fams.office, office),
+        clerk=cat(fams.clerk, clerk),
+        surname_idx=cat(fams.surname_idx, fams.surname_idx[orig]),
+        child_family=cat(fams.child_family, to_dup[fams.child_family[sel]]),
+        child_birth=cat(fams.child_birth, fams.child_birth[sel]),
+        child_female=cat(fams.child_female, fams.child_female[sel]),
+        child_death=cat(fams.child_death, fams.child_death[sel]),
+        child_student_until=cat(fams.child_student_until, fams.child_student_until[sel]),
+        child_source=cat(np.arange(len(fams.child_family)), sel),
+    )
+    return out, Duplicates(original=orig, kind=kind)
+
+
+@dataclass
+class Ghosts:
+    maker: np.ndarray  # clerk index
+    start: np.ndarray  # first month paid (0-based)
+    children: np.ndarray  # claimed number of children (4..7)
+    account: np.ndarray  # index into the controlled-accounts list
+
+
+def make_ghosts(n_families: int, role: np.ndarray, cfg, months: int, rng) -> tuple[Ghosts, int]:
+    """Ghost families and the accounts their makers control (1-3 per maker)."""
+    makers = np.nonzero(role == GHOST_MAKER)[0]
+    g = round(n_families * cfg.ghost_rate) if len(makers) and cfg.ghost_rate > 0 else 0
+    maker = makers[rng.integers(0, len(makers), size=g)] if g else np.zeros(0, np.int64)
+    n_acc = rng.integers(1, 4, size=len(makers))
+    acc_start = np.concatenate([[0], np.cumsum(n_acc)[:-1]]).astype(np.int64)
+    pos = np.searchsorted(makers, maker)
+    account = acc_start[pos] + (rng.random(g) * n_acc[pos]).astype(np.int64)
+    ghosts = Ghosts(
+        maker=maker,
+        start=rng.integers(0, max(1, months // 2), size=g),
+        children=rng.integers(4, 8, size=g),
+        account=account,
+    )
+    return ghosts, int(n_acc.sum())

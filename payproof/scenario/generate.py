@@ -1,0 +1,300 @@
+"""generate_scenario: the whole synthetic programme, its fraud and its ground truth."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from payproof import __version__
+from payproof.scenario import truth
+from payproof.scenario.badrows import append_bad_rows
+from payproof.scenario.config import ScenarioConfig, ScenarioSummary
+from payproof.scenario.entitlement import days
+from payproof.scenario.families import DEATH_NONE, STUDENT_NONE, build_families, child_thresholds
+from payproof.scenario.fraud import (
+    DIVERTER,
+    DUPLICATE_KINDS,
+    ROLE_NAMES,
+    add_duplicates,
+    assign_roles,
+    make_ghosts,
+    never_paid,
+)
+from payproof.scenario.geography import build_geography
+from payproof.scenario.grievances import build_grievances
+from payproof.scenario.identity import ibans, iin_numbers, iin_with_typo, phones, zero_padded
+from payproof.scenario.names import SURNAMES, child_names, mother_names, name_variant
+from payproof.scenario.payments import CHANNELS, SOURCES, run_months
+from payproof.scenario.status import STATUSES
+from payproof.scenario.writer import SCHEMAS, TableSink, dates, write_table
+
+INPUT_TABLES = ("offices", "staff", "families", "children", "disbursements", "receipts",
+                "grievances")  # fmt: skip
+
+
+def validate(cfg: ScenarioConfig, today: date | None = None) -> None:
+    """Reject settings that cannot make a valid programme (raises ValueError with the fix)."""
+    today = today or date.today()
+    if cfg.families < 10:
+        raise ValueError("--families must be at least 10")
+    if not 1 <= cfg.months <= 12:
+        raise ValueError("--months must be 1..12 (months from January of --year)")
+    if not 2020 <= cfg.year <= 2026:
+        raise ValueError("--year must be 2020..2026 (the years with known MCI values)")
+    end_month = date(cfg.year + (cfg.months == 12), cfg.months % 12 + 1, 1)
+    if end_month > today:
+        raise ValueError(
+            f"{cfg.year}, {cfg.months} months ends after today: every date in the input must "
+            "be in the past; choose an earlier --year or fewer --months"
+        )
+    if cfg.format not in ("csv", "parquet", "both"):
+        raise ValueError("--format must be csv, parquet or both")
+    if cfg.bad_rows and cfg.format == "parquet":
+        raise ValueError(
+            "--bad-rows needs CSV output (Parquet columns are typed): add --format both"
+        )
+    if not 0 <= cfg.skim_rate < 1:
+        raise ValueError("--skim-rate must be in [0, 1)")
+    for name in ("never_paid_rate", "skimmer_share", "diverter_share", "ghost_maker_share",
+                 "evidence_coverage", "divert_rate", "survey_misreport_rate"):  # fmt: skip
+        if not 0 <= getattr(cfg, name) <= 1:
+            raise ValueError(f"{name} must be between 0 and 1")
+    if cfg.skimmer_share + cfg.diverter_share + cfg.ghost_maker_share > 1:
+        raise ValueError("the shares of dishonest clerks add up to more than 1")
+
+
+def generate_scenario(out_dir: Path, config: ScenarioConfig) -> ScenarioSummary:
+    """Write the programme's input tables into ``out_dir`` and the ground truth into truth/."""
+    validate(config)
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    formats = ("csv", "parquet") if config.format == "both" else (config.format,)
+    rng = np.random.default_rng(config.seed)
+    w = _world(config, rng)
+    files: list[Path] = []
+    files += write_table(out, "offices", w.geo.offices, formats)
+    files += write_table(out, "staff", w.geo.staff, formats)
+    files += write_table(out, "families", _families_table(w), formats)
+    files += write_table(out, "children", _children_table(w, rng), formats)
+    sinks = {
+        "disbursements": TableSink(out, "disbursements", SCHEMAS["disbursements"], formats),
+        "receipts": TableSink(out, "receipts", SCHEMAS["receipts"], formats),
+        "truth_family_periods": TableSink(
+            out / "truth", "family_periods", SCHEMAS["truth_family_periods"], ("parquet",)
+        ),
+    }
+    if config.with_entitlements:
+        sinks["entitlements"] = TableSink(out, "entitlements", SCHEMAS["entitlements"], formats)
+    ledger, victims = run_months(w, sinks, rng)
+    for sink in sinks.values():
+        sink.close()
+        files += sink.paths
+    w.rows = {name: sink.rows for name, sink in sinks.items()}
+    grievances = build_grievances(w, victims, rng)
+    files += write_table(out, "grievances", grievances, formats)
+    bad = append_bad_rows(out, config.bad_rows, w, rng) if config.bad_rows else []
+    truth_counts = truth.write_truth(out / "truth", w, ledger, bad)
+    summary = ScenarioSummary(
+        out_dir=str(out),
+        config=config.to_dict(),
+        rows={
+            "offices": w.geo.offices.num_rows,
+            "staff": w.geo.staff.num_rows,
+            "families": w.fams.n,
+            "children": len(w.fams.child_family),
+            "disbursements": w.rows["disbursements"],
+            "receipts": w.rows["receipts"],
+            "grievances": grievances.num_rows,
+            "entitlements": w.rows.get("entitlements", 0),
+            "bad_rows": len(bad),
+        },
+        totals={
+            "entitled": int(ledger.entitled.sum()),
+            "disbursed": int(ledger.disbursed.sum() + ledger.ghost_paid.sum()),
+            "received_true": int(ledger.received_true.sum()),
+            "owed_true": int(ledger.owed_true[: w.n_genuine].sum()),
+            "owed_evidenced": int(ledger.owed_evidenced.sum()),
+            "ghost_paid": int(ledger.ghost_paid.sum()),
+        },
+        truth={**truth_counts, "status_family_periods": ledger.status_counts},
+        files=[str(p.relative_to(out)) for p in files],
+    )
+    summary.seconds = round(time.perf_counter() - t0, 2)
+    scenario = {
+        "generator": f"payproof {__version__}",
+        "seed": config.seed,
+        "parameters": config.to_dict(),
+        "periods": {"first": w.periods[0], "last": w.periods[-1]},
+        "rules": "kz-large-family",
+        "money": "tenge; amounts in the input are whole tenge",
+        "summary": {k: summary.to_dict()[k] for k in ("rows", "totals", "truth")},
+    }
+    (out / "truth" / "scenario.json").write_text(
+        json.dumps(scenario, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return summary
+
+
+def _world(cfg: ScenarioConfig, rng: np.random.Generator) -> SimpleNamespace:
+    """Everything the writers need: registry, fraud assignments, lookup arrays."""
+    w = SimpleNamespace(cfg=cfg)
+    w.month_starts = [days(f"{cfg.year + (m // 12)}-{m % 12 + 1:02d}-01") for m in range(13)]
+    w.month_starts = w.month_starts[: cfg.months + 1]
+    w.periods = [f"{cfg.year}-{m + 1:02d}" for m in range(cfg.months)]
+    start, end = w.month_starts[0], w.month_starts[-1]
+    today = int(np.datetime64(date.today(), "D").astype(np.int64))
+    w.export_date = min(end + 150, today - 1)
+    w.geo = build_geography(cfg.families, cfg.clerks_min, cfg.clerks_max, rng)
+    base = build_families(cfg.families, start, end, w.geo, len(SURNAMES), rng)
+    w.role = assign_roles(len(w.geo.clerk_office), cfg, rng)
+    w.fams, w.dups = add_duplicates(base, w.geo, cfg, end, rng)
+    w.n_genuine = base.n
+    n = w.fams.n
+    w.t18, w.t23 = child_thresholds(w.fams)
+    w.never, w.stop = never_paid(n, w.fams.office, len(w.geo.office_ids), cfg.months, cfg, rng)
+    w.ghosts, n_ghost_acc = make_ghosts(base.n, w.role, cfg, cfg.months, rng)
+    _identities(w, base.n, rng)
+    # accounts: families', then one per diverting clerk, then the ghost makers'
+    n_clerks = len(w.geo.clerk_office)
+    div = np.nonzero(w.role == DIVERTER)[0]
+    w.diverter_account = np.full(n_clerks, -1, np.int64)
+    w.diverter_account[div] = w.n_family_accounts + np.arange(len(div))
+    w.ghost_account_base = w.n_family_accounts + len(div)
+    extra = ibans(len(div) + n_ghost_acc, rng)
+    w.accounts = pa.concat_arrays([w.family_accounts, extra])
+    g = len(w.ghosts.maker)
+    width = max(7, len(str(n + g)))
+    w.family_ids = zero_padded(np.arange(1, n + g + 1), width, "F")
+    w.pay_width = max(8, len(str((n + g) * cfg.months + 1)))
+    w.rec_width = w.pay_width
+    w.channel_names = pa.array(CHANNELS)
+    w.source_names = pa.array(SOURCES)
+    w.status_names = pa.array(STATUSES)
+    w.role_names = pa.array(ROLE_NAMES)
+    w.period_names = pa.array(w.periods)
+    clerk_ids = w.geo.clerk_ids
+
+    def clerk_ids_or_null(idx: np.ndarray) -> pa.Array:
+        idx = np.asarray(idx, np.int64)
+        return clerk_ids.take(pa.array(np.maximum(idx, 0), mask=idx < 0))
+
+    w.clerk_ids_or_null = clerk_ids_or_null
+    return w
+
+
+def _identities(w: SimpleNamespace, n_base: int, rng: np.random.Generator) -> None:
+    """Mothers' IINs, names, channels, accounts and phones; duplicates derive from originals."""
+    cfg, fams, dups = w.cfg, w.fams, w.dups
+    orig, kind = dups.original, dups.kind
+    iin = iin_numbers(fams.mother_birth[:n_base], np.ones(n_base, bool), rng)
+    typo = kind == DUPLICATE_KINDS.index("iin_typo")
+    dup_iin = iin[orig].copy()
+    dup_iin[typo] = iin_with_typo(dup_iin[typo], rng)
+    w.mother_iin = np.concatenate([iin, dup_iin])
+    names, w.latin = mother_names(n_base, rng)
+    orig_names = names.take(pa.array(orig)).to_pylist()  # duplicates only: a small list
+    variants = name_variant(orig_names, [DUPLICATE_KINDS[k] for k in kind])
+    w.mother_names = pa.concat_arrays([names, pa.array(variants, type=pa.string())])
+    w.dup_mother_names = variants
+    # channel: bank for most, cash or post for the rest; a duplicate is paid like its original
+    p = [cfg.bank_channel_share, cfg.cash_channel_share,
+         max(0.0, 1 - cfg.bank_channel_share - cfg.cash_channel_share)]  # fmt: skip
+    p = np.array(p) / sum(p)
+    ch = rng.choice(3, size=n_base, p=p)
+    w.channel = np.concatenate([ch, ch[orig]])
+    has_acc = (ch == 0) | (rng.random(n_base) < 0.3)
+    account_of = np.where(has_acc, np.arange(n_base), -1)
+    same = rng.random(len(orig)) < 0.3
+    dup_acc = np.where(
+        same | (account_of[orig] < 0), account_of[orig], n_base + np.arange(len(orig))
+    )
+    dup_acc = np.where(
+        w.channel[n_base:] == 0,
+        np.where(dup_acc < 0, n_base + np.arange(len(orig)), dup_acc),
+        dup_acc,
+    )
+    w.account_of = np.concatenate([account_of, dup_acc])
+    w.n_family_accounts = n_base + len(orig)
+    w.family_accounts = ibans(w.n_family_accounts, rng)
+    # relatives sharing one bank account (honest, but looks odd)
+    k = round(n_base * cfg.shared_account_rate)
+    holders = np.nonzero(ch == 0)[0]
+    if k and len(holders) > 1:
+        who = rng.choice(holders, size=min(k, len(holders) // 2), replace=False)
+        donor = rng.choice(holders, size=len(who))
+        keep = donor != who
+        w.account_of[who[keep]] = w.account_of[donor[keep]]
+        w.relatives_account = np.stack([who[keep], donor[keep]], axis=1)
+    else:
+        w.relatives_account = np.zeros((0, 2), np.int64)
+    # phones: most mothers have one; relatives sometimes give the same number
+    phone_idx = np.where(rng.random(n_base) < 0.92, np.arange(n_base), -1)
+    dup_phone = np.where(
+        rng.random(len(orig)) < 0.5, phone_idx[orig], n_base + np.arange(len(orig))
+    )
+    w.phone_of = np.concatenate([phone_idx, dup_phone])
+    k = round(n_base * cfg.shared_phone_rate)
+    has_phone = np.nonzero(phone_idx >= 0)[0]
+    who = rng.choice(has_phone, size=min(k, len(has_phone) // 2), replace=False)
+    donor = rng.choice(has_phone, size=len(who))
+    keep = donor != who
+    w.phone_of[who[keep]] = w.phone_of[donor[keep]]
+    w.relatives_phone = np.stack([who[keep], donor[keep]], axis=1)
+    w.phones = phones(n_base + len(orig), rng)
+
+
+def _families_table(w: SimpleNamespace) -> pa.Table:
+    f = w.fams
+    n = f.n
+    return pa.table(
+        {
+            "family_id": w.family_ids.slice(0, n),
+            "mother_id": zero_padded(w.mother_iin, 12),
+            "mother_name": w.mother_names,
+            "mother_birth_date": dates(f.mother_birth),
+            "district": pa.array(w.geo.district_names).take(pa.array(f.district)),
+            "office_id": w.geo.office_ids.take(pa.array(f.office)),
+            "registered_on": dates(f.registered_on),
+            "bank_account": w.family_accounts.take(pa.array(w.account_of, mask=w.account_of < 0)),
+            "phone": w.phones.take(pa.array(np.maximum(w.phone_of, 0), mask=w.phone_of < 0)),
+        },
+        schema=SCHEMAS["families"],
+    )
+
+
+def _children_table(w: SimpleNamespace, rng: np.random.Generator) -> pa.Table:
+    f = w.fams
+    c = len(f.child_family)
+    src = f.child_source
+    n_orig = int((src == np.arange(c)).sum()) if c else 0
+    iin = iin_numbers(f.child_birth[:n_orig], f.child_female[:n_orig], rng)
+    has_id = rng.random(n_orig) < 0.97
+    dup_has = rng.random(c - n_orig) < 0.7
+    iin_all = np.concatenate([iin, iin[src[n_orig:]]])
+    has_all = np.concatenate([has_id, has_id[src[n_orig:]] & dup_has])
+    national = zero_padded(np.where(has_all, iin_all, 0), 12)
+    national = pc.if_else(pa.array(has_all), national, pa.nulls(c, pa.string()))
+    latin = np.concatenate([w.latin, w.latin[w.dups.original]])[f.child_family]
+    names = child_names(f.surname_idx[f.child_family], f.child_female, latin, rng)
+    names = pa.concat_arrays([names.slice(0, n_orig), names.take(pa.array(src[n_orig:]))])
+    width = max(8, len(str(c)))
+    return pa.table(
+        {
+            "child_id": zero_padded(np.arange(1, c + 1), width, "C"),
+            "family_id": w.family_ids.take(pa.array(f.child_family)),
+            "child_national_id": national,
+            "name": names,
+            "birth_date": dates(f.child_birth),
+            "death_date": dates(f.child_death, f.child_death != DEATH_NONE),
+            "student_until": dates(f.child_student_until, f.child_student_until != STUDENT_NONE),
+        },
+        schema=SCHEMAS["children"],
+    )

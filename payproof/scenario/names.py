@@ -1,0 +1,255 @@
+"""Kazakh names in Cyrillic (most) or Latin transliteration, built from small vocabularies.
+
+Rows only hold indices into the vocabularies; strings are assembled with Arrow
+compute, so a million names cost a few vectorised calls, not a Python loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+FEMALE = [
+    "Айгүл",
+    "Гүлнар",
+    "Жанар",
+    "Салтанат",
+    "Динара",
+    "Әсел",
+    "Айжан",
+    "Мадина",
+    "Ақерке",
+    "Әйгерім",
+    "Назгүл",
+    "Гүлмира",
+    "Сәуле",
+    "Жұлдыз",
+    "Бибігүл",
+    "Айнұр",
+    "Шынар",
+    "Ботагөз",
+    "Гаухар",
+    "Перизат",
+    "Индира",
+    "Камила",
+    "Аружан",
+    "Меруерт",
+    "Гүлжан",
+    "Роза",
+    "Зәуре",
+    "Балжан",
+    "Ләззат",
+    "Сымбат",
+    "Нұргүл",
+    "Айдана",
+    "Жансая",
+    "Мөлдір",
+    "Ақмарал",
+    "Қарлығаш",
+    "Дана",
+    "Томирис",
+    "Аяжан",
+    "Раушан",
+]
+MALE = [
+    "Нұрлан",
+    "Серік",
+    "Ерлан",
+    "Асқар",
+    "Бауыржан",
+    "Қайрат",
+    "Марат",
+    "Ержан",
+    "Дәурен",
+    "Азамат",
+    "Талғат",
+    "Жандос",
+    "Бекзат",
+    "Олжас",
+    "Нұрсұлтан",
+    "Әлібек",
+    "Ақылбек",
+    "Мұхтар",
+    "Ғалым",
+    "Руслан",
+    "Айдос",
+    "Ерасыл",
+    "Нұрболат",
+    "Бақыт",
+    "Дархан",
+    "Саят",
+    "Темірлан",
+    "Алихан",
+    "Ислам",
+    "Мирас",
+    "Әмір",
+    "Санжар",
+    "Еркебұлан",
+    "Абылай",
+    "Жасұлан",
+    "Қуаныш",
+    "Мейірхан",
+    "Расул",
+    "Тимур",
+    "Арман",
+]
+SURNAMES = [
+    "Ахметов",
+    "Жұмабаев",
+    "Нұрланов",
+    "Серікбаев",
+    "Омаров",
+    "Әбдірахманов",
+    "Төлегенов",
+    "Сәрсенбаев",
+    "Исаев",
+    "Қасымов",
+    "Мұратов",
+    "Есенов",
+    "Оспанов",
+    "Тұрсынов",
+    "Байжанов",
+    "Қалиев",
+    "Сұлтанов",
+    "Әлиев",
+    "Бекмұратов",
+    "Жақсылықов",
+    "Садықов",
+    "Құдайбергенов",
+    "Әбілов",
+    "Ержанов",
+    "Тажибаев",
+    "Рахымов",
+    "Мәмбетов",
+    "Нұрмағанбетов",
+    "Сейітов",
+    "Бейсенов",
+    "Ысқақов",
+    "Әшімов",
+    "Ташенов",
+    "Үсенов",
+    "Жолдасбеков",
+    "Шәріпов",
+    "Қожахметов",
+    "Мырзахметов",
+    "Абдуллаев",
+    "Юсупов",
+    "Ибрагимов",
+    "Сапаров",
+    "Турсунов",
+    "Әуезов",
+    "Досмұхамедов",
+    "Құрманов",
+    "Алдабергенов",
+    "Сыздықов",
+    "Өтегенов",
+    "Тілеубаев",
+]
+
+_LATIN = {
+    "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "yo",
+    "ж": "zh", "з": "z", "и": "i", "й": "i", "к": "k", "қ": "k", "л": "l", "м": "m", "н": "n",
+    "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ұ": "u",
+    "ү": "u", "ф": "f", "х": "kh", "һ": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
+    "ъ": "", "ы": "y", "і": "i", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+}  # fmt: skip
+# Kazakh-specific letters a Russian-language clerk types as their Russian look-alikes.
+_RUSSIAN_LOOKALIKE = {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у",
+                      "һ": "х", "і": "и"}  # fmt: skip
+
+
+def transliterate(text: str) -> str:
+    """Passport-style Latin spelling of a Kazakh Cyrillic name."""
+    out = []
+    for ch in text:
+        low = ch.lower()
+        lat = _LATIN.get(low, low)
+        out.append(lat.capitalize() if ch != low else lat)
+    return "".join(out)
+
+
+def russianise(text: str) -> str:
+    """The same name with Kazakh letters replaced by Russian look-alikes."""
+    out = []
+    for ch in text:
+        low = ch.lower()
+        rep = _RUSSIAN_LOOKALIKE.get(low, low)
+        out.append(rep.upper() if ch != low else rep)
+    return "".join(out)
+
+
+def feminine(surname: str) -> str:
+    return surname + "а"
+
+
+def _vocab(words: list[str], latin: bool) -> pa.Array:
+    return pa.array([transliterate(w) if latin else w for w in words], type=pa.string())
+
+
+def _pick(words: list[str], idx: np.ndarray, latin: np.ndarray) -> pa.Array:
+    """words[idx], in Latin where ``latin`` is set."""
+    both = pa.concat_arrays([_vocab(words, False), _vocab(words, True)])
+    return both.take(pa.array(idx + latin.astype(np.int64) * len(words)))
+
+
+def mother_names(
+    n: int, rng: np.random.Generator, latin_rate: float = 0.12
+) -> tuple[pa.Array, np.ndarray]:
+    """'Surname Given Patronymic-қызы' for mothers; returns the names and the Latin mask."""
+    latin = rng.random(n) < latin_rate
+    surname = _pick([feminine(s) for s in SURNAMES], rng.integers(0, len(SURNAMES), n), latin)
+    given = _pick(FEMALE, rng.integers(0, len(FEMALE), n), latin)
+    patronymic = _pick([m + "қызы" for m in MALE], rng.integers(0, len(MALE), n), latin)
+    with_patronymic = rng.random(n) < 0.8
+    full = pc.binary_join_element_wise(surname, given, patronymic, " ")
+    short = pc.binary_join_element_wise(surname, given, " ")
+    return pc.if_else(pa.array(with_patronymic), full, short), latin
+
+
+def child_names(
+    surname_idx: np.ndarray, female: np.ndarray, latin: np.ndarray, rng: np.random.Generator
+) -> pa.Array:
+    """'Surname Given' for children; the surname root is the father's, shared in a family."""
+    n = len(surname_idx)
+    f_surname = _pick([feminine(s) for s in SURNAMES], surname_idx, latin)
+    m_surname = _pick(SURNAMES, surname_idx, latin)
+    f_given = _pick(FEMALE, rng.integers(0, len(FEMALE), n), latin)
+    m_given = _pick(MALE, rng.integers(0, len(MALE), n), latin)
+    fem = pa.array(female)
+    return pc.binary_join_element_wise(
+        pc.if_else(fem, f_surname, m_surname), pc.if_else(fem, f_given, m_given), " "
+    )
+
+
+def staff_names(n: int, rng: np.random.Generator) -> list[str]:
+    """Clerks' names (few hundred rows: plain Python is fine)."""
+    out = []
+    for _ in range(n):
+        if rng.random() < 0.7:
+            out.append(
+                f"{feminine(SURNAMES[rng.integers(len(SURNAMES))])} "
+                f"{FEMALE[rng.integers(len(FEMALE))]}"
+            )
+        else:
+            out.append(f"{SURNAMES[rng.integers(len(SURNAMES))]} {MALE[rng.integers(len(MALE))]}")
+    return out
+
+
+def name_variant(names: list[str], kinds: list[str]) -> list[str]:
+    """A duplicate registration's spelling of each mother's name (small lists only)."""
+    out = []
+    for name, kind in zip(names, kinds, strict=True):
+        if kind == "translit":
+            out.append(transliterate(name) if not name.isascii() else name.upper())
+        elif kind == "russian_letters":
+            if name.isascii():  # another Latin spelling of the same sounds
+                out.append(name.replace("zh", "j").replace("kh", "h").replace("y", "i"))
+            else:
+                out.append(russianise(name))
+        elif kind == "no_patronymic":
+            parts = name.split(" ")
+            out.append(" ".join(parts[:2]) if len(parts) > 2 else " ".join(parts[::-1]))
+        else:
+            out.append(name)
+    return out

@@ -1,0 +1,152 @@
+"""The ground truth written beside the data (truth/*.csv, family_periods.parquet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from payproof.scenario.fraud import DUPLICATE_KINDS, GHOST_MAKER, ROLE_NAMES, SKIMMER
+from payproof.scenario.writer import CSV_OPTIONS, money
+
+
+def _csv(path: Path, columns: dict) -> None:
+    pacsv.write_csv(pa.table(columns), str(path), write_options=CSV_OPTIONS)
+
+
+def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]:
+    """Write every truth file; return the counts that scenario.json reports."""
+    n, g = w.fams.n, len(w.ghosts.maker)
+    cfg = w.cfg
+    fid = w.family_ids
+    dup_of = np.full(n, -1, np.int64)
+    dup_of[w.n_genuine :] = w.dups.original
+    owed_true = ledger.owed_true.copy()
+    owed_true[w.n_genuine :] = 0  # a duplicate record is not a family: nothing is owed to it
+    _csv(
+        folder / "families.csv",
+        {
+            "family_id": fid.slice(0, n),
+            "office_id": w.geo.office_ids.take(pa.array(w.fams.office)),
+            "entitled": money(ledger.entitled),
+            "disbursed": money(ledger.disbursed),
+            "received_true": money(ledger.received_true),
+            "owed_true": money(owed_true),
+            "owed_evidenced": money(ledger.owed_evidenced),
+            "never_paid": pa.array(w.never & (ledger.entitled > 0)),
+            "duplicate_of": fid.take(pa.array(np.maximum(dup_of, 0), mask=dup_of < 0)),
+        },
+    )
+    # staff: clerks with their role, then heads of office (they pay nobody)
+    n_clerks = len(w.geo.clerk_office)
+    n_staff = w.geo.staff.num_rows
+    role = np.concatenate([w.role, np.zeros(n_staff - n_clerks, np.int64)])
+    ghosts_by = np.bincount(w.ghosts.maker, minlength=n_clerks)
+    _csv(
+        folder / "staff.csv",
+        {
+            "staff_id": w.geo.staff.column("staff_id"),
+            "office_id": w.geo.staff.column("office_id"),
+            "role": pa.array(np.array(ROLE_NAMES, dtype=object)[role], type=pa.string()),
+            "skim_share": pa.array(
+                [f"{cfg.skim_rate:.4f}" if r == SKIMMER else None for r in role], pa.string()
+            ),
+            "divert_rate": pa.array(
+                [f"{cfg.divert_rate:.4f}" if r == 2 else None for r in role], pa.string()
+            ),
+            "ghost_families": np.concatenate([ghosts_by, np.zeros(n_staff - n_clerks, np.int64)]),
+            "lines": np.concatenate([ledger.clerk_lines, np.zeros(n_staff - n_clerks, np.int64)]),
+            "short_verified_lines": np.concatenate(
+                [ledger.clerk_short, np.zeros(n_staff - n_clerks, np.int64)]
+            ),
+        },
+    )
+    maker = w.ghosts.maker
+    ghost_acc = w.ghost_account_base + w.ghosts.account
+    _csv(
+        folder / "ghosts.csv",
+        {
+            "family_id": fid.slice(n, g),
+            "staff_id": w.geo.clerk_ids.take(pa.array(maker)),
+            "office_id": w.geo.office_ids.take(pa.array(w.geo.clerk_office[maker])),
+            "account": w.accounts.take(pa.array(ghost_acc)),
+            "first_period": pa.array(w.periods, pa.string()).take(
+                pa.array(np.maximum(ledger.ghost_first, 0), mask=ledger.ghost_first < 0)
+            ),
+            "months_paid": ledger.ghost_months,
+            "total_paid": money(ledger.ghost_paid),
+        },
+    )
+    dup = np.arange(w.n_genuine, n)
+    orig = w.dups.original
+    _csv(
+        folder / "duplicate_mothers.csv",
+        {
+            "family_id": fid.take(pa.array(orig)),
+            "duplicate_family_id": fid.take(pa.array(dup)),
+            "kind": pa.array(np.array(DUPLICATE_KINDS, dtype=object)[w.dups.kind], pa.string()),
+            "same_mother_id": pa.array(w.mother_iin[orig] == w.mother_iin[dup]),
+            "duplicate_office_id": w.geo.office_ids.take(pa.array(w.fams.office[dup])),
+            "excess_paid": money(ledger.disbursed[dup]),
+        },
+    )
+    shared = _shared(w, ledger)
+    _csv(folder / "shared_accounts.csv", shared)
+    _csv(
+        folder / "bad_rows.csv",
+        {
+            k: pa.array([str(r[k]) for r in bad_rows], pa.string())
+            for k in ("table", "file", "line", "kind", "column", "value", "id")
+        },
+    )
+    return {
+        "skimmers": int((w.role == SKIMMER).sum()),
+        "diverters": int((w.role == 2).sum()),
+        "ghost_makers": int((w.role == GHOST_MAKER).sum()),
+        "ghost_families": g,
+        "duplicate_mothers": len(orig),
+        "never_paid_families": int((w.never & (ledger.entitled > 0)).sum()),
+        "families_owed_true": int((owed_true > 0).sum()),
+        "families_owed_evidenced": int((ledger.owed_evidenced > 0).sum()),
+        "shared_accounts": len(shared["value"]),
+        "bad_rows": len(bad_rows),
+    }
+
+
+def _shared(w, ledger) -> dict:
+    """Accounts and phones used by more than one family, and why (small: per group)."""
+    fid = w.family_ids
+    rows: list[tuple[str, str, str, str, list[int]]] = []  # what, value, kind, staff, families
+    n = w.fams.n
+    # ghost accounts: every ghost paid into one, grouped by account
+    ghost_acc = w.ghost_account_base + w.ghosts.account
+    for acc in np.unique(ghost_acc):
+        members = np.nonzero(ghost_acc == acc)[0]
+        staff = w.geo.clerk_ids[int(w.ghosts.maker[members[0]])].as_py()
+        rows.append(("account", w.accounts[int(acc)].as_py(), "ghost", staff,
+                     list(n + members)))  # fmt: skip
+    diverted = np.concatenate(ledger.diverted_to) if ledger.diverted_to else np.zeros((0, 2))
+    for clerk in np.unique(diverted[:, 1]).astype(np.int64):
+        fams = np.unique(diverted[diverted[:, 1] == clerk, 0]).astype(np.int64)
+        acc = int(w.diverter_account[clerk])
+        rows.append(("account", w.accounts[acc].as_py(), "diverted",
+                     w.geo.clerk_ids[int(clerk)].as_py(), list(fams)))  # fmt: skip
+    for what, pairs, values, index in (
+        ("account", w.relatives_account, w.family_accounts, w.account_of),
+        ("phone", w.relatives_phone, w.phones, w.phone_of),
+    ):
+        for value in np.unique(index[pairs[:, 0]]) if len(pairs) else []:
+            members = np.nonzero(index == value)[0]
+            rows.append((what, values[int(value)].as_py(), "relatives", "", list(members)))
+    return {
+        "what": pa.array([r[0] for r in rows], pa.string()),
+        "value": pa.array([r[1] for r in rows], pa.string()),
+        "kind": pa.array([r[2] for r in rows], pa.string()),
+        "staff_id": pa.array([r[3] or None for r in rows], pa.string()),
+        "families": pa.array([len(r[4]) for r in rows], pa.int64()),
+        "family_ids": pa.array(
+            [";".join(fid.take(pa.array(r[4])).to_pylist()) for r in rows], pa.string()
+        ),
+    }
