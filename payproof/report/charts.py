@@ -164,7 +164,7 @@ def bar_chart(
     series: Sequence[Series],
     value_labels: Sequence[str | Sequence[str]] | None = None,
     stacked: bool = False,
-    width: float = 760,
+    width: float = 900,
     uid: str | None = None,
     tick_format: Callable[[Decimal], str] = compact,
 ) -> str:
@@ -230,6 +230,8 @@ def bar_chart(
         else:  # one label per sub-bar of a grouped row
             for i, sub in enumerate(text):
                 w = max(0.0, values[i][r]) * scale
+                if values[i][r] <= 0:
+                    continue
                 out.append(_text(left + w + 5, y0 + 5 + i * bar_h + bar_h - 2.5, sub, size=10.5))
     out.append(
         f'<line x1="{_n(left)}" y1="{_n(top - 2)}" x2="{_n(left)}" y2="{_n(base_y)}" '
@@ -275,7 +277,7 @@ def line_chart(
     desc: str,
     categories: Sequence[str],
     series: Sequence[Series],
-    width: float = 760,
+    width: float = 900,
     height: float = 300,
     uid: str | None = None,
     tick_format: Callable[[Decimal], str] = compact,
@@ -322,7 +324,7 @@ def line_chart(
             _text(
                 pts[-1][0] + 8,
                 y_last + 4,
-                compact(float(s.values[-1])),
+                compact(_round3(float(s.values[-1]))),
                 size=11,
                 fill=color if color != YELLOW else "#222",
                 weight="600",
@@ -350,7 +352,10 @@ def _marker(i: int, x: float, y: float, color: str, tip: str) -> str:
     if kind == 2:
         pts = f"{_n(x)},{_n(y - 4.5)} {_n(x + 4.5)},{_n(y + 3.5)} {_n(x - 4.5)},{_n(y + 3.5)}"
     else:
-        pts = f"{_n(x)},{_n(y - 4.5)} {_n(x + 4.5)},{_n(y)} {_n(x)},{_n(y + 4.5)} {_n(x - 4.5)},{_n(y)}"
+        pts = (
+            f"{_n(x)},{_n(y - 4.5)} {_n(x + 4.5)},{_n(y)} "
+            f"{_n(x)},{_n(y + 4.5)} {_n(x - 4.5)},{_n(y)}"
+        )
     return f'<polygon points="{pts}" fill="{color}">{tip_el}</polygon>'
 
 
@@ -360,7 +365,7 @@ def column_chart(
     desc: str,
     categories: Sequence[str],
     series: Sequence[Series],
-    width: float = 760,
+    width: float = 900,
     height: float = 260,
     uid: str | None = None,
     tick_format: Callable[[Decimal], str] = compact,
@@ -408,11 +413,7 @@ def _round3(x: float) -> Decimal:
     if x == 0:
         return Decimal(0)
     d = Decimal(repr(x))
-    return (
-        round(d, 2 - d.adjusted())
-        if d.adjusted() < 2
-        else d.quantize(Decimal(10) ** (d.adjusted() - 2))
-    )
+    return d.quantize(Decimal(1).scaleb(d.adjusted() - 2)).normalize()
 
 
 @dataclass(frozen=True)
@@ -441,7 +442,7 @@ def ratio_histogram(
     median_label: str = "office median",
     marks: Sequence[Mark] = RATIO_MARKS,
     width: float = 360,
-    height: float = 190,
+    height: float = 200,
     uid: str | None = None,
 ) -> str:
     """Histogram of received ÷ disbursed: bin ``i`` covers [i·w, (i+1)·w); the last is open.
@@ -450,7 +451,11 @@ def ratio_histogram(
     blue line is the office median, so a clerk's shift away from peers is visible.
     """
     uid = uid or slug(title)
-    left, right, top, bottom = 34.0, width - 10, 30.0, height - 28
+    lines = list(marks)
+    if median is not None:
+        lines.append(Mark(median, f"{median_label} {median:.2f}", BLUE, ""))
+    left, right, bottom = 34.0, width - 10, height - 28
+    top = 16.0 + 11 * len(lines)
     nb = max(1, len(counts))
     x_max = nb * bin_width
     sx = (right - left) / x_max
@@ -464,7 +469,8 @@ def ratio_histogram(
         h = c * scale
         out.append(
             f'<rect x="{_n(x + 0.5)}" y="{_n(bottom - h)}" width="{_n(bin_width * sx - 1)}" '
-            f'height="{_n(h)}" fill="{SKY}"><title>{_bin_text(i, bin_width, nb)}: {c}</title></rect>'
+            f'height="{_n(h)}" fill="{SKY}">'
+            f"<title>{_bin_text(i, bin_width, nb)}: {c}</title></rect>"
         )
         if c and c == cmax:
             out.append(
@@ -482,14 +488,11 @@ def ratio_histogram(
             out.append(
                 _text(left + v * sx, bottom + 14, f"{v:.1f}", anchor="middle", size=10, fill=GREY)
             )
-    lines = list(marks)
-    if median is not None:
-        lines.append(Mark(min(median, x_max), f"{median_label} {median:.2f}", BLUE, ""))
     for k, m in enumerate(lines):
         x = left + min(m.value, x_max) * sx
         dash_attr = f' stroke-dasharray="{m.dash}"' if m.dash else ""
         out.append(
-            f'<line x1="{_n(x)}" y1="{_n(top - 4)}" x2="{_n(x)}" y2="{_n(bottom)}" '
+            f'<line x1="{_n(x)}" y1="{_n(12 + 11 * k)}" x2="{_n(x)}" y2="{_n(bottom)}" '
             f'stroke="{m.color}" stroke-width="1.8"{dash_attr}/>'
         )
         anchor = "end" if x > (left + right) / 2 else "start"
@@ -497,7 +500,7 @@ def ratio_histogram(
         out.append(
             _text(
                 x + dx,
-                top - 8 + 9 * (k % 3) - 9,
+                20 + 11 * k,
                 m.label,
                 anchor=anchor,
                 size=9.5,
@@ -545,7 +548,7 @@ def ratio_dot_plot(
     rows: Sequence[RatioRow],
     x_max: float = 1.25,
     marks: Sequence[Mark] = RATIO_MARKS,
-    width: float = 760,
+    width: float = 900,
     uid: str | None = None,
 ) -> str:
     """One row per clerk: median ratio (dot), middle half (bar) and office median (tick).

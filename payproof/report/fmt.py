@@ -65,6 +65,17 @@ def ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 family", "2 families": counts in prose read naturally."""
+    return f"{count(n)} {word if n == 1 else (many or word + 's')}"
+
+
+def q_clause(value: float | None) -> str:
+    """ "q = 0.0008" or "q < 0.0001"."""
+    text = q_value(value)
+    return f"q {text}" if text.startswith("<") else f"q = {text}"
+
+
 def q_value(value: float | None) -> str:
     """A p- or q-value: readable at a glance, never '0.0000'."""
     if value is None:

@@ -25,7 +25,7 @@ from payproof.report.data import (
     ReportData,
     load_report_data,
 )
-from payproof.report.fmt import count, money, money_words, q_value, ratio, share
+from payproof.report.fmt import count, money, money_words, q_clause, q_value, ratio, share
 from payproof.report.wording import (
     clerk_caption,
     headline_findings,
@@ -58,14 +58,17 @@ def _cell(value: object) -> str:
 
 
 def table(
-    headers: Sequence[tuple[str, bool]],
+    headers: Sequence[tuple[str, bool | str]],
     rows: Sequence[Sequence[object]],
     *,
     caption: str | None = None,
     total: Sequence[object] | None = None,
 ) -> str:
-    """An HTML table; ``headers`` are (text, is_numeric) and set each column's alignment."""
-    cls = [' class="n"' if numeric else "" for _, numeric in headers]
+    """An HTML table; ``headers`` are (text, kind): True for numbers, or a CSS class."""
+    cls = [
+        ' class="n"' if kind is True else (f' class="{kind}"' if kind else "")
+        for _, kind in headers
+    ]
     out = ["<table>"]
     if caption:
         out.append(f"<caption>{_e(caption)}</caption>")
@@ -345,7 +348,7 @@ def flagged_clerks(d: ReportData) -> str:
         cells.append(
             f"<figure><h4>Staff {_e(c.staff_id)} · office {_e(c.office_id)}</h4>\n{svg}\n"
             f"<figcaption>{_e(clerk_caption(c.lines, c.median, c.office_median))} "
-            f"Lost in delivery: {_e(money(c.lost))} {_e(d.currency)}; q = {_e(q_value(c.q_value))}."
+            f"Lost in delivery: {_e(money(c.lost))} {_e(d.currency)}; {_e(q_clause(c.q_value))}."
             "</figcaption></figure>"
         )
     body += '<div class="grid">' + "\n".join(cells) + "</div>"
@@ -368,12 +371,12 @@ def top_tables(d: ReportData) -> str:
         [("Staff", False), ("Office", False), ("Lines with evidence", True),
          ("Short lines", True), ("Peers' short rate", True), (f"Lost ({cur})", True),
          ("Median ratio", True), ("q-value", True), ("Complaints (bribe)", True),
-         ("Flag", False)],
+         ("Flag", "wide")],
         [[s.staff_id, s.office_id, count(s.verified_lines), count(s.short_lines),
           "–" if s.peer_short_rate is None else f"{s.peer_short_rate:.1%}",
           money(s.lost), ratio(s.median_ratio), q_value(s.q_value),
           f"{s.complaints} ({s.bribe_complaints})",
-          Html(f'<span class="flag">flagged</span>: {_e(s.flag_reason)}') if s.flagged else ""]
+          Html(f'<span class="flag">flagged</span>: {_e(s.flag_reason)}') if s.flagged else "–"]
          for s in d.staff],
         caption="Flagged staff first, then by money lost in delivery. Staff are identified by "
         "their staff number and office only.",
@@ -452,8 +455,9 @@ staff of the same office, or of the region when the office is too small — usin
 binomial test: how likely is it to see this many short lines or more if the staff member's true
 rate were the peers' rate? Because many staff are tested at once, the p-values are adjusted with
 the Benjamini–Hochberg procedure, which keeps the expected share of false alarms among the
-flagged at or below 5 %; the adjusted value is the q-value. A staff member is flagged when the
-q-value is below 0.05 and the evidence covers enough lines.</p>
+flagged at or below the chosen level; the adjusted value is the q-value. A staff member is
+flagged when the q-value is below the audit's threshold; the "Flag" column of the staff table
+gives the figures behind each flag.</p>
 <p class="caution">A flag says a pattern is very unlikely to be chance. It does not say who took
 the money or why: a staff member may be flagged because of problems upstream, a bank error or a
 colleague working under their number. Every flag needs investigation before anyone is named.</p>

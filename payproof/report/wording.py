@@ -7,7 +7,7 @@ and needs investigation" — never an accusation the numbers cannot carry.
 
 from __future__ import annotations
 
-from payproof.report.fmt import count, money_words, share
+from payproof.report.fmt import count, money_words, plural, share
 
 STATUS_ORDER = (
     "paid_not_entitled",
@@ -90,7 +90,7 @@ def headline_findings(data) -> list[str]:
     if "unpaid" in by and by["unpaid"].family_periods:
         s = by["unpaid"]
         out.append(
-            f"In {count(s.family_periods)} family-months ({count(s.families)} families) the "
+            f"In {plural(s.family_periods, 'family-month')} ({plural(s.families, 'family', 'families')}) the "
             f"records show no payment at all, although the family was entitled: "
             f"{money_words(s.money['owed'], cur)}."
         )
@@ -109,14 +109,14 @@ def headline_findings(data) -> list[str]:
                 else "received nothing of a payment recorded in their name"
             )
             out.append(
-                f"In {count(s.family_periods)} family-months ({count(s.families)} families) "
-                f"the family {what}."
+                f"In {plural(s.family_periods, 'family-month')} "
+                f"({plural(s.families, 'family', 'families')}) the family {what}."
             )
     if data.staff_flagged:
         out.append(
             f"{count(data.staff_flagged)} of {count(data.staff_total)} staff members who paid "
             "out benefits were flagged: their payments came up short far more often than their "
-            "peers' (a one-sided binomial test, false discovery rate controlled at 5 %). This is "
+            "peers' (one-sided binomial test, Benjamini–Hochberg adjusted). This is "
             "statistically unusual and needs investigation; it is not proof of wrongdoing by "
             "any individual."
         )
