@@ -221,10 +221,10 @@ def bar_chart(
                 bx = left
             out.append(
                 f'<rect x="{_n(bx)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
-                f'fill="{color}"><title>{_t(s.name)}: {_t(compact(values[i][r]))}</title></rect>'
+                f'fill="{color}"><title>{_t(s.name)}: {_t(_short(values[i][r]))}</title></rect>'
             )
             end = max(end, bx + w)
-        text = value_labels[r] if value_labels is not None else compact(totals[r])
+        text = value_labels[r] if value_labels is not None else _short(totals[r])
         if isinstance(text, str):
             out.append(_text(end + 6, y0 + row_h / 2 + 4, text, size=11.5))
         else:  # one label per sub-bar of a grouped row
@@ -315,7 +315,7 @@ def line_chart(
         )
         if len(pts) <= 40:
             for (x, y), v in zip(pts, s.values, strict=True):
-                out.append(_marker(i, x, y, color, f"{s.name}: {compact(float(v))}"))
+                out.append(_marker(i, x, y, color, f"{s.name}: {_short(float(v))}"))
         y_last = pts[-1][1]
         while any(abs(y_last - o) < 12 for o in last_ys):
             y_last += 12
@@ -324,7 +324,7 @@ def line_chart(
             _text(
                 pts[-1][0] + 8,
                 y_last + 4,
-                compact(_round3(float(s.values[-1]))),
+                _short(float(s.values[-1])),
                 size=11,
                 fill=color if color != YELLOW else "#222",
                 weight="600",
@@ -394,18 +394,21 @@ def column_chart(
             out.append(
                 f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w)}" height="{_n(h)}" '
                 f'fill="{color}"><title>{_t(categories[j])} · {_t(s.name)}: '
-                f"{_t(compact(values[i][j]))}</title></rect>"
+                f"{_t(_short(values[i][j]))}</title></rect>"
             )
         if totals[j] > 0 and step_w >= 30:
-            out.append(
-                _text(x + bar_w / 2, y - 4, compact(_round3(totals[j])), anchor="middle", size=10)
-            )
+            out.append(_text(x + bar_w / 2, y - 4, _short(totals[j]), anchor="middle", size=10))
     out.append(
         f'<line x1="{_n(left)}" y1="{_n(bottom)}" x2="{_n(right)}" y2="{_n(bottom)}" '
         f'stroke="#555" stroke-width="1"/>'
     )
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _short(x: float) -> str:
+    """Three significant figures in compact form, for labels computed from floats."""
+    return compact(_round3(x))
 
 
 def _round3(x: float) -> Decimal:

@@ -90,8 +90,9 @@ def headline_findings(data) -> list[str]:
     if "unpaid" in by and by["unpaid"].family_periods:
         s = by["unpaid"]
         out.append(
-            f"In {plural(s.family_periods, 'family-month')} ({plural(s.families, 'family', 'families')}) the "
-            f"records show no payment at all, although the family was entitled: "
+            f"In {plural(s.family_periods, 'family-month')} "
+            f"({plural(s.families, 'family', 'families')}) the records show "
+            "no payment at all, although the family was entitled: "
             f"{money_words(s.money['owed'], cur)}."
         )
     lost = t["lost_in_delivery"]

@@ -23,7 +23,7 @@ OFFICES = [
 ]
 # family, office, staff, entitled, disbursed, received (None = no evidence), status
 FAMILIES = (
-    [(f"F-{i:02d}", "O-01", "S-01", "46760.00", "46760.00", "32732.00", "skimmed") for i in (1, 2, 3, 4)]
+    [(f"F-{i:02d}", "O-01", "S-01", "46760.00", "46760.00", "32732.00", "skimmed") for i in [1, 2, 3, 4]]  # noqa: E501
     + [(f"F-{i:02d}", "O-01", "S-02", "46760.00", "46760.00", "46760.00", "ok") for i in (5, 6)]
     + [(f"F-{i:02d}", "O-02", "S-03", "46760.00", "46760.00", "0.00", "diverted") for i in (7, 8)]
     + [("F-09", "O-02", None, "46760.00", "0.00", None, "unpaid"),
