@@ -20,3 +20,16 @@ def test_print_summary(outputs):
     console = Console(record=True, width=300)
     print_summary(outputs, console)
     assert "not written yet" not in console.export_text()
+
+
+def test_cli_command(outputs, capsys):
+    import typer
+    from typer.testing import CliRunner
+
+    from payproof.report.cli import report
+
+    app = typer.Typer()
+    app.command()(report)
+    result = CliRunner().invoke(app, [str(outputs), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("report.html")
