@@ -17,6 +17,7 @@ from payproof.engine import DuckDBEngine
 from payproof.engine.duckdb_engine import sql_literal
 from payproof.errors import InputError
 from payproof.report.fmt import to_decimal
+from payproof.report.wording import STATUS_ORDER
 
 OUTPUT_FILES = (
     "findings.parquet",
@@ -243,8 +244,6 @@ def status_rows(engine: DuckDBEngine) -> list[StatusRow]:
 
 
 def _status_rank(status: str) -> int:
-    from payproof.report.wording import STATUS_ORDER
-
     return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
 
 

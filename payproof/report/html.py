@@ -27,6 +27,7 @@ from payproof.report.data import (
 )
 from payproof.report.fmt import count, money, money_words, q_clause, q_value, ratio, share
 from payproof.report.wording import (
+    STATUS_ORDER,
     clerk_caption,
     headline_findings,
     status_definition,
@@ -429,8 +430,6 @@ def data_quality(d: ReportData) -> str:
 
 
 def methodology(d: ReportData) -> str:
-    from payproof.report.wording import STATUS_ORDER
-
     defs = "".join(
         f"<dt>{_e(status_label(s))} <code>{_e(s)}</code></dt><dd>{_e(status_definition(s))}</dd>"
         for s in STATUS_ORDER
