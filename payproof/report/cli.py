@@ -1,0 +1,23 @@
+"""``payproof report OUT``: (re)write report.html from an audit output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+
+def report(
+    out: Path = typer.Argument(..., help="The audit output folder (from `payproof audit`)."),
+    title: str = typer.Option(None, "--title", help="Report title (default: a plain one)."),
+    quiet: bool = typer.Option(False, "--quiet", help="Do not print the summary table."),
+) -> None:
+    """Write OUT/report.html (one self-contained file, opens offline) and print a summary."""
+    from payproof.report import print_summary, write_report
+
+    path = write_report(out, title=title)
+    if not quiet:
+        print_summary(out, Console())
+    else:
+        typer.echo(str(path))
