@@ -1,4 +1,4 @@
-"""Signed notes, keys, checkpoints and cosignatures against TV-7, TV-8, TV-9, TV-10, TV-12, TV-13, TV-15."""
+"""Signed notes, keys, checkpoints and cosignatures (TV-7, 8, 9, 10, 12, 13, 15)."""
 
 from __future__ import annotations
 
