@@ -306,11 +306,11 @@ class Log:
         rec = self._signed_record()
         if rec is not None:
             if size < rec["size"]:
-                raise VerificationError(f"refusing to sign size {size}: already signed {rec['size']}")
-            if size == rec["size"] and root.hex() != rec["root"]:
                 raise VerificationError(
-                    f"refusing to sign a second, different tree of size {size}"
+                    f"refusing to sign size {size}: already signed {rec['size']}"
                 )
+            if size == rec["size"] and root.hex() != rec["root"]:
+                raise VerificationError(f"refusing to sign a second, different tree of size {size}")
         data = json.dumps({"size": size, "root": root.hex()}).encode()
         write_durably(self.private / "signed.json", data)
 

@@ -84,9 +84,7 @@ def test_appends_in_odd_batches_match_in_memory_tree(tmp_path):
         merkle.verify_inclusion(i, log.size, hashes[i], proof, log.root_hash)
     for s1 in [1, 256, 1000, 65536, log.size - 1]:
         proof = log.consistency_proof(s1)
-        merkle.verify_consistency(
-            s1, log.size, proof, merkle.tree_hash(hashes[:s1]), log.root_hash
-        )
+        merkle.verify_consistency(s1, log.size, proof, merkle.tree_hash(hashes[:s1]), log.root_hash)
     small = TileReader(dir_fetch(tmp_path / "log/public"), log.size)
     merkle.inclusion_proof(12345, log.size, small.node)
     assert small.tiles_read <= 6  # O(log n): about one tile per 8 levels plus the edge
