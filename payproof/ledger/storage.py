@@ -324,6 +324,32 @@ class Log:
         self.size, self.root_hash = size, root
         return text
 
+    def store_blob(self, digest: str, blob: bytes) -> None:
+        """Keep an encrypted narrative blob off-log (private/blobs/<sha256>.bin)."""
+        write_durably(self.private / "blobs" / f"{digest}.bin", blob)
+
+    def find_opening(self, record_id: str, type_: str | None = None) -> dict:
+        """The private opening (index, salt, plaintexts) of a record, from the sidecar."""
+        import pyarrow.compute as pc
+
+        for f in sorted((self.private / "openings").glob("*.parquet")):
+            if int(f.stem.split("-")[1]) > self.size:
+                continue
+            t = pq.read_table(f)
+            mask = pc.equal(t["record_id"], record_id)
+            if type_:
+                mask = pc.and_(mask, pc.equal(t["type"], type_))
+            hit = t.filter(mask)
+            if hit.num_rows:
+                row = hit.slice(hit.num_rows - 1).to_pylist()[0]
+                row["salt"] = row["salt"].hex()
+                return row
+        raise InputError(
+            f"no record {record_id!r} in this log's private sidecar",
+            where=str(self.private / "openings"),
+            fix="check the payment, receipt or grievance id (entitlements: <family_id>:<period>)",
+        )
+
     def publish_cosigned(self, cosigned: str) -> None:
         """Replace the checkpoint by the same tree with witness cosignatures added."""
         sc = open_checkpoint(cosigned, [self.verifier], origin=self.origin)
