@@ -184,6 +184,7 @@ def cosign(
     from payproof.ledger.witness import gather_cosignatures
 
     with Log.open(log_dir) as log:
+        log.lock()  # one writer at a time, also for adding cosignatures
         _, results = gather_cosignatures(log, load_policy(policy))
     for name, msg in results.items():
         typer.echo(f"{name}: {msg}")

@@ -183,6 +183,10 @@ class Log:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def lock(self) -> None:
+        """Take the writer lock (BusyError if another process holds it)."""
+        self._lock()
+
     def _lock(self) -> None:
         self.private.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.private / "lock", os.O_RDWR | os.O_CREAT, 0o644)
