@@ -1,7 +1,233 @@
-"""``payproof ledger ...`` (owned by the ledger package)."""
+"""``payproof ledger ...`` (owned by the ledger package). Thin wrappers over payproof.ledger."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
 
 import typer
 
 app = typer.Typer(
     help="The tamper-evident public log of payments, receipts and complaints.", no_args_is_help=True
 )
+witness_app = typer.Typer(help="Run an independent witness that cosigns checkpoints.")
+app.add_typer(witness_app, name="witness")
+
+KEY_HELP = "File holding the PRIVATE+KEY+... string (from 'payproof ledger keygen')."
+
+
+def _signer(path: Path):
+    from payproof.errors import InputError
+    from payproof.ledger.note import parse_private_key
+
+    try:
+        return parse_private_key(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read key file {path}: {exc}") from exc
+
+
+def _vkey(value: str):
+    """A verifier key given inline or as a file path."""
+    from payproof.ledger.note import parse_vkey
+
+    p = Path(value)
+    return parse_vkey(p.read_text(encoding="utf-8").strip() if p.is_file() else value)
+
+
+@app.command()
+def keygen(
+    name: str = typer.Argument(..., help="Key name = log origin, e.g. gov.example/payproof/prog"),
+    out: Path = typer.Option(Path("."), help="Folder for <name>.key and <name>.vkey."),
+    witness: bool = typer.Option(False, help="Make a witness cosignature key (type 0x04)."),
+) -> None:
+    """Generate an Ed25519 key pair in Go signed-note formats."""
+    from payproof.ledger.note import CosignatureSigner, generate_key
+
+    s = generate_key(name)
+    vkey = CosignatureSigner(name, s.seed).vkey if witness else s.vkey
+    out.mkdir(parents=True, exist_ok=True)
+    stem = name.replace("/", "_")
+    key_path = out / f"{stem}.key"
+    key_path.touch(mode=0o600)
+    key_path.write_text(s.private_key_string + "\n", encoding="utf-8")
+    (out / f"{stem}.vkey").write_text(vkey + "\n", encoding="utf-8")
+    typer.echo(f"private key: {key_path} (keep secret)\nverifier key: {vkey}")
+
+
+@app.command()
+def init(
+    log_dir: Path = typer.Argument(..., help="New log folder (public/ is what you serve)."),
+    key: Path = typer.Option(..., help=KEY_HELP),
+) -> None:
+    """Create an empty log and sign its first checkpoint (size 0)."""
+    from payproof.ledger.storage import Log
+
+    Log.create(log_dir, _signer(key)).close()
+    typer.echo(f"created log at {log_dir}; serve {log_dir / 'public'} as static files")
+
+
+@app.command()
+def append(
+    log_dir: Path = typer.Argument(...),
+    input_dir: Path = typer.Argument(..., help="A programme export (input contract folder)."),
+    key: Path = typer.Option(..., help=KEY_HELP),
+    tables: str = typer.Option(
+        "entitlements,disbursements,receipts,grievances", help="Comma-separated tables to log."
+    ),
+    batch_rows: int = typer.Option(100_000, help="Entries per batch (one checkpoint each)."),
+) -> None:
+    """Validate a programme's files and append them to the log, one checkpoint per batch."""
+    from payproof.engine.duckdb_engine import DuckDBEngine
+    from payproof.ingest import load_input  # the lead's ingest step
+    from payproof.ledger.entries import append_from_engine
+    from payproof.ledger.storage import Log
+
+    with DuckDBEngine() as engine, Log.open(log_dir, signer=_signer(key), write=True) as log:
+        load_input(input_dir, engine)
+        counts = append_from_engine(
+            log, engine, [t.strip() for t in tables.split(",") if t.strip()], batch_rows=batch_rows
+        )
+        for table, n in counts.items():
+            typer.echo(f"{table}: {n} entries")
+        typer.echo(f"log size {log.size}, root {log.root_hash.hex()}")
+
+
+@app.command()
+def checkpoint(log_dir: Path = typer.Argument(...)) -> None:
+    """Print the log's latest signed checkpoint after verifying it."""
+    from payproof.ledger.storage import Log
+
+    log = Log.open(log_dir)
+    typer.echo(log.signed_checkpoint().raw, nl=False)
+
+
+@app.command()
+def receipt(
+    log_dir: Path = typer.Argument(...),
+    record_id: str = typer.Argument(..., help="payment_id, receipt_id, grievance_id, or f:p"),
+    out: Path = typer.Option(..., help="Receipt file to write (JSON)."),
+    tlog_proof: Path = typer.Option(None, help="Also write the bare .tlog-proof file here."),
+) -> None:
+    """Write a beneficiary's receipt: tlog-proof + entry + the salts that open it."""
+    from payproof.ledger.receipt import make_receipt
+    from payproof.ledger.storage import Log
+
+    r = make_receipt(Log.open(log_dir), record_id)
+    out.write_text(json.dumps(r, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if tlog_proof:
+        tlog_proof.write_text(r["tlog_proof"], encoding="utf-8")
+    typer.echo(f"receipt for entry #{r['index']} written to {out}")
+
+
+@app.command("verify-receipt")
+def verify_receipt_cmd(
+    receipt_file: Path = typer.Argument(...),
+    vkey: str = typer.Option(..., help="The log's verifier key (string or file)."),
+    policy: Path = typer.Option(None, help="tlog-policy file naming trusted witnesses."),
+) -> None:
+    """Check a receipt offline and say in plain words what it proves."""
+    from payproof.ledger.policy import load_policy
+    from payproof.ledger.receipt import load_receipt, verify_receipt
+
+    pol = load_policy(policy) if policy else None
+    verdict = verify_receipt(load_receipt(receipt_file), _vkey(vkey), pol)
+    typer.echo(verdict.explain())
+
+
+@app.command()
+def audit(
+    log_dir: Path = typer.Argument(..., help="A log folder, or a mirror of its public files."),
+    vkey: str = typer.Option(None, help="Verifier key (default: the log's own record)."),
+    policy: Path = typer.Option(None, help="tlog-policy file for checking cosignatures."),
+) -> None:
+    """Recompute every entry, tile and the root; report exactly what was altered."""
+    from payproof.errors import VerificationError
+    from payproof.ledger.audit import audit_log
+    from payproof.ledger.policy import load_policy
+
+    key = _vkey(vkey).vkey if vkey else None
+    rep = audit_log(log_dir, key, load_policy(policy) if policy else None)
+    typer.echo(rep.summary())
+    if not rep.ok:
+        raise VerificationError("the log failed its audit", where=str(log_dir))
+
+
+@app.command("prove-inclusion")
+def prove_inclusion(log_dir: Path = typer.Argument(...), index: int = typer.Argument(...)) -> None:
+    """Print a c2sp.org/tlog-proof for entry INDEX at the current checkpoint."""
+    from payproof.ledger.receipt import TlogProof
+    from payproof.ledger.storage import Log
+
+    log = Log.open(log_dir)
+    cp = log.signed_checkpoint().raw
+    typer.echo(TlogProof(index, log.inclusion_proof(index), cp).serialize(), nl=False)
+
+
+@app.command("prove-consistency")
+def prove_consistency(log_dir: Path = typer.Argument(...), old_size: int = typer.Argument(...)):
+    """Print the consistency proof (base64 lines) from OLD_SIZE to the current size."""
+    from payproof.ledger.storage import Log
+
+    for h in Log.open(log_dir).consistency_proof(old_size):
+        typer.echo(base64.b64encode(h).decode())
+
+
+@app.command()
+def cosign(
+    log_dir: Path = typer.Argument(...),
+    policy: Path = typer.Option(..., help="tlog-policy file with witness URLs."),
+) -> None:
+    """Ask the policy's witnesses to cosign the current checkpoint and publish their lines."""
+    from payproof.ledger.policy import load_policy
+    from payproof.ledger.storage import Log
+    from payproof.ledger.witness import gather_cosignatures
+
+    with Log.open(log_dir) as log:
+        log.lock()  # one writer at a time, also for adding cosignatures
+        _, results = gather_cosignatures(log, load_policy(policy))
+    for name, msg in results.items():
+        typer.echo(f"{name}: {msg}")
+
+
+def _witness(state: Path, key: Path, log_vkeys: list[str]):
+    from payproof.ledger.note import CosignatureSigner
+    from payproof.ledger.witness import Witness
+
+    s = _signer(key)
+    return Witness(state, CosignatureSigner(s.name, s.seed), [_vkey(v) for v in log_vkeys])
+
+
+@witness_app.command("add-checkpoint")
+def witness_add(
+    request: Path = typer.Argument(..., help="An add-checkpoint request body file."),
+    state: Path = typer.Option(..., help="The witness's state folder."),
+    key: Path = typer.Option(..., help=KEY_HELP),
+    log_vkey: list[str] = typer.Option(..., help="Verifier key of a log to witness."),
+) -> None:
+    """Process one add-checkpoint request; print the cosignature or the refusal."""
+    from payproof.errors import VerificationError
+
+    r = _witness(state, key, log_vkey).add_checkpoint(request.read_bytes())
+    if r.status != 200:
+        raise VerificationError(f"witness refused (HTTP {r.status}): {r.body.decode().strip()}")
+    typer.echo(r.body.decode(), nl=False)
+
+
+@witness_app.command("serve")
+def witness_serve(
+    state: Path = typer.Option(...),
+    key: Path = typer.Option(..., help=KEY_HELP),
+    log_vkey: list[str] = typer.Option(...),
+    port: int = typer.Option(8080),
+    host: str = typer.Option("127.0.0.1", help="Bind address (put TLS in front in production)."),
+) -> None:
+    """Serve POST /add-checkpoint (c2sp.org/tlog-witness)."""
+    from payproof.ledger.witness import serve
+
+    server = serve(_witness(state, key, log_vkey), port, host)
+    typer.echo(f"witness listening on http://{host}:{server.server_address[1]}/add-checkpoint")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
