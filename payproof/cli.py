@@ -45,9 +45,13 @@ def _root(
 def _register() -> None:
     """Attach the commands of each package (imported here to keep start-up light)."""
     from payproof.ledger.cli import app as ledger_app
+    from payproof.report.cli import report
+    from payproof.rules.cli import app as rules_app
     from payproof.scenario.cli import generate
 
     app.command("generate", help=generate.__doc__)(generate)
+    app.command("report", help=report.__doc__)(report)
+    app.add_typer(rules_app, name="rules")
     app.add_typer(ledger_app, name="ledger")
 
 
@@ -66,10 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("Aborted.")
         return 130
-    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # usage errors arrive here in standalone_mode=False
+        # Typer may vendor its own click, so recognise click exceptions by shape.
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             return exc.exit_code
         raise

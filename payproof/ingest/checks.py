@@ -31,7 +31,11 @@ SQL_TYPES = {
 ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     "children": [
         ("{death_date} < {birth_date}", "death_date", "death date is before the birth date"),
-        ("{student_until} < {birth_date}", "student_until", "student_until is before the birth date"),
+        (
+            "{student_until} < {birth_date}",
+            "student_until",
+            "student_until is before the birth date",
+        ),
     ],
     "families": [
         (
@@ -116,7 +120,8 @@ def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, 
         ]
     if col.type == "enum":
         allowed = ", ".join(sql_literal(x) for x in col.values)
-        return [(f"{v} NOT IN ({allowed})", "unknown value; expected one of: " + ", ".join(col.values))]
+        reason = "unknown value; expected one of: " + ", ".join(col.values)
+        return [(f"{v} NOT IN ({allowed})", reason)]
     return []
 
 
@@ -137,7 +142,7 @@ def checked_select(
     columns become NULL.
     """
     inner_cols = ["_line"]
-    for name, col in spec.columns.items():
+    for name in spec.columns:
         raw = f"{q(present[name])}" if name in present else "CAST(NULL AS VARCHAR)"
         inner_cols.append(f"{raw} AS {q('raw_' + name)}")
         inner_cols.append(f"NULLIF(trim({raw}), '') AS {q('v_' + name)}")

@@ -40,11 +40,9 @@ class StructuralReject:
 
 
 def locate(input_dir: Path, table: str) -> SourceFile | None:
-    """The file holding ``table`` in ``input_dir``, or None. Two formats for one table is an error."""
+    """The file for ``table`` in ``input_dir``, or None; two formats for one table is an error."""
     found = [
-        input_dir / f"{table}{ext}"
-        for ext in EXTENSIONS
-        if (input_dir / f"{table}{ext}").is_file()
+        input_dir / f"{table}{ext}" for ext in EXTENSIONS if (input_dir / f"{table}{ext}").is_file()
     ]
     if len(found) > 1:
         raise InputError(

@@ -179,4 +179,4 @@ def test_generated_key_roundtrip():
     assert N.parse_vkey(s.vkey) == s.verifier
     with pytest.raises(VerificationError):
         N.generate_key("bad name")
-    assert base64.b64decode(s.vkey.split("+")[2])[0] == 1
+    assert base64.b64decode(s.vkey.split("+", 2)[2])[0] == 1

@@ -9,13 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import EXPECTED, HOSTILE, MOTHER_IDS, build_outputs
 
 from payproof.errors import InputError
 from payproof.report import Section, write_report
 from payproof.report.data import load_report_data
 from payproof.report.fmt import NNBSP
 from payproof.report.html import external_references
+from tests.report.conftest import EXPECTED, HOSTILE, MOTHER_IDS, build_outputs
 
 SECTIONS = ("findings", "status", "districts", "months", "clerks", "top", "quality",
             "methodology", "run")  # fmt: skip
