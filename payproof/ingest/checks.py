@@ -161,7 +161,7 @@ def checked_select(
         errors.append(
             _err(f"coalesce({typed_cond}, false)", column, q("raw_" + column), sql_literal(reason))
         )
-    err_list = "list_filter([" + ", ".join(errors) + "], e -> e IS NOT NULL)"
+    err_list = "list_filter([" + ", ".join(errors) + "], lambda e: e IS NOT NULL)"
     return (
         f"SELECT _line, {', '.join(typed)}, {err_list} AS _errors "
         f"FROM (SELECT {', '.join(inner_cols)} FROM {stage_table})"

@@ -1,0 +1,208 @@
+"""Load an input folder into typed, validated tables in a DuckDB engine.
+
+Order matters: tables are loaded so that every reference points at a table
+already accepted (offices -> staff -> families -> children -> entitlements ->
+disbursements -> receipts -> grievances). Every problem becomes a row of the
+``rejects`` table; a row with an ``error`` is left out of its typed table, a row
+with only ``warning`` problems is kept (a payment to a family absent from the
+registry is evidence, not noise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from payproof.contract import TableSpec, load_contract
+from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
+from payproof.errors import InputError
+from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
+from payproof.ingest.sources import file_sha256, locate, stage, staged_columns
+
+TABLE_ORDER = (
+    "offices",
+    "staff",
+    "families",
+    "children",
+    "entitlements",
+    "disbursements",
+    "receipts",
+    "grievances",
+)
+
+REJECTS_DDL = (
+    "CREATE OR REPLACE TABLE rejects (table_name VARCHAR, file VARCHAR, line BIGINT, "
+    "column_name VARCHAR, value VARCHAR, reason VARCHAR, severity VARCHAR)"
+)
+
+
+@dataclass
+class TableReport:
+    table: str
+    file: str | None = None
+    format: str | None = None
+    sha256: str | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class IngestReport:
+    tables: dict[str, TableReport] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> int:
+        return sum(t.rows_rejected for t in self.tables.values())
+
+
+def load_input(input_dir: Path, engine: DuckDBEngine, *, today: date | None = None) -> IngestReport:
+    """Validate every row of the tables in ``input_dir`` and create typed tables in ``engine``."""
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise InputError(
+            f"Input folder {input_dir} does not exist or is not a folder.",
+            fix="Give the folder that holds families.csv, disbursements.csv and the other tables.",
+        )
+    contract = load_contract()
+    settings = CheckSettings(today=today or date.today())
+    sources = {t: locate(input_dir, t) for t in TABLE_ORDER}
+    _require(input_dir, sources)
+    engine.execute(REJECTS_DDL)
+    report = IngestReport()
+    for name in TABLE_ORDER:
+        spec = contract.table(name)
+        src = sources[name]
+        tr = TableReport(name)
+        report.tables[name] = tr
+        if src is None:
+            cols = ", ".join(f"{q(c)} {SQL_TYPES[s.type]}" for c, s in spec.columns.items())
+            engine.execute(f"CREATE OR REPLACE TABLE {name} (_line BIGINT, {cols})")
+            continue
+        tr.file, tr.format, tr.sha256 = src.path.name, src.format, file_sha256(src.path)
+        _load_table(engine, spec, src, tr, settings)
+    engine.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+    return report
+
+
+def _require(input_dir: Path, sources: dict) -> None:
+    missing = [t for t in ("families", "disbursements") if sources[t] is None]
+    if sources["entitlements"] is None and sources["children"] is None:
+        missing.append("entitlements (or children, to compute them from rules)")
+    if missing:
+        raise InputError(
+            "Required table(s) missing: " + ", ".join(missing) + ".",
+            where=str(input_dir),
+            fix="Put each table in the folder as <table>.csv, <table>.parquet or <table>.xlsx "
+            "(see docs/data-contract.md).",
+        )
+
+
+def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSettings) -> None:
+    name, file_sql = spec.name, sql_literal(src.path.name)
+    stage_table = f"_stage_{name}"
+    structural = stage(engine, src, stage_table)
+    present = _match_columns(engine, spec, stage_table, src)
+    for r in structural:
+        engine.execute(
+            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, 'error')",
+            [name, src.path.name, r.line, r.column, r.value, r.reason],
+        )
+    engine.materialise(f"_chk_{name}", checked_select(spec, stage_table, present, settings))
+    engine.execute(f"DROP TABLE {stage_table}")
+    chk = f"_chk_{name}"
+    engine.execute(
+        f"INSERT INTO rejects SELECT {sql_literal(name)}, {file_sql}, _line, e.column, "
+        f"e.value, e.reason, 'error' FROM (SELECT _line, unnest(_errors) AS e FROM {chk} "
+        "WHERE len(_errors) > 0)"
+    )
+    _check_keys(engine, spec, chk, file_sql)
+    _check_references(engine, spec, chk, file_sql)
+    cols = ", ".join(q(c) for c in spec.columns)
+    engine.materialise(
+        name,
+        f"SELECT _line, {cols} FROM {chk} WHERE len(_errors) = 0 AND _line NOT IN "
+        f"(SELECT line FROM rejects WHERE table_name = {sql_literal(name)} "
+        "AND severity = 'error') ORDER BY _line",
+    )
+    engine.execute(f"DROP TABLE {chk}")
+    tr.rows_accepted = engine.scalar(f"SELECT count(*) FROM {name}")
+    tr.rows_rejected = engine.scalar(
+        "SELECT count(DISTINCT line) FROM rejects WHERE table_name = ? AND severity = 'error'",
+        [name],
+    )
+    tr.warnings = engine.scalar(
+        "SELECT count(*) FROM rejects WHERE table_name = ? AND severity = 'warning'", [name]
+    )
+    tr.rows_read = tr.rows_accepted + tr.rows_rejected
+    if spec.required and tr.rows_read == 0:
+        raise InputError(
+            f"{src.path.name} has a header but no rows.",
+            where=str(src.path),
+            fix=f"The '{name}' table is required: export it with its data.",
+        )
+
+
+def _match_columns(engine, spec: TableSpec, stage_table: str, src) -> dict[str, str]:
+    """Contract column -> staged column, matching names case-insensitively after trimming."""
+    staged = staged_columns(engine, stage_table)
+    by_norm = {c.strip().lower().lstrip("\ufeff"): c for c in staged}
+    present = {c: by_norm[c] for c in spec.columns if c in by_norm}
+    missing = [c for c, s in spec.columns.items() if c not in present and not s.nullable]
+    if missing:
+        raise InputError(
+            f"{src.path.name} lacks required column(s): {', '.join(missing)}.",
+            where=f"{src.path} (columns found: {', '.join(staged) or 'none'})",
+            fix="Rename or add the columns; see docs/data-contract.md for the exact names.",
+        )
+    return present
+
+
+def _check_keys(engine, spec: TableSpec, chk: str, file_sql: str) -> None:
+    """Reject later copies of an identical row, and every row of a key with conflicting rows."""
+    key = ", ".join(q(k) for k in spec.key)
+    key_text = " || '/' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '')" for k in spec.key)
+    cols = ", ".join(q(c) for c in spec.columns)
+    engine.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT {sql_literal(spec.name)}, {file_sql}, _line, {sql_literal(spec.key[0])}, kv,
+               CASE WHEN same THEN 'exact duplicate of line ' || first_line
+                    ELSE 'duplicate key ' || {sql_literal("/".join(spec.key))} || ' = ' || kv
+                         || ': ' || n || ' different rows share it (first at line '
+                         || first_line || ')' END,
+               'error'
+        FROM (
+            SELECT _line, {key_text} AS kv, count(*) OVER w AS n,
+                   min(_line) OVER w AS first_line,
+                   min(h) OVER w = max(h) OVER w AS same
+            FROM (SELECT _line, {key}, hash({cols}) AS h FROM {chk}
+                  WHERE len(_errors) = 0 AND ({key}) IN (
+                      SELECT ({key}) FROM {chk} WHERE len(_errors) = 0
+                      GROUP BY {key} HAVING count(*) > 1))
+            WINDOW w AS (PARTITION BY {key})
+        )
+        WHERE NOT same OR _line <> first_line
+        """
+    )
+
+
+def _check_references(engine, spec: TableSpec, chk: str, file_sql: str) -> None:
+    for col in spec.columns.values():
+        if not col.references or not engine.has_table(col.ref_table):
+            continue
+        if col.ref_table == spec.name:
+            target = f"(SELECT {q(col.ref_column)} FROM {chk} WHERE len(_errors) = 0)"
+        else:
+            target = f"(SELECT {q(col.ref_column)} FROM {col.ref_table})"
+        severity = "warning" if col.missing_reference == "flag" else "error"
+        engine.execute(
+            f"INSERT INTO rejects SELECT {sql_literal(spec.name)}, {file_sql}, _line, "
+            f"{sql_literal(col.name)}, {q(col.name)}, "
+            f"{sql_literal('unknown ' + col.references + ' (no such row)')}, "
+            f"{sql_literal(severity)} FROM {chk} c WHERE len(_errors) = 0 "
+            f"AND {q(col.name)} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {target} t WHERE t.{q(col.ref_column)} = c.{q(col.name)})"
+        )
