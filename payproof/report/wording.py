@@ -8,18 +8,9 @@ and needs investigation" — never an accusation the numbers cannot carry.
 from __future__ import annotations
 
 from payproof.report.fmt import count, money_words, plural, share
+from payproof.statuses import STATUSES
 
-STATUS_ORDER = (
-    "paid_not_entitled",
-    "undocumented_receipt",
-    "unpaid",
-    "diverted",
-    "skimmed",
-    "underpaid",
-    "overpaid",
-    "unverified",
-    "ok",
-)
+STATUS_ORDER = STATUSES
 
 # (short label, definition). E = entitled, D = disbursed, R = received (evidence).
 STATUS_TEXT = {

@@ -32,8 +32,8 @@ from payproof.scenario.grievances import build_grievances
 from payproof.scenario.identity import ibans, iin_numbers, iin_with_typo, phones, zero_padded
 from payproof.scenario.names import SURNAMES, child_names, mother_names, name_variant
 from payproof.scenario.payments import CHANNELS, SOURCES, run_months
-from payproof.scenario.status import STATUSES
 from payproof.scenario.writer import SCHEMAS, TableSink, dates, write_table
+from payproof.statuses import STATUSES
 
 INPUT_TABLES = ("offices", "staff", "families", "children", "disbursements", "receipts",
                 "grievances")  # fmt: skip

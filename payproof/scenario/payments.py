@@ -16,8 +16,9 @@ import pyarrow as pa
 from payproof.scenario.entitlement import counted_children, mci_for, monthly_amount
 from payproof.scenario.fraud import DIVERTER, SKIMMER
 from payproof.scenario.identity import zero_padded
-from payproof.scenario.status import STATUSES, owed_evidenced, status_codes
+from payproof.scenario.status import owed_evidenced, status_codes
 from payproof.scenario.writer import constant, dates, money, money_or_null
+from payproof.statuses import STATUSES
 
 CHANNELS = ("bank", "cash", "post")
 SOURCES = ("bank_statement", "beneficiary_confirmation", "survey")

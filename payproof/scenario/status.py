@@ -4,18 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-STATUSES = (
-    "paid_not_entitled",
-    "undocumented_receipt",
-    "unpaid",
-    "diverted",
-    "skimmed",
-    "underpaid",
-    "overpaid",
-    "unverified",
-    "ok",
-)
-
 
 def status_codes(e: np.ndarray, d: np.ndarray, r: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Index into STATUSES: the first rule that matches (E owed, D paid, R received if known)."""
