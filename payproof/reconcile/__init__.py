@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from payproof.engine.dialect import dialect_of
 from payproof.reconcile.attribution import attribution_steps, offices_sql
-from payproof.reconcile.significance import FlagSettings, benjamini_hochberg, test_staff
+from payproof.reconcile.significance import FlagSettings, benjamini_hochberg, flag_staff
 from payproof.reconcile.steps import FLAGS, ChildRules, reconcile_steps, status_sql
 
 __all__ = [
@@ -23,7 +23,7 @@ __all__ = [
     "reconcile",
     "reconcile_steps",
     "status_sql",
-    "test_staff",
+    "flag_staff",
 ]
 
 Progress = Callable[[str], None] | None
@@ -64,7 +64,7 @@ def attribute(engine, settings: FlagSettings | None = None, progress: Progress =
     if progress:
         progress("staff test")
     peers = engine.arrow("SELECT * FROM at_staff_peers ORDER BY staff_id")
-    engine.register_arrow("staff_tested", test_staff(peers, settings))
+    engine.register_arrow("staff_tested", flag_staff(peers, settings))
     engine.materialise("staff_results", "SELECT * FROM staff_tested")
     engine.execute("DROP VIEW IF EXISTS staff_tested")
     if progress:

@@ -106,7 +106,7 @@ def _large(hits, n, p0, settings: FlagSettings) -> np.ndarray:
     )
 
 
-def test_staff(peers: pa.Table, settings: FlagSettings | None = None) -> pa.Table:
+def flag_staff(peers: pa.Table, settings: FlagSettings | None = None) -> pa.Table:
     """Add peer_group, peer rates, p/q values, flagged and flag_reason to the peer table."""
     s = settings or FlagSettings()
     scope, peer_n = _peer_choice(peers, "verified_lines", s)

@@ -116,8 +116,15 @@ def children_span_sql(d: Dialect, rules: ChildRules) -> str:
     if rules.student_age is not None:
         student_limit = d.add_years("birth_date", rules.student_age)
         student_end = f"least({d.add_days('student_until', 1)}, {student_limit})"
-        end = f"greatest({minor_end}, coalesce({student_end}, {minor_end}))"
-    alive_end = f"least({end}, coalesce({d.add_days('death_date', 1)}, {end}))"
+        # LEAST and GREATEST skip NULLs in both engines, so test for NULL explicitly.
+        end = (
+            f"CASE WHEN student_until IS NULL THEN {minor_end} "
+            f"ELSE greatest({minor_end}, {student_end}) END"
+        )
+    alive_end = (
+        f"CASE WHEN death_date IS NULL THEN {end} "
+        f"ELSE least({end}, {d.add_days('death_date', 1)}) END"
+    )
     return f"SELECT family_id, max({alive_end}) AS counts_until FROM children GROUP BY family_id"
 
 
