@@ -100,7 +100,8 @@ def test_report_written_and_free_of_personal_data(audited):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" in html and "http://" not in html.replace("http://www.w3.org", "")
     mothers = _one(
-        f"SELECT mother_id, mother_name FROM read_csv('{input_dir}/families.csv', all_varchar = true) LIMIT 50"
+        f"SELECT mother_id, mother_name FROM read_csv('{input_dir}/families.csv', "
+        "all_varchar = true) LIMIT 50"
     )
     for mother_id, name in mothers:
         assert mother_id not in html and name not in html
