@@ -48,8 +48,10 @@ class DuckDBEngine:
     def execute(self, sql: str, params: list | None = None) -> None:
         self.con.execute(sql, params or [])
 
-    def materialise(self, name: str, sql: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+    def materialise(self, name: str, sql: str, *, temp: bool = False) -> None:
+        """Create table ``name`` from a SELECT; ``temp`` keeps scratch tables out of the file."""
+        kind = "TEMP TABLE" if temp else "TABLE"
+        self.con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
 
     def arrow(self, sql: str, params: list | None = None) -> pa.Table:
         return self.con.sql(sql, params=params).to_arrow_table()

@@ -18,7 +18,7 @@ from payproof.contract import TableSpec, load_contract
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
-from payproof.ingest.sources import file_sha256, locate, stage, staged_columns
+from payproof.ingest.sources import file_sha256, locate, stage_into
 
 TABLE_ORDER = (
     "offices",
@@ -102,17 +102,18 @@ def _require(input_dir: Path, sources: dict) -> None:
 
 def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSettings) -> None:
     name, file_sql = spec.name, sql_literal(src.path.name)
-    stage_table = f"_stage_{name}"
-    structural = stage(engine, src, stage_table)
-    present = _match_columns(engine, spec, stage_table, src)
+    chk = f"_chk_{name}"
+
+    def make_select(relation: str, columns: list[str]) -> str:
+        present = _match_columns(spec, columns, src)
+        return checked_select(spec, relation, present, settings)
+
+    structural = stage_into(engine, src, chk, make_select)
     for r in structural:
         engine.execute(
             "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, 'error')",
             [name, src.path.name, r.line, r.column, r.value, r.reason],
         )
-    engine.materialise(f"_chk_{name}", checked_select(spec, stage_table, present, settings))
-    engine.execute(f"DROP TABLE {stage_table}")
-    chk = f"_chk_{name}"
     engine.execute(
         f"INSERT INTO rejects SELECT {sql_literal(name)}, {file_sql}, _line, e.column, "
         f"e.value, e.reason, 'error' FROM (SELECT _line, unnest(_errors) AS e FROM {chk} "
@@ -121,12 +122,14 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
     _check_keys(engine, spec, chk, file_sql)
     _check_references(engine, spec, chk, file_sql)
     cols = ", ".join(q(c) for c in spec.columns)
-    engine.materialise(
-        name,
-        f"SELECT _line, {cols} FROM {chk} WHERE len(_errors) = 0 AND _line NOT IN "
-        f"(SELECT line FROM rejects WHERE table_name = {sql_literal(name)} "
-        "AND severity = 'error') ORDER BY _line",
+    # Rows keep file order (insertion order is preserved), so no sort is needed.
+    rejected = (
+        f"SELECT line FROM rejects WHERE table_name = {sql_literal(name)} AND severity = 'error'"
     )
+    keep = "len(_errors) = 0"
+    if engine.scalar(f"SELECT count(*) FROM ({rejected})"):
+        keep += f" AND _line NOT IN ({rejected})"
+    engine.materialise(name, f"SELECT _line, {cols} FROM {chk} WHERE {keep}")
     engine.execute(f"DROP TABLE {chk}")
     tr.rows_accepted = engine.scalar(f"SELECT count(*) FROM {name}")
     tr.rows_rejected = engine.scalar(
@@ -145,9 +148,8 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
         )
 
 
-def _match_columns(engine, spec: TableSpec, stage_table: str, src) -> dict[str, str]:
+def _match_columns(spec: TableSpec, staged: list[str], src) -> dict[str, str]:
     """Contract column -> staged column, matching names case-insensitively after trimming."""
-    staged = staged_columns(engine, stage_table)
     by_norm = {c.strip().lower().lstrip("\ufeff"): c for c in staged}
     present = {c: by_norm[c] for c in spec.columns if c in by_norm}
     missing = [c for c, s in spec.columns.items() if c not in present and not s.nullable]

@@ -9,6 +9,7 @@ invalid UTF-8) are caught here, per record, by DuckDB's CSV reject store.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,8 +65,19 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stage(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> list[StructuralReject]:
-    """Create ``stage_table`` (all VARCHAR + _line) from ``src``; return per-record rejects."""
+MakeSelect = Callable[[str, list[str]], str]
+
+
+def stage_into(
+    engine: DuckDBEngine, src: SourceFile, table: str, make_select: MakeSelect
+) -> list[StructuralReject]:
+    """Create temp ``table`` from ``make_select(relation, columns)`` over ``src``.
+
+    ``relation`` yields every record as VARCHAR plus ``_line``; ``columns`` are
+    the file's column names. CSV is read in the same pass as the checks (no
+    all-VARCHAR copy of a large file is kept); records DuckDB rejects for their
+    structure are returned, and ``_line`` is corrected to skip them.
+    """
     if src.size == 0:
         raise InputError(
             f"{src.path.name} is empty (0 bytes).",
@@ -73,31 +85,48 @@ def stage(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> list[Struc
             fix="Export the table again with its header row; an empty table still needs a header.",
         )
     if src.format == "csv":
-        return _stage_csv(engine, src, stage_table)
+        return _stage_csv(engine, src, table, make_select)
+    stage_table = f"_stage_{table}"
     if src.format == "parquet":
         _stage_parquet(engine, src, stage_table)
-        return []
-    _stage_xlsx(engine, src, stage_table)
+    else:
+        _stage_xlsx(engine, src, stage_table)
+    select = make_select(stage_table, staged_columns(engine, stage_table))
+    engine.materialise(table, select, temp=True)
+    engine.execute(f"DROP TABLE {stage_table}")
     return []
 
 
-def _stage_csv(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> list[StructuralReject]:
-    path = sql_literal(str(src.path))
-    engine.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-    reader = (
-        f"read_csv({path}, all_varchar = true, header = true, store_rejects = true, "
-        "auto_detect = true, strict_mode = true, null_padding = false)"
+def _csv_reader(src: SourceFile) -> str:
+    return (
+        f"read_csv({sql_literal(str(src.path))}, all_varchar = true, header = true, "
+        "store_rejects = true, auto_detect = true, strict_mode = true, null_padding = false)"
     )
+
+
+def _unreadable(src: SourceFile, exc: Exception) -> InputError:
+    return InputError(
+        f"{src.path.name} could not be read as CSV: {_first_line(exc)}",
+        where=str(src.path),
+        fix="Save the table as UTF-8 CSV with a header row and comma separators.",
+    )
+
+
+def _stage_csv(
+    engine: DuckDBEngine, src: SourceFile, table: str, make_select: MakeSelect
+) -> list[StructuralReject]:
+    reader = _csv_reader(src)
     try:
-        engine.materialise(
-            "_raw_" + stage_table, f"SELECT row_number() OVER () AS _k, * FROM {reader}"
-        )
+        columns = [r[0] for r in engine.rows(f"DESCRIBE SELECT * FROM {reader}")]
     except Exception as exc:  # DuckDB raises its own error types for unreadable files
-        raise InputError(
-            f"{src.path.name} could not be read as CSV: {_first_line(exc)}",
-            where=str(src.path),
-            fix="Save the table as UTF-8 CSV with a header row and comma separators.",
-        ) from None
+        raise _unreadable(src, exc) from None
+    relation = f"(SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * FROM {reader})"
+    select = make_select(relation, columns)
+    engine.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+    try:
+        engine.materialise(table, select, temp=True)
+    except Exception as exc:
+        raise _unreadable(src, exc) from None
     rejects = [
         StructuralReject(int(line), col, raw, f"{etype.lower().replace('_', ' ')}: {msg}")
         for line, col, raw, etype, msg in engine.rows(
@@ -105,7 +134,9 @@ def _stage_csv(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> list[
             "FROM reject_errors ORDER BY line"
         )
     ]
-    n_good = engine.scalar(f"SELECT count(*) FROM _raw_{stage_table}")
+    if not rejects:
+        return rejects  # every record is good: its line is its ordinal plus the header
+    n_good = engine.scalar(f"SELECT count(*) FROM {table}")
     bad_encoding = sum(1 for r in rejects if r.reason.startswith("invalid encoding"))
     if bad_encoding and bad_encoding >= ENCODING_SHARE_TO_FAIL * (n_good + len(rejects)):
         raise InputError(
@@ -123,14 +154,14 @@ def _stage_csv(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> list[
         "(SELECT line, row_number() OVER (ORDER BY line) AS i FROM "
         "(SELECT DISTINCT line FROM reject_errors))"
     )
-    cols = [c for c in _columns(engine, "_raw_" + stage_table) if c != "_k"]
-    select = ", ".join(f"r.{_q(c)}" for c in cols)
     engine.materialise(
-        stage_table,
-        f"SELECT CAST(r._k + 1 + coalesce(g.i, 0) AS BIGINT) AS _line, {select} "
-        f"FROM _raw_{stage_table} r ASOF LEFT JOIN _gaps g ON r._k > g.good_before",
+        f"{table}__lines",
+        f"SELECT r.* REPLACE (CAST(r._line + coalesce(g.i, 0) AS BIGINT) AS _line) "
+        f"FROM {table} r ASOF LEFT JOIN _gaps g ON r._line - 1 > g.good_before",
+        temp=True,
     )
-    engine.execute(f"DROP TABLE _raw_{stage_table}; DROP TABLE _gaps")
+    engine.execute(f"DROP TABLE {table}; DROP TABLE _gaps")
+    engine.execute(f"ALTER TABLE {table}__lines RENAME TO {table}")
     return rejects
 
 
@@ -149,6 +180,7 @@ def _stage_parquet(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> N
         stage_table,
         f"SELECT CAST(file_row_number + 2 AS BIGINT) AS _line, {casts} "
         f"FROM read_parquet({path}, file_row_number = true)",
+        temp=True,
     )
 
 
@@ -213,7 +245,7 @@ def _stage_xlsx(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None
     arrays = {"_line": pa.array(lines, pa.int64())}
     arrays.update({n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)})
     engine.register_arrow("_xlsx_stage", pa.table(arrays))
-    engine.materialise(stage_table, "SELECT * FROM _xlsx_stage")
+    engine.materialise(stage_table, "SELECT * FROM _xlsx_stage", temp=True)
     engine.con.unregister("_xlsx_stage")
 
 
