@@ -31,6 +31,11 @@ def _m(column: str, alias: str | None = None) -> str:
     return f"{sql_major_units(column)} AS {alias or column}"
 
 
+def _g(column: str) -> str:
+    """A p- or q-value to 6 significant digits (as text, so 1e-196 stays readable)."""
+    return f"format('{{:.6g}}', {column}) AS {column}"
+
+
 def findings_select() -> str:
     cols = [_m(c) if c in MONEY else c for c in FINDINGS_COLUMNS]
     return f"SELECT {', '.join(cols)} FROM findings ORDER BY family_id, period"
@@ -58,9 +63,10 @@ def staff_select() -> str:
   round(CASE WHEN verified_disbursed > 0
     THEN CAST(lost AS DOUBLE) / CAST(verified_disbursed AS DOUBLE) END, 4) AS loss_rate,
   short_lines, nothing_lines, round(median_ratio, 4) AS median_ratio,
-  round(peer_short_rate, 6) AS peer_short_rate, peer_group, p_value, q_value,
+  round(peer_short_rate, 6) AS peer_short_rate, peer_group, {_g("p_value")},
+  {_g("q_value")},
   families, shared_account_families, round(peer_shared_account_rate, 6) AS peer_shared_account_rate,
-  shared_account_q_value, complaints, bribe_complaints, flagged, flag_reason
+  {_g("shared_account_q_value")}, complaints, bribe_complaints, flagged, flag_reason
 FROM staff_results ORDER BY staff_id"""
 
 
