@@ -454,9 +454,12 @@ staff of the same office, or of the region when the office is too small — usin
 binomial test: how likely is it to see this many short lines or more if the staff member's true
 rate were the peers' rate? Because many staff are tested at once, the p-values are adjusted with
 the Benjamini–Hochberg procedure, which keeps the expected share of false alarms among the
-flagged at or below the chosen level; the adjusted value is the q-value. A staff member is
-flagged when the q-value is below the audit's threshold; the "Flag" column of the staff table
-gives the figures behind each flag.</p>
+flagged at or below the chosen level; the adjusted value is the q-value. A second test of the
+same kind counts the families a staff member paid into bank accounts that received money for
+several families — the mark of payments to ghost families. A staff member is flagged when a
+q-value is below 0.01 <em>and</em> the difference is large (at least twice the peers' rate and
+5 percentage points above it), so that a slightly unlucky record is never flagged; the "Flag"
+column of the staff table gives the figures behind each flag.</p>
 <p class="caution">A flag says a pattern is very unlikely to be chance. It does not say who took
 the money or why: a staff member may be flagged because of problems upstream, a bank error or a
 colleague working under their number. Every flag needs investigation before anyone is named.</p>

@@ -107,8 +107,9 @@ def headline_findings(data) -> list[str]:
     if data.staff_flagged:
         out.append(
             f"{count(data.staff_flagged)} of {count(data.staff_total)} staff members who paid "
-            "out benefits were flagged: their payments came up short far more often than their "
-            "peers' (one-sided binomial test, Benjamini–Hochberg adjusted). This is "
+            "out benefits were flagged: their payments came up short, or went into accounts "
+            "shared by several families, far more often than their peers' (one-sided binomial "
+            "test, Benjamini–Hochberg adjusted). This is "
             "statistically unusual and needs investigation; it is not proof of wrongdoing by "
             "any individual."
         )
