@@ -1,1 +1,74 @@
-"""payproof.reconcile."""
+"""Three-way reconciliation (entitled, disbursed, received) and attribution of losses.
+
+``reconcile`` turns the typed input tables into ``findings`` (one row per
+family-month); ``attribute`` adds ``staff_results`` and ``office_results``.
+Both run portable SQL steps on an engine adapter; see docs/reconciliation.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from payproof.engine.dialect import dialect_of
+from payproof.reconcile.attribution import attribution_steps, offices_sql
+from payproof.reconcile.significance import FlagSettings, benjamini_hochberg, test_staff
+from payproof.reconcile.steps import FLAGS, ChildRules, reconcile_steps, status_sql
+
+__all__ = [
+    "FLAGS",
+    "ChildRules",
+    "FlagSettings",
+    "attribute",
+    "benjamini_hochberg",
+    "reconcile",
+    "reconcile_steps",
+    "status_sql",
+    "test_staff",
+]
+
+Progress = Callable[[str], None] | None
+
+
+def _run(engine, steps: list[tuple[str, str]], progress: Progress) -> None:
+    for name, sql in steps:
+        if progress:
+            progress(name)
+        engine.materialise(name, sql)
+
+
+def reconcile(
+    engine,
+    *,
+    entitlements: str = "entitlements",
+    entitlement_source_column: str | None = None,
+    child_rules: ChildRules | None = None,
+    progress: Progress = None,
+) -> None:
+    """Create ``findings`` from families, children, offices, disbursements, receipts."""
+    with_children = bool(
+        engine.has_table("children") and engine.scalar("SELECT count(*) > 0 FROM children")
+    )
+    steps = reconcile_steps(
+        entitlements=entitlements,
+        entitlement_source_column=entitlement_source_column,
+        with_children=with_children,
+        child_rules=child_rules,
+        dialect=dialect_of(engine),
+    )
+    _run(engine, steps, progress)
+
+
+def attribute(engine, settings: FlagSettings | None = None, progress: Progress = None) -> None:
+    """Create ``staff_results`` and ``office_results`` from ``findings``."""
+    _run(engine, attribution_steps(dialect=dialect_of(engine)), progress)
+    if progress:
+        progress("staff test")
+    peers = engine.arrow("SELECT * FROM at_staff_peers ORDER BY staff_id")
+    engine.register_arrow("staff_tested", test_staff(peers, settings))
+    engine.materialise("staff_results", "SELECT * FROM staff_tested")
+    engine.execute("DROP VIEW IF EXISTS staff_tested")
+    if progress:
+        progress("offices")
+    engine.materialise(
+        "office_results", offices_sql("findings", "at_lines", "at_remainders", "staff_results")
+    )

@@ -1,0 +1,171 @@
+"""Write the audit's output files (docs/outputs.md) from the engine's result tables.
+
+Files are written into a private scratch folder inside ``OUT`` and moved into
+place one by one with ``os.replace``, so a reader never sees a half-written
+file. Money leaves the engine here, converted from BIGINT minor units to exact
+DECIMAL(18,2) major units; nothing is ever a float.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
+from payproof.money import format_amount, sql_major_units
+from payproof.reconcile import FLAGS
+from payproof.statuses import STATUSES
+
+MONEY = ("entitled", "disbursed", "received", "delivered", "owed", "not_disbursed",
+         "lost_in_delivery", "excess")  # fmt: skip
+
+FINDINGS_COLUMNS = (
+    "family_id", "period", "district", "office_id", "staff_id", "n_disbursements", "n_staff",
+    *MONEY, "status", "flags", "entitlement_source", "evidence",
+)  # fmt: skip
+
+
+def _m(column: str, alias: str | None = None) -> str:
+    return f"{sql_major_units(column)} AS {alias or column}"
+
+
+def findings_select() -> str:
+    cols = [_m(c) if c in MONEY else c for c in FINDINGS_COLUMNS]
+    return f"SELECT {', '.join(cols)} FROM findings ORDER BY family_id, period"
+
+
+def families_select() -> str:
+    return f"""SELECT x.family_id, f.mother_id, coalesce(f.district, x.district) AS district,
+  coalesce(f.office_id, x.office_id) AS office_id,
+  {_m("x.entitled_total", "entitled_total")}, {_m("x.delivered_total", "delivered_total")},
+  {_m("x.owed_total", "owed_total")}, x.periods_owed, x.first_period_owed, x.last_period_owed
+FROM (
+  SELECT family_id, min(district) AS district, min(office_id) AS office_id,
+    sum(entitled) AS entitled_total, sum(delivered) AS delivered_total,
+    sum(owed) AS owed_total, CAST(count(CASE WHEN owed > 0 THEN 1 END) AS INTEGER) AS periods_owed,
+    min(CASE WHEN owed > 0 THEN period END) AS first_period_owed,
+    max(CASE WHEN owed > 0 THEN period END) AS last_period_owed
+  FROM findings GROUP BY family_id
+) x LEFT JOIN families f ON f.family_id = x.family_id
+ORDER BY x.family_id"""
+
+
+def staff_select() -> str:
+    return f"""SELECT staff_id, office_id, region, district, lines, verified_lines,
+  {_m("disbursed")}, {_m("verified_disbursed - lost", "confirmed")}, {_m("lost")},
+  round(CASE WHEN verified_disbursed > 0
+    THEN CAST(lost AS DOUBLE) / CAST(verified_disbursed AS DOUBLE) END, 4) AS loss_rate,
+  short_lines, nothing_lines, round(median_ratio, 4) AS median_ratio,
+  round(peer_short_rate, 6) AS peer_short_rate, peer_group, p_value, q_value,
+  families, shared_account_families, round(peer_shared_account_rate, 6) AS peer_shared_account_rate,
+  shared_account_q_value, complaints, bribe_complaints, flagged, flag_reason
+FROM staff_results ORDER BY staff_id"""
+
+
+def offices_select() -> str:
+    money = ", ".join(
+        _m(c) for c in ("entitled", "disbursed", "delivered", "not_disbursed",
+                        "lost_in_delivery", "owed", "excess")
+    )  # fmt: skip
+    return (
+        f"SELECT office_id, name, region, district, families, {money}, staff, flagged_staff "
+        "FROM office_results ORDER BY office_id"
+    )
+
+
+def rejects_select() -> str:
+    return (
+        'SELECT table_name AS "table", file, line, column_name AS "column", value, reason, '
+        "severity FROM rejects ORDER BY table_name, line, column_name, reason"
+    )
+
+
+def write_files(engine: DuckDBEngine, out_dir: Path, summary: dict) -> list[Path]:
+    """Write findings, families, staff, offices, rejects and summary.json into ``out_dir``."""
+    scratch = out_dir / f".partial-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        jobs = [
+            ("findings.parquet", findings_select(), "(FORMAT parquet, COMPRESSION zstd)"),
+            ("families.csv", families_select(), "(HEADER, DELIMITER ',')"),
+            ("staff.csv", staff_select(), "(HEADER, DELIMITER ',')"),
+            ("offices.csv", offices_select(), "(HEADER, DELIMITER ',')"),
+            ("rejects.csv", rejects_select(), "(HEADER, DELIMITER ',')"),
+        ]
+        for name, select, options in jobs:
+            engine.execute(f"COPY ({select}) TO {sql_literal(str(scratch / name))} {options}")
+        (scratch / "summary.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        written = []
+        for name in [j[0] for j in jobs] + ["summary.json"]:
+            os.replace(scratch / name, out_dir / name)
+            written.append(out_dir / name)
+        return written
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _money_dict(values) -> dict[str, str]:
+    return {m: format_amount(int(v or 0)) for m, v in zip(MONEY, values, strict=True)}
+
+
+def result_summary(engine: DuckDBEngine) -> dict:
+    """Totals, statuses, flags, families, staff and offices, computed in SQL."""
+    sums = ", ".join(f"sum({m})" for m in MONEY)
+    totals = _money_dict(engine.rows(f"SELECT {sums} FROM findings")[0])
+    first, last = engine.rows("SELECT min(period), max(period) FROM findings")[0]
+    by_status = {}
+    rows = engine.rows(
+        "SELECT status, count(*), count(DISTINCT family_id), sum(entitled), sum(disbursed), "
+        "sum(received), sum(owed), sum(lost_in_delivery), sum(excess) FROM findings GROUP BY status"
+    )
+    found = {r[0]: r for r in rows}
+    for status in STATUSES:
+        if status not in found:
+            continue
+        r = found[status]
+        by_status[status] = {
+            "family_periods": int(r[1]),
+            "families": int(r[2]),
+            **{
+                k: format_amount(int(v or 0))
+                for k, v in zip(
+                    ("entitled", "disbursed", "received", "owed", "lost_in_delivery", "excess"),
+                    r[3:],
+                    strict=True,
+                )
+            },
+        }
+    flag_rows = dict(
+        (f, (int(n), int(a or 0)))
+        for f, n, a in engine.rows(
+            "SELECT flag, count(*), sum(disbursed) FROM "
+            "(SELECT unnest(flags) AS flag, disbursed FROM findings) GROUP BY flag"
+        )
+    )
+    flags = {
+        f: {"family_periods": flag_rows[f][0], "amount": format_amount(flag_rows[f][1])}
+        for f in FLAGS
+        if f in flag_rows
+    }
+    fam_total, fam_owed = engine.rows(
+        "SELECT count(*), count(CASE WHEN o > 0 THEN 1 END) FROM "
+        "(SELECT family_id, sum(owed) AS o FROM findings GROUP BY family_id)"
+    )[0]
+    staff_total, staff_flagged = engine.rows(
+        "SELECT count(*), count(CASE WHEN flagged THEN 1 END) FROM staff_results"
+    )[0]
+    return {
+        "periods": {"first": first, "last": last},
+        "totals": totals,
+        "by_status": by_status,
+        "families": {"total": int(fam_total), "owed": int(fam_owed)},
+        "flags": flags,
+        "staff": {"total": int(staff_total), "flagged": int(staff_flagged)},
+        "offices": {"total": int(engine.scalar("SELECT count(*) FROM office_results"))},
+        "findings": {"family_periods": int(engine.scalar("SELECT count(*) FROM findings"))},
+    }

@@ -1,0 +1,248 @@
+"""``payproof audit``: from an input folder to the output folder, in one call.
+
+Steps: ingest (validate every row into a DuckDB store), entitlements (given or
+computed from rules), reconcile, attribute, write outputs, render the report.
+
+The store is built under a temporary name and renamed into place only when the
+whole run succeeds, so an interrupted run leaves the previous store (or none)
+— never a half-written one. Re-running on the same input gives the same store
+and the same outputs (only the run times in summary.json differ). A lock file
+stops two audits writing into one folder at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from payproof import __version__
+from payproof.audit.outputs import result_summary, write_files
+from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine
+from payproof.errors import BusyError, InputError, RejectedRowsError
+from payproof.ingest import IngestReport, load_input
+from payproof.reconcile import ChildRules, attribute, reconcile
+from payproof.rules import compute_entitlements, load_rules
+
+STORE_NAME = "payproof.duckdb"
+LOCK_NAME = ".payproof.lock"
+INTERMEDIATE_PREFIXES = ("rc_", "at_")
+
+
+@dataclass
+class AuditResult:
+    out_dir: Path
+    store_path: Path
+    summary: dict
+    ingest: IngestReport
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def report_path(self) -> Path:
+        return self.out_dir / "report.html"
+
+
+Progress = Callable[[str], None] | None
+
+
+@contextmanager
+def folder_lock(out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out_dir`` for the whole run (released if the process dies)."""
+    path = out_dir / LOCK_NAME
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BusyError(
+                "Another payproof audit is writing into this folder.",
+                where=str(out_dir),
+                fix="Wait for it to finish, or give a different --out folder.",
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _Clock:
+    def __init__(self, progress: Progress) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - start, 3)
+
+
+def _periods(engine: DuckDBEngine) -> tuple[str, str]:
+    first, last = engine.rows(
+        "SELECT min(period), max(period) FROM (SELECT period FROM disbursements "
+        "UNION ALL SELECT period FROM receipts UNION ALL SELECT period FROM entitlements)"
+    )[0]
+    if first is None:
+        raise InputError(
+            "There is nothing to audit: no accepted disbursement, receipt or entitlement rows.",
+            fix="Check rejects.csv in the output folder for why rows were rejected.",
+        )
+    return first, last
+
+
+def _entitlements(engine: DuckDBEngine, rules, ingest: IngestReport) -> tuple[str, str | None]:
+    """Use the given entitlements table if the input has one, else compute it from rules."""
+    if ingest.tables["entitlements"].file is not None:
+        return "entitlements", None
+    first, last = _periods(engine)
+    compute_entitlements(engine, rules, first, last, "entitlements_computed")
+    return "entitlements_computed", "rules"
+
+
+def _drop_intermediates(engine: DuckDBEngine) -> None:
+    names = [
+        r[0]
+        for r in engine.rows("SELECT table_name FROM information_schema.tables")
+        if r[0].startswith(INTERMEDIATE_PREFIXES)
+    ]
+    for name in names:
+        engine.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def run_audit(
+    input_dir: Path,
+    out_dir: Path,
+    *,
+    rules: str | Path | None = None,
+    strict: bool = False,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    report: bool = True,
+    today: date | None = None,
+    progress: Progress = None,
+) -> AuditResult:
+    """Audit ``input_dir`` and write every output into ``out_dir`` (created if needed)."""
+    input_dir, out_dir = Path(input_dir), Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir} exists and is not a folder.", fix="Give a folder for --out.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rules_obj = load_rules(rules)
+    started = datetime.now(UTC)
+    clock = _Clock(progress)
+    with folder_lock(out_dir):
+        partial = out_dir / f".{STORE_NAME}.partial-{os.getpid()}"
+        partial.unlink(missing_ok=True)
+        engine = DuckDBEngine(
+            partial,
+            memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT,
+            temp_directory=out_dir / ".payproof-spill",
+            threads=threads,
+        )
+        try:
+            with clock.step("ingest"):
+                ingest = load_input(input_dir, engine, today=today)
+            if strict and ingest.rejected:
+                write_rejects_only(engine, out_dir)
+                raise RejectedRowsError(
+                    f"{ingest.rejected} input row(s) were rejected and --strict is set.",
+                    where=str(out_dir / "rejects.csv"),
+                    fix="Correct the rows listed in rejects.csv, or run without --strict "
+                    "to audit the accepted rows.",
+                )
+            with clock.step("entitlements"):
+                ent_table, source_col = _entitlements(engine, rules_obj, ingest)
+            child_rules = ChildRules(
+                minor_age=rules_obj.eligibility.age_limit,
+                student_age=rules_obj.eligibility.student_age_limit,
+            )
+            with clock.step("reconcile"):
+                reconcile(
+                    engine,
+                    entitlements=ent_table,
+                    entitlement_source_column=source_col,
+                    child_rules=child_rules,
+                )
+            with clock.step("attribution"):
+                attribute(engine)
+            with clock.step("outputs"):
+                summary = _summary(engine, input_dir, rules_obj, ingest, ent_table, strict)
+                summary["run"]["started_at"] = started.isoformat(timespec="seconds")
+                summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+                write_files(engine, out_dir, summary)
+                _drop_intermediates(engine)
+            engine.execute("CHECKPOINT")
+        except BaseException:
+            engine.close()
+            partial.unlink(missing_ok=True)
+            Path(str(partial) + ".wal").unlink(missing_ok=True)
+            raise
+        engine.close()
+        store = out_dir / STORE_NAME
+        os.replace(partial, store)
+        if report:
+            with clock.step("report"):
+                from payproof.report import write_report
+
+                write_report(out_dir)
+        else:
+            (out_dir / "report.html").unlink(missing_ok=True)
+    return AuditResult(out_dir, store, summary, ingest, clock.timings)
+
+
+def write_rejects_only(engine: DuckDBEngine, out_dir: Path) -> None:
+    """Under --strict, still tell the user which rows were wrong."""
+    from payproof.audit.outputs import rejects_select
+    from payproof.engine.duckdb_engine import sql_literal
+
+    tmp = out_dir / ".rejects.csv.tmp"
+    engine.execute(f"COPY ({rejects_select()}) TO {sql_literal(str(tmp))} (HEADER, DELIMITER ',')")
+    os.replace(tmp, out_dir / "rejects.csv")
+
+
+def _summary(engine, input_dir: Path, rules, ingest: IngestReport, ent_table: str, strict: bool):
+    base = result_summary(engine)
+    inputs = {
+        name: {
+            "file": t.file,
+            "format": t.format,
+            "sha256": t.sha256,
+            "rows_read": t.rows_read,
+            "rows_accepted": t.rows_accepted,
+            "rows_rejected": t.rows_rejected,
+            "warnings": t.warnings,
+        }
+        for name, t in ingest.tables.items()
+        if t.file is not None
+    }
+    errors, warnings = engine.rows(
+        "SELECT count(CASE WHEN severity = 'error' THEN 1 END), "
+        "count(CASE WHEN severity = 'warning' THEN 1 END) FROM rejects"
+    )[0]
+    return {
+        "payproof_version": __version__,
+        "currency": rules.currency,
+        "run": {
+            "started_at": None,
+            "finished_at": None,
+            "input_dir": str(input_dir),
+            "rules": rules.label,
+            "rules_sha256": rules.sha256,
+            "entitlements": "input" if ent_table == "entitlements" else f"computed ({rules.label})",
+            "engine": "duckdb",
+            "engine_version": duckdb.__version__,
+            "strict": strict,
+        },
+        "inputs": inputs,
+        "rejects": {"errors": int(errors), "warnings": int(warnings)},
+        **base,
+    }

@@ -1,0 +1,245 @@
+"""The three-way reconciliation as a chain of portable SQL steps.
+
+Each step is ``(table name, SELECT)``; an engine materialises them in order.
+Only the spellings in :mod:`payproof.engine.dialect` differ between engines, so
+the same chain can later run on Spark. Money stays in integer minor units
+(BIGINT) throughout; conversion to major units happens only when writing.
+
+Inputs are the typed tables made by :func:`payproof.ingest.load_input`
+(families, children, offices, disbursements, receipts) and an entitlements
+table with ``family_id, period, amount`` (given, or computed from rules).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from payproof.engine.dialect import DUCKDB, Dialect
+from payproof.statuses import STATUSES
+
+# Receipt evidence, most authoritative first: a bank's own statement line beats
+# the family's confirmation, which beats a survey answer. Sources are alternative
+# evidence of the same money, so R is the sum over the best source present; if
+# two sources disagree the family-month carries the ``conflicting_evidence`` flag.
+EVIDENCE_SOURCES = ("bank_statement", "beneficiary_confirmation", "survey")
+
+FLAGS = (
+    "family_not_in_registry",
+    "before_registration",
+    "after_children_aged_out",
+    "shared_account",
+    "shared_phone",
+    "conflicting_evidence",
+)
+
+
+@dataclass(frozen=True)
+class ChildRules:
+    """Ages at which a child stops counting (from the rules file)."""
+
+    minor_age: int = 18
+    student_age: int | None = 23
+
+
+def _source_sums() -> str:
+    return ",\n  ".join(
+        f"sum(CASE WHEN source = '{s}' THEN amount END) AS r_{i}"
+        for i, s in enumerate(EVIDENCE_SOURCES)
+    )
+
+
+def entitled_sql(entitlements: str, source: str | None) -> str:
+    """E per family-month; ``source`` names the column holding the rules label, else 'input'."""
+    src = f"min({source})" if source else "'input'"
+    return (
+        f"SELECT family_id, period, sum(amount) AS e, {src} AS entitlement_source\n"
+        f"FROM {entitlements} GROUP BY family_id, period"
+    )
+
+
+def shared_accounts_sql() -> str:
+    """Accounts that payment lines sent money to for more than one family."""
+    return (
+        "SELECT account FROM disbursements WHERE account IS NOT NULL\n"
+        "GROUP BY account HAVING count(DISTINCT family_id) > 1"
+    )
+
+
+def shared_registry_sql(column: str) -> str:
+    """Registry accounts or phones that several families give as their own."""
+    return (
+        f"SELECT {column} AS value FROM families WHERE {column} IS NOT NULL\n"
+        f"GROUP BY {column} HAVING count(DISTINCT family_id) > 1"
+    )
+
+
+def paid_sql(d: Dialect, shared_accounts: str) -> str:
+    """D per family-month, with the office and clerk of its largest line."""
+    return f"""SELECT p.family_id, p.period, sum(p.amount) AS d,
+  CAST(count(*) AS INTEGER) AS n_disbursements,
+  CAST(count(DISTINCT p.staff_id) AS INTEGER) AS n_staff,
+  {d.max_by("p.office_id", "p.amount", "p.payment_id")} AS pay_office_id,
+  {d.max_by("p.staff_id", "p.amount", "p.payment_id")} AS staff_id,
+  max(CASE WHEN s.account IS NOT NULL THEN 1 ELSE 0 END) AS to_shared_account
+FROM disbursements p LEFT JOIN {shared_accounts} s ON s.account = p.account
+GROUP BY p.family_id, p.period"""
+
+
+def received_sql() -> str:
+    """R per family-month from the most authoritative evidence source present."""
+    sums = [f"r_{i}" for i in range(len(EVIDENCE_SOURCES))]
+    best = f"coalesce({', '.join(sums)})"
+    source = "CASE " + " ".join(
+        f"WHEN r_{i} IS NOT NULL THEN '{s}'" for i, s in enumerate(EVIDENCE_SOURCES)
+    )
+    distinct = " OR ".join(
+        f"(r_{i} IS NOT NULL AND r_{j} IS NOT NULL AND r_{i} <> r_{j})"
+        for i in range(len(sums))
+        for j in range(i + 1, len(sums))
+    )
+    return f"""SELECT family_id, period, {best} AS r, {source} END AS evidence,
+  CASE WHEN {distinct} THEN 1 ELSE 0 END AS conflicting
+FROM (SELECT family_id, period,
+  {_source_sums()}
+  FROM receipts GROUP BY family_id, period) x"""
+
+
+def children_span_sql(d: Dialect, rules: ChildRules) -> str:
+    """Per family, the first day on which no child counts any more.
+
+    A child counts on a month's first day while under ``minor_age`` (or a
+    full-time student under ``student_age``) and alive — the same test as the
+    rules engine — so the span ends at the latest such day over all children.
+    """
+    minor_end = d.add_years("birth_date", rules.minor_age)
+    end = minor_end
+    if rules.student_age is not None:
+        student_limit = d.add_years("birth_date", rules.student_age)
+        student_end = f"least({d.add_days('student_until', 1)}, {student_limit})"
+        end = f"greatest({minor_end}, coalesce({student_end}, {minor_end}))"
+    alive_end = f"least({end}, coalesce({d.add_days('death_date', 1)}, {end}))"
+    return f"SELECT family_id, max({alive_end}) AS counts_until FROM children GROUP BY family_id"
+
+
+def status_sql(e: str = "e", d: str = "d", r: str = "r") -> str:
+    """The first-match status rule of docs/outputs.md as one CASE expression."""
+    conditions = [
+        f"{e} = 0 AND {d} > 0",
+        f"{d} = 0 AND {r} > 0",
+        f"{e} > 0 AND {d} = 0",
+        f"{d} > 0 AND {r} = 0",
+        f"{r} > 0 AND {r} < {d}",
+        f"{d} > 0 AND {d} < {e}",
+        f"{e} > 0 AND {d} > {e}",
+        f"{r} IS NULL",
+    ]
+    whens = "\n    ".join(
+        f"WHEN {c} THEN '{s}'" for c, s in zip(conditions, STATUSES[:-1], strict=True)
+    )
+    return f"CASE\n    {whens}\n    ELSE '{STATUSES[-1]}' END"
+
+
+def joined_sql(entitled: str, paid: str, received: str) -> str:
+    """Every family-month in E, D or R: a full outer join of the three aggregates."""
+    return f"""SELECT coalesce(e.family_id, p.family_id, r.family_id) AS family_id,
+  coalesce(e.period, p.period, r.period) AS period,
+  coalesce(e.e, 0) AS e, coalesce(p.d, 0) AS d, r.r,
+  e.entitlement_source, p.n_disbursements, p.n_staff, p.pay_office_id, p.staff_id,
+  p.to_shared_account, r.evidence, r.conflicting
+FROM {entitled} e
+FULL OUTER JOIN {paid} p ON p.family_id = e.family_id AND p.period = e.period
+FULL OUTER JOIN {received} r
+  ON r.family_id = coalesce(e.family_id, p.family_id)
+  AND r.period = coalesce(e.period, p.period)"""
+
+
+def findings_sql(
+    d: Dialect,
+    joined: str,
+    children_span: str | None,
+    shared_accounts_registry: str,
+    shared_phones: str,
+) -> str:
+    """Amounts, status and flags for each family-month."""
+    span_join = f"LEFT JOIN {children_span} c ON c.family_id = j.family_id" if children_span else ""
+    aged_out = (
+        f"CASE WHEN j.d > 0 AND c.counts_until IS NOT NULL "
+        f"AND {d.period_start('j.period')} >= c.counts_until "
+        "THEN 'after_children_aged_out' END"
+        if children_span
+        else "CAST(NULL AS VARCHAR)"
+    )
+    flags = d.compact_list(
+        [
+            "CASE WHEN f.family_id IS NULL THEN 'family_not_in_registry' END",
+            f"CASE WHEN j.d > 0 AND j.period < {d.period_of('f.registered_on')} "
+            "THEN 'before_registration' END",
+            aged_out,
+            "CASE WHEN j.to_shared_account = 1 OR (j.d > 0 AND sa.value IS NOT NULL) "
+            "THEN 'shared_account' END",
+            "CASE WHEN j.d > 0 AND sp.value IS NOT NULL THEN 'shared_phone' END",
+            "CASE WHEN j.conflicting = 1 THEN 'conflicting_evidence' END",
+        ]
+    )
+    return f"""SELECT j.family_id, j.period,
+  coalesce(f.district, po.district) AS district,
+  coalesce(j.pay_office_id, f.office_id) AS office_id,
+  f.office_id AS family_office_id,
+  j.staff_id,
+  coalesce(j.n_disbursements, 0) AS n_disbursements,
+  coalesce(j.n_staff, 0) AS n_staff,
+  j.e AS entitled, j.d AS disbursed, j.r AS received,
+  coalesce(j.r, j.d) AS delivered,
+  greatest(j.e - coalesce(j.r, j.d), 0) AS owed,
+  greatest(j.e - j.d, 0) AS not_disbursed,
+  CASE WHEN j.r IS NULL THEN 0 ELSE greatest(j.d - j.r, 0) END AS lost_in_delivery,
+  greatest(j.d - j.e, 0) AS excess,
+  {status_sql("j.e", "j.d", "j.r")} AS status,
+  {flags} AS flags,
+  j.entitlement_source,
+  j.evidence
+FROM {joined} j
+LEFT JOIN families f ON f.family_id = j.family_id
+LEFT JOIN offices po ON po.office_id = j.pay_office_id
+LEFT JOIN {shared_accounts_registry} sa ON sa.value = f.bank_account
+LEFT JOIN {shared_phones} sp ON sp.value = f.phone
+{span_join}"""
+
+
+def reconcile_steps(
+    *,
+    entitlements: str = "entitlements",
+    entitlement_source_column: str | None = None,
+    with_children: bool = True,
+    child_rules: ChildRules | None = None,
+    dialect: Dialect = DUCKDB,
+    prefix: str = "rc_",
+    findings: str = "findings",
+) -> list[tuple[str, str]]:
+    """The (table, SELECT) steps that produce ``findings``, in order."""
+    n = {k: prefix + k for k in (
+        "entitled", "shared_accounts", "paid", "received", "joined",
+        "shared_registry_accounts", "shared_phones", "children_span",
+    )}  # fmt: skip
+    steps = [
+        (n["entitled"], entitled_sql(entitlements, entitlement_source_column)),
+        (n["shared_accounts"], shared_accounts_sql()),
+        (n["paid"], paid_sql(dialect, n["shared_accounts"])),
+        (n["received"], received_sql()),
+        (n["joined"], joined_sql(n["entitled"], n["paid"], n["received"])),
+        (n["shared_registry_accounts"], shared_registry_sql("bank_account")),
+        (n["shared_phones"], shared_registry_sql("phone")),
+    ]
+    span = None
+    if with_children:
+        span = n["children_span"]
+        steps.append((span, children_span_sql(dialect, child_rules or ChildRules())))
+    steps.append(
+        (
+            findings,
+            findings_sql(
+                dialect, n["joined"], span, n["shared_registry_accounts"], n["shared_phones"]
+            ),
+        )
+    )
+    return steps
