@@ -27,22 +27,26 @@ import sys
 import time
 from pathlib import Path
 
-from audit_floor import VARIANTS, floor_copy, floor_select, parquet_source
+from audit_floor import VARIANTS, floor_copy, parquet_source
 from audit_lines import load_typed, shape, write_inputs
 from duckdb_watch import DuckDBWatch
 
+from payproof.audit import run_audit
 from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine, sql_literal
 from payproof.ingest import load_input
+from payproof.reconcile import attribute, reconcile
 from payproof.rules import compute_entitlements, load_rules
 from payproof.scenario.config import ScenarioConfig
 from payproof.scenario.generate import generate_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 2**20
-# Disk per family (both formats + one store + outputs) and per synthetic line, measured
-# at 100,000 families / 2 M lines; used only to refuse a run that cannot fit.
-BYTES_PER_FAMILY = 9_000
-BYTES_PER_LINE = 260
+# Disk per family (both formats, one store, two audit outputs) and per synthetic line
+# (Parquet + store; the full audit's store and outputs add ~270), measured at 20,000
+# families / 2 M lines with headroom; used only to refuse a run that cannot fit.
+BYTES_PER_FAMILY = 15_000
+BYTES_PER_LINE = 150
+BYTES_PER_LINE_FULL_AUDIT = 450
 
 
 # ---------------------------------------------------------------- paths
@@ -131,38 +135,41 @@ def step_ingest(args) -> dict:
     return result
 
 
-def step_audit(args) -> dict:
-    try:
-        from payproof.audit import run_audit
-    except ImportError:
-        return {"skipped": "payproof.audit is not on this branch yet"}
-    out = scenario_dir(args) / f"out-{args.fmt}-{'report' if args.report else 'noreport'}"
+def timed_audit(args, input_folder: Path, out: Path, report: bool) -> dict:
+    """``run_audit`` measured; the audit step is its wall time less ingest and report."""
     remove(out)
     holder = {}
 
     def run(_watch):
-        holder["result"] = run_audit(
-            input_dir(args, args.fmt),
-            out,
-            memory_limit=args.memory_limit,
-            threads=args.threads,
-            report=args.report,
-        )
+        holder["result"] = run_audit(input_folder, out, memory_limit=args.memory_limit,
+                                     threads=args.threads, report=report)  # fmt: skip
 
     result = measured(run)
     audit = holder["result"]
     timings = {k: round(float(v), 3) for k, v in audit.timings.items()}
-    by_status = audit.summary.get("by_status", {})
+    by_status = {k: int(v["family_periods"]) for k, v in audit.summary["by_status"].items()}
+    step = result["seconds"] - timings.get("ingest", 0.0) - timings.get("report", 0.0)
     result.update(
         timings=timings,
-        audit_step_seconds=round(
-            result["seconds"] - timings.get("ingest", 0.0) - timings.get("report", 0.0), 3
-        ),
-        family_periods=sum(int(s.get("family_periods", 0)) for s in by_status.values()),
-        by_status={k: int(v.get("family_periods", 0)) for k, v in by_status.items()},
+        audit_step_seconds=round(step, 3),
+        family_periods=sum(by_status.values()),
+        by_status={k: v for k, v in by_status.items() if v},
         out_mib=size_of(out) // MIB,
     )
     return result
+
+
+def truth_counts(args) -> dict[str, int]:
+    """The scenario's true family-months per status (those above zero)."""
+    scenario = scenario_dir(args) / "gen" / "truth" / "scenario.json"
+    truth = json.loads(scenario.read_text())["summary"]["truth"]["status_family_periods"]
+    return {k: v for k, v in truth.items() if v}
+
+
+def step_audit(args) -> dict:
+    out = scenario_dir(args) / f"out-{args.fmt}-{'report' if args.report else 'noreport'}"
+    result = timed_audit(args, input_dir(args, args.fmt), out, args.report)
+    return {**result, "matches_truth": result["by_status"] == truth_counts(args)}
 
 
 def step_floor_prep(args) -> dict:
@@ -212,22 +219,18 @@ def step_floor(args) -> dict:
 
         result = measured(run)
         counts = status_counts(eng, f"read_parquet({sql_literal(str(out))})")
-    truth = json.loads((gen / "truth" / "scenario.json").read_text())["summary"]["truth"]
-    expected = {k: v for k, v in truth["status_family_periods"].items() if v}
     return {**result, "family_periods": sum(counts.values()), "by_status": counts,
-            "matches_truth": counts == expected}  # fmt: skip
+            "matches_truth": counts == truth_counts(args)}  # fmt: skip
 
 
-def reconcile_in(eng: DuckDBEngine) -> str:
-    """The audit's reconciliation on the typed tables; the floor until payproof.reconcile lands."""
-    try:
-        from payproof.reconcile import reconcile
-    except ImportError:
-        eng.materialise("findings", floor_select("disbursements", "receipts", "entitlements",
-                                                 "union"))  # fmt: skip
-        return "floor-stand-in"
+def reconcile_in(eng: DuckDBEngine) -> dict[str, float]:
+    """The audit's reconciliation and attribution on the typed tables, timed apart."""
+    t0 = time.perf_counter()
     reconcile(eng)
-    return "payproof.reconcile"
+    t1 = time.perf_counter()
+    attribute(eng)
+    return {"reconcile_seconds": round(t1 - t0, 3),
+            "attribution_seconds": round(time.perf_counter() - t1, 3)}  # fmt: skip
 
 
 def step_lines_make(args) -> dict:
@@ -269,14 +272,13 @@ def step_lines_reconcile(args) -> dict:
     def run(_watch):
         with lines_engine(args, store) as eng:
             if args.variant == "audit":
-                holder["impl"] = reconcile_in(eng)
+                holder.update(reconcile_in(eng))
                 relation = "findings"
             else:
                 out = lines_dir(args) / f"floor-{args.variant}.parquet"
                 eng.execute(
                     floor_copy("disbursements", "receipts", "entitlements", str(out), args.variant)
                 )
-                holder["impl"] = f"floor-{args.variant}"
                 relation = f"read_parquet({sql_literal(str(out))})"
             holder["counts"] = status_counts(eng, relation)
             holder["spill_left_mib"] = size_of(lines_dir(args) / "spill") // MIB
@@ -284,6 +286,11 @@ def step_lines_reconcile(args) -> dict:
     result = measured(run)
     counts = holder.pop("counts")
     return {**result, **holder, "family_periods": sum(counts.values()), "by_status": counts}
+
+
+def step_lines_audit(args) -> dict:
+    """The whole audit (ingest with every check, no report) on the synthetic folder."""
+    return timed_audit(args, lines_dir(args) / "input", lines_dir(args) / "out", False)
 
 
 STEPS = {
@@ -295,6 +302,7 @@ STEPS = {
     "lines-make": step_lines_make,
     "lines-load": step_lines_load,
     "lines-reconcile": step_lines_reconcile,
+    "lines-audit": step_lines_audit,
 }
 
 
@@ -385,7 +393,7 @@ def run_scenario(args) -> bool:
             tag = f"audit-{formats[0]}-{'report' if report else 'noreport'}"
             result = child(args, "audit", tag, "--fmt", formats[0], flag)
             ok &= result is not None
-            if result and not report and "skipped" not in result:
+            if result and not report:
                 audit = result
     floors = []
     if "floor" in steps:
@@ -413,7 +421,8 @@ def run_lines(args) -> bool:
     if marker.is_file():
         bench_line("lines-make", reused=marker.parent, **json.loads(marker.read_text()))
     else:
-        check_disk(args, args.lines * BYTES_PER_LINE)
+        per_line = BYTES_PER_LINE_FULL_AUDIT if args.lines_full_audit else BYTES_PER_LINE
+        check_disk(args, args.lines * per_line)
         if child(args, "lines-make", "lines-make") is None:
             return False
     bench_line("lines-shape", families=families, offices=offices, months=args.lines_months,
@@ -423,6 +432,8 @@ def run_lines(args) -> bool:
     ok = True
     for variant in ("audit", "union"):
         ok &= child(args, "lines-reconcile", f"lines-{variant}", "--variant", variant) is not None
+    if args.lines_full_audit:
+        ok &= child(args, "lines-audit", "lines-full-audit") is not None
     return ok
 
 
@@ -444,6 +455,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lines", type=int, default=0, help="lines mode: about N family-months")
     p.add_argument("--lines-100m", action="store_true", help="same as --lines 100000000")
     p.add_argument("--lines-months", type=int, default=36, help="lines mode: months from 2021-01")
+    p.add_argument(
+        "--lines-full-audit",
+        action="store_true",
+        help="lines mode: also run the whole audit (ingest included), no report",
+    )
     p.add_argument("--force", action="store_true", help="run even if the disk looks too small")
     p.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)

@@ -5,7 +5,9 @@ watch wraps ``DuckDBEngine.__init__``/``close`` for the duration and samples eac
 open engine from a second connection (a cursor), a few times a second:
 ``duckdb_memory()`` for buffer memory and ``duckdb_temporary_files()`` for bytes
 spilled to the temp directory. Sampling can miss a short spike: the figures are
-lower bounds, good to ~the sampling interval.
+lower bounds, good to ~the sampling interval. A CHECKPOINT fails while another
+transaction is open, so ``execute`` is wrapped too: a CHECKPOINT waits for the
+sample in flight, and no sample starts until it is done.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class DuckDBWatch:
         self._stop = threading.Event()
         self._cursors: dict[int, duckdb.DuckDBPyConnection] = {}
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._orig = (DuckDBEngine.__init__, DuckDBEngine.close)
+        self._orig = (DuckDBEngine.__init__, DuckDBEngine.close, DuckDBEngine.execute)
 
     def watch(self, engine: DuckDBEngine) -> None:
         """Sample an engine opened before the block (or by the bench itself)."""
@@ -48,7 +50,7 @@ class DuckDBWatch:
             self._cursors[id(engine)] = engine.con.cursor()
 
     def __enter__(self) -> DuckDBWatch:
-        orig_init, orig_close = self._orig
+        orig_init, orig_close, orig_execute = self._orig
         watch = self
 
         def init(engine, *args, **kwargs):
@@ -63,15 +65,22 @@ class DuckDBWatch:
                 cursor.close()
             orig_close(engine)
 
+        def execute(engine, sql, params=None):
+            if sql.lstrip().upper().startswith(("CHECKPOINT", "FORCE CHECKPOINT")):
+                with watch._lock:
+                    return orig_execute(engine, sql, params)
+            return orig_execute(engine, sql, params)
+
         DuckDBEngine.__init__ = init
         DuckDBEngine.close = close
+        DuckDBEngine.execute = execute
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        DuckDBEngine.__init__, DuckDBEngine.close = self._orig
+        DuckDBEngine.__init__, DuckDBEngine.close, DuckDBEngine.execute = self._orig
         with self._lock:
             for cursor in self._cursors.values():
                 self._sample_one(cursor)
@@ -86,7 +95,7 @@ class DuckDBWatch:
 
     def _sample_one(self, cursor: duckdb.DuckDBPyConnection) -> bool:
         try:
-            memory, temp, files = cursor.execute(SAMPLE_SQL).fetchone()
+            memory, temp, files = cursor.execute(SAMPLE_SQL).fetchall()[0]
         except duckdb.Error:  # the engine was closed behind our back
             return False
         self.peaks.memory_bytes = max(self.peaks.memory_bytes, int(memory))
