@@ -22,7 +22,7 @@ MONEY = ("entitled", "disbursed", "received", "delivered", "owed", "not_disburse
          "lost_in_delivery", "excess")  # fmt: skip
 
 FINDINGS_COLUMNS = (
-    "family_id", "period", "district", "office_id", "staff_id", "n_disbursements", "n_staff",
+    "family_id", "period", "district", "office_id", "staff_id", "n_disbursements",
     *MONEY, "status", "flags", "entitlement_source", "evidence",
 )  # fmt: skip
 
@@ -38,7 +38,17 @@ def _g(column: str) -> str:
 
 def findings_select() -> str:
     cols = [_m(c) if c in MONEY else c for c in FINDINGS_COLUMNS]
-    return f"SELECT {', '.join(cols)} FROM findings ORDER BY family_id, period"
+    # No ORDER BY: sorting tens of millions of rows costs more than the whole
+    # reconciliation, and Parquet readers do not need it.
+    return f"SELECT {', '.join(cols)} FROM findings"
+
+
+FAMILY_TOTALS = """SELECT family_id, min(district) AS district, min(office_id) AS office_id,
+  sum(entitled) AS entitled_total, sum(delivered) AS delivered_total,
+  sum(owed) AS owed_total, CAST(count(CASE WHEN owed > 0 THEN 1 END) AS INTEGER) AS periods_owed,
+  min(CASE WHEN owed > 0 THEN period END) AS first_period_owed,
+  max(CASE WHEN owed > 0 THEN period END) AS last_period_owed
+FROM findings GROUP BY family_id"""
 
 
 def families_select() -> str:
@@ -46,14 +56,7 @@ def families_select() -> str:
   coalesce(f.office_id, x.office_id) AS office_id,
   {_m("x.entitled_total", "entitled_total")}, {_m("x.delivered_total", "delivered_total")},
   {_m("x.owed_total", "owed_total")}, x.periods_owed, x.first_period_owed, x.last_period_owed
-FROM (
-  SELECT family_id, min(district) AS district, min(office_id) AS office_id,
-    sum(entitled) AS entitled_total, sum(delivered) AS delivered_total,
-    sum(owed) AS owed_total, CAST(count(CASE WHEN owed > 0 THEN 1 END) AS INTEGER) AS periods_owed,
-    min(CASE WHEN owed > 0 THEN period END) AS first_period_owed,
-    max(CASE WHEN owed > 0 THEN period END) AS last_period_owed
-  FROM findings GROUP BY family_id
-) x LEFT JOIN families f ON f.family_id = x.family_id
+FROM family_totals x LEFT JOIN families f ON f.family_id = x.family_id
 ORDER BY x.family_id"""
 
 
@@ -121,14 +124,27 @@ def _money_dict(values) -> dict[str, str]:
 
 def result_summary(engine: DuckDBEngine) -> dict:
     """Totals, statuses, flags, families, staff and offices, computed in SQL."""
+    engine.materialise("family_totals", FAMILY_TOTALS, temp=True)
     sums = ", ".join(f"sum({m})" for m in MONEY)
-    totals = _money_dict(engine.rows(f"SELECT {sums} FROM findings")[0])
-    first, last = engine.rows("SELECT min(period), max(period) FROM findings")[0]
-    by_status = {}
+    inner = ", ".join(f"sum({m}) AS {m}" for m in MONEY)
+    # One scan: per status, with per-family counts from a pre-grouped subquery.
     rows = engine.rows(
-        "SELECT status, count(*), count(DISTINCT family_id), sum(entitled), sum(disbursed), "
-        "sum(received), sum(owed), sum(lost_in_delivery), sum(excess) FROM findings GROUP BY status"
+        f"""SELECT status, sum(n), count(*), {sums}, min(first), max(last) FROM (
+          SELECT status, family_id, count(*) AS n, min(period) AS first, max(period) AS last,
+            {inner}
+          FROM findings GROUP BY status, family_id) x GROUP BY status"""
     )
+    totals_minor = [sum(int(r[3 + i] or 0) for r in rows) for i in range(len(MONEY))]
+    totals = _money_dict(totals_minor)
+    first = min((r[-2] for r in rows), default=None)
+    last = max((r[-1] for r in rows), default=None)
+    by_status = {}
+    rows = [
+        (r[0], r[1], r[2], r[3 + MONEY.index("entitled")], r[3 + MONEY.index("disbursed")],
+         r[3 + MONEY.index("received")], r[3 + MONEY.index("owed")],
+         r[3 + MONEY.index("lost_in_delivery")], r[3 + MONEY.index("excess")])
+        for r in rows
+    ]  # fmt: skip
     found = {r[0]: r for r in rows}
     for status in STATUSES:
         if status not in found:
@@ -150,7 +166,8 @@ def result_summary(engine: DuckDBEngine) -> dict:
         (f, (int(n), int(a or 0)))
         for f, n, a in engine.rows(
             "SELECT flag, count(*), sum(disbursed) FROM "
-            "(SELECT unnest(flags) AS flag, disbursed FROM findings) GROUP BY flag"
+            "(SELECT unnest(flags) AS flag, disbursed FROM findings WHERE len(flags) > 0) "
+            "GROUP BY flag"
         )
     )
     flags = {
@@ -159,8 +176,7 @@ def result_summary(engine: DuckDBEngine) -> dict:
         if f in flag_rows
     }
     fam_total, fam_owed = engine.rows(
-        "SELECT count(*), count(CASE WHEN o > 0 THEN 1 END) FROM "
-        "(SELECT family_id, sum(owed) AS o FROM findings GROUP BY family_id)"
+        "SELECT count(*), count(CASE WHEN owed_total > 0 THEN 1 END) FROM family_totals"
     )[0]
     staff_total, staff_flagged = engine.rows(
         "SELECT count(*), count(CASE WHEN flagged THEN 1 END) FROM staff_results"
@@ -173,5 +189,5 @@ def result_summary(engine: DuckDBEngine) -> dict:
         "flags": flags,
         "staff": {"total": int(staff_total), "flagged": int(staff_flagged)},
         "offices": {"total": int(engine.scalar("SELECT count(*) FROM office_results"))},
-        "findings": {"family_periods": int(engine.scalar("SELECT count(*) FROM findings"))},
+        "findings": {"family_periods": sum(int(r[1]) for r in rows)},
     }

@@ -34,6 +34,7 @@ from payproof.rules import compute_entitlements, load_rules
 STORE_NAME = "payproof.duckdb"
 LOCK_NAME = ".payproof.lock"
 INTERMEDIATE_PREFIXES = ("rc_", "at_")
+SCRATCH_TABLES = ("findings", "family_totals", "entitlements_computed")
 
 
 @dataclass
@@ -105,7 +106,7 @@ def _entitlements(engine: DuckDBEngine, rules, ingest: IngestReport) -> tuple[st
     if ingest.tables["entitlements"].file is not None:
         return "entitlements", None
     first, last = _periods(engine)
-    compute_entitlements(engine, rules, first, last, "entitlements_computed")
+    compute_entitlements(engine, rules, first, last, "entitlements_computed", temp=True)
     return "entitlements_computed", "rules"
 
 
@@ -113,7 +114,7 @@ def _drop_intermediates(engine: DuckDBEngine) -> None:
     names = [
         r[0]
         for r in engine.rows("SELECT table_name FROM information_schema.tables")
-        if r[0].startswith(INTERMEDIATE_PREFIXES)
+        if r[0].startswith(INTERMEDIATE_PREFIXES) or r[0] in SCRATCH_TABLES
     ]
     for name in names:
         engine.execute(f"DROP TABLE IF EXISTS {name}")

@@ -42,6 +42,7 @@ class DuckDBEngine:
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{_sql_str(str(self.temp_directory))}'")
         self.con.execute("SET preserve_insertion_order = true")
+        self.con.execute("SET enable_progress_bar = false")  # payproof reports progress itself
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 

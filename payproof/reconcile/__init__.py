@@ -30,10 +30,12 @@ Progress = Callable[[str], None] | None
 
 
 def _run(engine, steps: list[tuple[str, str]], progress: Progress) -> None:
+    """Materialise each step as a scratch (temp) table: kept in memory, spilled if needed,
+    never written into the store file."""
     for name, sql in steps:
         if progress:
             progress(name)
-        engine.materialise(name, sql)
+        engine.materialise(name, sql, temp=True)
 
 
 def reconcile(
@@ -65,10 +67,11 @@ def attribute(engine, settings: FlagSettings | None = None, progress: Progress =
         progress("staff test")
     peers = engine.arrow("SELECT * FROM at_staff_peers ORDER BY staff_id")
     engine.register_arrow("staff_tested", flag_staff(peers, settings))
-    engine.materialise("staff_results", "SELECT * FROM staff_tested")
+    engine.materialise("staff_results", "SELECT * FROM staff_tested ORDER BY staff_id")
     engine.execute("DROP VIEW IF EXISTS staff_tested")
     if progress:
         progress("offices")
     engine.materialise(
-        "office_results", offices_sql("findings", "at_lines", "at_remainders", "staff_results")
+        "office_results",
+        offices_sql("findings", "at_lines", "at_remainders", "staff_results") + " ORDER BY 1",
     )

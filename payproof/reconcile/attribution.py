@@ -13,18 +13,29 @@ from payproof.engine.dialect import DUCKDB, Dialect
 
 
 def lines_sql(d: Dialect, findings: str, shared_accounts: str) -> str:
-    """Each disbursement line with its family-month's outcome and its floor share of the loss."""
+    """Each disbursement line with its family-month's outcome and its floor share of the loss.
+
+    Most family-months have one line, whose clerk, office and loss are already on
+    the finding; only family-months with several lines are joined back to the
+    disbursements, so the large join is avoided.
+    """
     wide = d.wide_int()
     share = d.int_div(f"CAST(f.lost_in_delivery AS {wide}) * p.amount", "f.disbursed")
-    return f"""SELECT p.payment_id, p.family_id, p.period, p.staff_id, p.office_id, p.amount,
-  f.received IS NOT NULL AS verified,
-  f.disbursed AS fp_disbursed, f.received AS fp_received, f.n_disbursements,
+    return f"""SELECT staff_id, office_id, family_id, period, CAST(NULL AS VARCHAR) AS payment_id,
+  disbursed AS amount, received IS NOT NULL AS verified, disbursed AS fp_disbursed,
+  received AS fp_received, 1 AS n_disbursements, lost_in_delivery AS lost_floor,
+  to_shared_account = 1 AS to_shared_account
+FROM {findings} WHERE n_disbursements = 1
+UNION ALL
+SELECT p.staff_id, p.office_id, p.family_id, p.period, p.payment_id, p.amount,
+  f.received IS NOT NULL, f.disbursed, f.received, f.n_disbursements,
   CASE WHEN f.received IS NULL OR f.lost_in_delivery = 0 THEN 0
-       WHEN f.n_disbursements = 1 THEN f.lost_in_delivery
-       ELSE CAST({share} AS BIGINT) END AS lost_floor,
-  s.account IS NOT NULL AS to_shared_account
+       ELSE CAST({share} AS BIGINT) END,
+  s.account IS NOT NULL
 FROM disbursements p
-JOIN {findings} f ON f.family_id = p.family_id AND f.period = p.period
+JOIN (SELECT family_id, period, disbursed, received, lost_in_delivery, n_disbursements
+      FROM {findings} WHERE n_disbursements > 1) f
+  ON f.family_id = p.family_id AND f.period = p.period
 LEFT JOIN {shared_accounts} s ON s.account = p.account"""
 
 
@@ -60,10 +71,10 @@ def staff_lines_sql(d: Dialect, lines: str, remainders: str) -> str:
   CAST(count(CASE WHEN verified AND fp_received = 0 THEN 1 END) AS BIGINT) AS nothing_lines,
   {d.median(f"CASE WHEN verified AND fp_disbursed > 0 THEN {ratio} END")} AS median_ratio,
   CAST(count(CASE WHEN to_shared_account THEN 1 END) AS BIGINT) AS shared_account_lines,
-  CAST(count(DISTINCT l.family_id) AS BIGINT) AS families,
+  CAST({d.approx_distinct("l.family_id")} AS BIGINT) AS families,
   CAST(count(DISTINCT CASE WHEN to_shared_account THEN l.family_id END) AS BIGINT)
     AS shared_account_families,
-  {d.max_by("l.office_id", "l.amount", "l.payment_id")} AS line_office_id
+  min(l.office_id) AS line_office_id
 FROM {lines} l
 LEFT JOIN (SELECT staff_id, sum(extra) AS extra FROM {remainders} GROUP BY staff_id) x
   ON x.staff_id = l.staff_id

@@ -49,12 +49,13 @@ def _source_sums() -> str:
 
 
 def entitled_sql(entitlements: str, source: str | None) -> str:
-    """E per family-month; ``source`` names the column holding the rules label, else 'input'."""
-    src = f"min({source})" if source else "'input'"
-    return (
-        f"SELECT family_id, period, sum(amount) AS e, {src} AS entitlement_source\n"
-        f"FROM {entitlements} GROUP BY family_id, period"
-    )
+    """E per family-month; ``source`` names the column holding the rules label, else 'input'.
+
+    The input contract makes (family_id, period) a key of entitlements (ingest
+    rejects duplicates), so no aggregation is needed.
+    """
+    src = source if source else "'input'"
+    return f"SELECT family_id, period, amount AS e, {src} AS entitlement_source FROM {entitlements}"
 
 
 def shared_accounts_sql() -> str:
@@ -74,15 +75,18 @@ def shared_registry_sql(column: str) -> str:
 
 
 def paid_sql(d: Dialect, shared_accounts: str) -> str:
-    """D per family-month, with the office and clerk of its largest line."""
-    return f"""SELECT p.family_id, p.period, sum(p.amount) AS d,
+    """D per family-month, with the office and clerk of its largest line (ties by payment_id)."""
+    largest = d.max_by(
+        d.struct(office_id="p.office_id", staff_id="p.staff_id"), "p.amount", "p.payment_id"
+    )
+    return f"""SELECT family_id, period, d, n_disbursements, largest.office_id AS pay_office_id,
+  largest.staff_id AS staff_id, to_shared_account
+FROM (SELECT p.family_id, p.period, sum(p.amount) AS d,
   CAST(count(*) AS INTEGER) AS n_disbursements,
-  CAST(count(DISTINCT p.staff_id) AS INTEGER) AS n_staff,
-  {d.max_by("p.office_id", "p.amount", "p.payment_id")} AS pay_office_id,
-  {d.max_by("p.staff_id", "p.amount", "p.payment_id")} AS staff_id,
+  {largest} AS largest,
   max(CASE WHEN s.account IS NOT NULL THEN 1 ELSE 0 END) AS to_shared_account
 FROM disbursements p LEFT JOIN {shared_accounts} s ON s.account = p.account
-GROUP BY p.family_id, p.period"""
+GROUP BY p.family_id, p.period) x"""
 
 
 def received_sql() -> str:
@@ -146,45 +150,31 @@ def status_sql(e: str = "e", d: str = "d", r: str = "r") -> str:
     return f"CASE\n    {whens}\n    ELSE '{STATUSES[-1]}' END"
 
 
-def joined_sql(entitled: str, paid: str, received: str) -> str:
-    """Every family-month in E, D or R: a full outer join of the three aggregates."""
-    return f"""SELECT coalesce(e.family_id, p.family_id, r.family_id) AS family_id,
-  coalesce(e.period, p.period, r.period) AS period,
-  coalesce(e.e, 0) AS e, coalesce(p.d, 0) AS d, r.r,
-  e.entitlement_source, p.n_disbursements, p.n_staff, p.pay_office_id, p.staff_id,
-  p.to_shared_account, r.evidence, r.conflicting
-FROM {entitled} e
-FULL OUTER JOIN {paid} p ON p.family_id = e.family_id AND p.period = e.period
-FULL OUTER JOIN {received} r
-  ON r.family_id = coalesce(e.family_id, p.family_id)
-  AND r.period = coalesce(e.period, p.period)"""
+def family_sql(d: Dialect, shared_accounts: str, shared_phones: str, span: str | None) -> str:
+    """One row per registered family with what the flags need, so findings join it once."""
+    span_join = f"LEFT JOIN {span} c ON c.family_id = f.family_id" if span else ""
+    counts_until = "c.counts_until" if span else "CAST(NULL AS DATE)"
+    return f"""SELECT f.family_id, f.district, f.office_id,
+  {d.period_of("f.registered_on")} AS registered_period,
+  sa.value IS NOT NULL AS account_shared, sp.value IS NOT NULL AS phone_shared,
+  {counts_until} AS counts_until
+FROM families f
+LEFT JOIN {shared_accounts} sa ON sa.value = f.bank_account
+LEFT JOIN {shared_phones} sp ON sp.value = f.phone
+{span_join}"""
 
 
-def findings_sql(
-    d: Dialect,
-    joined: str,
-    children_span: str | None,
-    shared_accounts_registry: str,
-    shared_phones: str,
-) -> str:
-    """Amounts, status and flags for each family-month."""
-    span_join = f"LEFT JOIN {children_span} c ON c.family_id = j.family_id" if children_span else ""
-    aged_out = (
-        f"CASE WHEN j.d > 0 AND c.counts_until IS NOT NULL "
-        f"AND {d.period_start('j.period')} >= c.counts_until "
-        "THEN 'after_children_aged_out' END"
-        if children_span
-        else "CAST(NULL AS VARCHAR)"
-    )
+def findings_sql(d: Dialect, entitled: str, paid: str, received: str, family: str) -> str:
+    """Every family-month in E, D or R (a full outer join), with amounts, status and flags."""
     flags = d.compact_list(
         [
             "CASE WHEN f.family_id IS NULL THEN 'family_not_in_registry' END",
-            f"CASE WHEN j.d > 0 AND j.period < {d.period_of('f.registered_on')} "
-            "THEN 'before_registration' END",
-            aged_out,
-            "CASE WHEN j.to_shared_account = 1 OR (j.d > 0 AND sa.value IS NOT NULL) "
+            "CASE WHEN j.d > 0 AND j.period < f.registered_period THEN 'before_registration' END",
+            f"CASE WHEN j.d > 0 AND {d.period_start('j.period')} >= f.counts_until "
+            "THEN 'after_children_aged_out' END",
+            "CASE WHEN j.to_shared_account = 1 OR (j.d > 0 AND f.account_shared) "
             "THEN 'shared_account' END",
-            "CASE WHEN j.d > 0 AND sp.value IS NOT NULL THEN 'shared_phone' END",
+            "CASE WHEN j.d > 0 AND f.phone_shared THEN 'shared_phone' END",
             "CASE WHEN j.conflicting = 1 THEN 'conflicting_evidence' END",
         ]
     )
@@ -194,7 +184,6 @@ def findings_sql(
   f.office_id AS family_office_id,
   j.staff_id,
   coalesce(j.n_disbursements, 0) AS n_disbursements,
-  coalesce(j.n_staff, 0) AS n_staff,
   j.e AS entitled, j.d AS disbursed, j.r AS received,
   coalesce(j.r, j.d) AS delivered,
   greatest(j.e - coalesce(j.r, j.d), 0) AS owed,
@@ -204,13 +193,22 @@ def findings_sql(
   {status_sql("j.e", "j.d", "j.r")} AS status,
   {flags} AS flags,
   j.entitlement_source,
-  j.evidence
-FROM {joined} j
-LEFT JOIN families f ON f.family_id = j.family_id
-LEFT JOIN offices po ON po.office_id = j.pay_office_id
-LEFT JOIN {shared_accounts_registry} sa ON sa.value = f.bank_account
-LEFT JOIN {shared_phones} sp ON sp.value = f.phone
-{span_join}"""
+  j.evidence,
+  j.to_shared_account
+FROM (
+  SELECT coalesce(e.family_id, p.family_id, r.family_id) AS family_id,
+    coalesce(e.period, p.period, r.period) AS period,
+    coalesce(e.e, 0) AS e, coalesce(p.d, 0) AS d, r.r,
+    e.entitlement_source, p.n_disbursements, p.pay_office_id, p.staff_id,
+    coalesce(p.to_shared_account, 0) AS to_shared_account, r.evidence, r.conflicting
+  FROM {entitled} e
+  FULL OUTER JOIN {paid} p ON p.family_id = e.family_id AND p.period = e.period
+  FULL OUTER JOIN {received} r
+    ON r.family_id = coalesce(e.family_id, p.family_id)
+    AND r.period = coalesce(e.period, p.period)
+) j
+LEFT JOIN {family} f ON f.family_id = j.family_id
+LEFT JOIN offices po ON po.office_id = j.pay_office_id"""
 
 
 def reconcile_steps(
@@ -223,17 +221,18 @@ def reconcile_steps(
     prefix: str = "rc_",
     findings: str = "findings",
 ) -> list[tuple[str, str]]:
-    """The (table, SELECT) steps that produce ``findings``, in order."""
+    """The (table, SELECT) steps that produce ``findings``, in order.
+
+    Every step but the last is scratch: an engine may keep it in memory.
+    """
     n = {k: prefix + k for k in (
-        "entitled", "shared_accounts", "paid", "received", "joined",
-        "shared_registry_accounts", "shared_phones", "children_span",
+        "shared_accounts", "paid", "received", "shared_registry_accounts",
+        "shared_phones", "children_span", "family",
     )}  # fmt: skip
     steps = [
-        (n["entitled"], entitled_sql(entitlements, entitlement_source_column)),
         (n["shared_accounts"], shared_accounts_sql()),
         (n["paid"], paid_sql(dialect, n["shared_accounts"])),
         (n["received"], received_sql()),
-        (n["joined"], joined_sql(n["entitled"], n["paid"], n["received"])),
         (n["shared_registry_accounts"], shared_registry_sql("bank_account")),
         (n["shared_phones"], shared_registry_sql("phone")),
     ]
@@ -243,10 +242,12 @@ def reconcile_steps(
         steps.append((span, children_span_sql(dialect, child_rules or ChildRules())))
     steps.append(
         (
-            findings,
-            findings_sql(
-                dialect, n["joined"], span, n["shared_registry_accounts"], n["shared_phones"]
-            ),
+            n["family"],
+            family_sql(dialect, n["shared_registry_accounts"], n["shared_phones"], span),
         )
+    )
+    entitled = f"({entitled_sql(entitlements, entitlement_source_column)})"
+    steps.append(
+        (findings, findings_sql(dialect, entitled, n["paid"], n["received"], n["family"]))
     )
     return steps

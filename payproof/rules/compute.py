@@ -263,8 +263,12 @@ def compute_entitlements(
     *,
     families: str = "families",
     children: str = "children",
+    temp: bool = False,
 ) -> None:
     """Materialise ``table`` (family_id, period, n_children, amount BIGINT minor, rules).
+
+    ``temp`` keeps the result (and always the helper tables) as scratch tables
+    that are never written into a store file.
 
     Only rows with amount > 0. ``rules`` is the label (``<id>@<version>``) of the
     rules file that produced each row. Helper tables are dropped afterwards.
@@ -280,8 +284,9 @@ def compute_entitlements(
     )
     _check_inputs(engine, {"families": families, "children": children})
     try:
-        for name, sql in steps:
-            engine.materialise(name, sql)
+        for name, sql in steps[:-1]:
+            engine.materialise(name, sql, temp=True)
+        engine.materialise(steps[-1][0], steps[-1][1], temp=temp)
     finally:
         for name, _ in steps[:-1]:
             engine.execute(f"DROP TABLE IF EXISTS {name}")
