@@ -105,11 +105,12 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
     stage_table = f"_stage_{name}"
     structural = stage(engine, src, stage_table)
     present = _match_columns(engine, spec, stage_table, src)
-    for r in structural:
+    if structural:
         engine.execute(
-            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, 'error')",
-            [name, src.path.name, r.line, r.column, r.value, r.reason],
+            f"INSERT INTO rejects SELECT {sql_literal(name)}, {file_sql}, line, column_name, "
+            f"value, reason, 'error' FROM {structural}"
         )
+        engine.execute(f"DROP TABLE {structural}")
     engine.materialise(f"_chk_{name}", checked_select(spec, stage_table, present, settings))
     engine.execute(f"DROP TABLE {stage_table}")
     chk = f"_chk_{name}"

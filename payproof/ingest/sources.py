@@ -8,6 +8,8 @@ invalid UTF-8) are caught here, per record, by DuckDB's CSV reject store.
 
 from __future__ import annotations
 
+import csv
+import datetime
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +18,13 @@ import pyarrow as pa
 
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
+from payproof.ingest.lines import blank_line_map, record_line_map
 
 EXTENSIONS = (".csv", ".parquet", ".xlsx")
-MAX_XLSX_BYTES = 200 * 1024 * 1024
+MAX_XLSX_BYTES = 200 * 1024 * 1024  # documented in docs/data-contract.md
+XLSX_BATCH_ROWS = 50_000  # rows held in Python at once while reading a sheet
 ENCODING_SHARE_TO_FAIL = 0.2  # above this share of bad-encoding records, the whole file is wrong
+CSV_QUOTING = "quote = '\"', escape = '\"'"  # RFC 4180, as the contract says
 
 
 @dataclass
@@ -29,14 +34,6 @@ class SourceFile:
     format: str  # csv | parquet | xlsx
     sha256: str = ""
     size: int = 0
-
-
-@dataclass
-class StructuralReject:
-    line: int
-    column: str | None
-    value: str | None
-    reason: str
 
 
 def locate(input_dir: Path, table: str) -> SourceFile | None:
@@ -64,8 +61,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stage(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> list[StructuralReject]:
-    """Create ``stage_table`` (all VARCHAR + _line) from ``src``; return per-record rejects."""
+def stage(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> str | None:
+    """Create ``stage_table`` (all VARCHAR + _line) from ``src``.
+
+    Returns the name of a table of records rejected while reading (line, column_name,
+    value, reason), or None when the format has no such records.
+    """
     if src.size == 0:
         raise InputError(
             f"{src.path.name} is empty (0 bytes).",
@@ -76,62 +77,131 @@ def stage(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> list[Struc
         return _stage_csv(engine, src, stage_table)
     if src.format == "parquet":
         _stage_parquet(engine, src, stage_table)
-        return []
+        return None
     _stage_xlsx(engine, src, stage_table)
-    return []
+    return None
 
 
-def _stage_csv(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> list[StructuralReject]:
+# One row per rejected record and problem: DuckDB lists a short record once per missing
+# column, so keep the first missing column and the real field count.
+STRUCTURAL_SQL = """
+WITH e AS (
+  SELECT line, replace(lower(error_type), '_', ' ') AS etype, column_name, csv_line,
+    error_message,
+    TRY_CAST(regexp_extract(error_message, 'Found: ([0-9]+)', 1) AS BIGINT) AS found,
+    TRY_CAST(regexp_extract(error_message, 'Columns: ([0-9]+)', 1) AS BIGINT) AS expected
+  FROM reject_errors)
+SELECT CAST(line AS BIGINT) AS d,
+  CASE WHEN etype = 'too many columns' THEN NULL
+       ELSE coalesce(arg_min(column_name, found), any_value(column_name)) END AS column_name,
+  any_value(csv_line) AS value,
+  coalesce(CASE etype
+    WHEN 'missing columns' THEN 'too few fields: expected ' || max(expected) || ', found '
+      || min(found) || ' (' || arg_min(column_name, found) || ' and the columns after it '
+      || 'are missing)'
+    WHEN 'too many columns' THEN 'too many fields: expected ' || max(expected) || ', found '
+      || max(found) || ' (a value that holds the separator must be in double quotes)'
+    WHEN 'invalid encoding' THEN 'invalid encoding: this line is not UTF-8 '
+      || '(re-save the file as CSV UTF-8)'
+    END, etype || ': ' || any_value(error_message)) AS reason
+FROM e GROUP BY line, etype
+"""
+
+
+def _stage_csv(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> str:
     path = sql_literal(str(src.path))
+    raw, rej = "_raw_" + stage_table, "_rej_" + stage_table
     engine.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     reader = (
         f"read_csv({path}, all_varchar = true, header = true, store_rejects = true, "
-        "auto_detect = true, strict_mode = true, null_padding = false)"
+        f"auto_detect = true, strict_mode = true, null_padding = false, {CSV_QUOTING})"
     )
     try:
-        engine.materialise(
-            "_raw_" + stage_table, f"SELECT row_number() OVER () AS _k, * FROM {reader}"
-        )
+        engine.materialise(raw, f"SELECT row_number() OVER () AS _k, * FROM {reader}")
     except Exception as exc:  # DuckDB raises its own error types for unreadable files
         raise InputError(
             f"{src.path.name} could not be read as CSV: {_first_line(exc)}",
             where=str(src.path),
             fix="Save the table as UTF-8 CSV with a header row and comma separators.",
         ) from None
-    rejects = [
-        StructuralReject(int(line), col, raw, f"{etype.lower().replace('_', ' ')}: {msg}")
-        for line, col, raw, etype, msg in engine.rows(
-            "SELECT line, column_name, csv_line, error_type, error_message "
-            "FROM reject_errors ORDER BY line"
+    engine.materialise(rej, STRUCTURAL_SQL)
+    _check_encoding(engine, src, raw, rej)
+    cols = [c for c in _columns(engine, raw) if c != "_k"]
+    linemap = _line_map(engine, src, raw, rej, cols)
+    engine.register_arrow("_linemap_arrow", linemap.to_arrow())
+    engine.materialise("_linemap", "SELECT * FROM _linemap_arrow ORDER BY j")
+    engine.con.unregister("_linemap_arrow")
+    # DuckDB's number of each rejected record -> its record index j and physical line.
+    engine.materialise(
+        rej,
+        "SELECT r.d - m.d + m.j AS j, r.d - m.d + m.l AS line, r.column_name, r.value, r.reason "
+        f"FROM {rej} r ASOF JOIN _linemap m ON r.d >= m.d",
+    )
+    # A good record's index j is its ordinal among good records plus the rejected records
+    # before it; its physical line then follows from the map.
+    engine.materialise(
+        "_gaps",
+        "SELECT j - i AS good_before, i FROM "
+        "(SELECT j, row_number() OVER (ORDER BY j) AS i FROM (SELECT DISTINCT j FROM "
+        f"{rej}))",
+    )
+    select = ", ".join(f"x.{_q(c)}" for c in cols)
+    indexed = (
+        f"SELECT r._k + coalesce(g.i, 0) AS _rec, r.* FROM {raw} r "
+        "ASOF LEFT JOIN _gaps g ON r._k > g.good_before"
+    )
+    if linemap.identity:
+        sql = f"SELECT CAST(x._rec + 1 AS BIGINT) AS _line, {select} FROM ({indexed}) x"
+    else:
+        sql = (
+            f"SELECT CAST(x._rec - m.j + m.l AS BIGINT) AS _line, {select} FROM ({indexed}) x "
+            "ASOF JOIN _linemap m ON x._rec >= m.j"
         )
-    ]
-    n_good = engine.scalar(f"SELECT count(*) FROM _raw_{stage_table}")
-    bad_encoding = sum(1 for r in rejects if r.reason.startswith("invalid encoding"))
-    if bad_encoding and bad_encoding >= ENCODING_SHARE_TO_FAIL * (n_good + len(rejects)):
+    engine.materialise(stage_table, sql)
+    engine.execute(f"DROP TABLE {raw}; DROP TABLE _gaps; DROP TABLE _linemap")
+    engine.materialise(rej, f"SELECT line, column_name, value, reason FROM {rej} ORDER BY line")
+    return rej
+
+
+def _check_encoding(engine: DuckDBEngine, src: SourceFile, raw: str, rej: str) -> None:
+    """A file that is mostly not UTF-8 is one problem (the export), not thousands of rows."""
+    n_good = engine.scalar(f"SELECT count(*) FROM {raw}")
+    n_bad, bad_encoding, first = engine.rows(
+        f"SELECT count(DISTINCT d), count(DISTINCT CASE WHEN reason LIKE 'invalid encoding%' "
+        f"THEN d END), min(CASE WHEN reason LIKE 'invalid encoding%' THEN d END) FROM {rej}"
+    )[0]
+    total = n_good + n_bad
+    if bad_encoding and bad_encoding >= ENCODING_SHARE_TO_FAIL * total:
         raise InputError(
-            f"{src.path.name} is not UTF-8: {bad_encoding} of {n_good + len(rejects)} records "
-            "have invalid characters (first at line "
-            f"{min(r.line for r in rejects if r.reason.startswith('invalid encoding'))}).",
+            f"{src.path.name} is not UTF-8: {bad_encoding} of {total} records have invalid "
+            f"characters (first at record {first}).",
             where=str(src.path),
             fix="Re-save the file as 'CSV UTF-8' (Excel) or convert it, e.g. "
             "`iconv -f WINDOWS-1251 -t UTF-8 in.csv > out.csv`.",
         )
-    # Map each good record's ordinal to its line, skipping the lines DuckDB rejected.
-    engine.execute("DROP TABLE IF EXISTS _gaps")
-    engine.execute(
-        "CREATE TEMP TABLE _gaps AS SELECT line - 1 - i AS good_before, i FROM "
-        "(SELECT line, row_number() OVER (ORDER BY line) AS i FROM "
-        "(SELECT DISTINCT line FROM reject_errors))"
+
+
+def _line_map(engine: DuckDBEngine, src: SourceFile, raw: str, rej: str, cols: list[str]):
+    """Scan the file for what shifts line numbers; walk its records only if values span lines."""
+    spans = " OR ".join(f"contains({_q(c)}, chr(10))" for c in cols)
+    multi_line = any("\n" in c for c in cols) or bool(
+        engine.rows(f"SELECT 1 FROM {raw} WHERE {spans} LIMIT 1")
+        or engine.rows(f"SELECT 1 FROM {rej} WHERE contains(value, chr(10)) LIMIT 1")
     )
-    cols = [c for c in _columns(engine, "_raw_" + stage_table) if c != "_k"]
-    select = ", ".join(f"r.{_q(c)}" for c in cols)
-    engine.materialise(
-        stage_table,
-        f"SELECT CAST(r._k + 1 + coalesce(g.i, 0) AS BIGINT) AS _line, {select} "
-        f"FROM _raw_{stage_table} r ASOF LEFT JOIN _gaps g ON r._k > g.good_before",
-    )
-    engine.execute(f"DROP TABLE _raw_{stage_table}; DROP TABLE _gaps")
-    return rejects
+    if not multi_line:
+        return blank_line_map(src.path)
+    return record_line_map(src.path, _delimiter(src.path, cols))
+
+
+def _delimiter(path: Path, cols: list[str]) -> str:
+    """The separator DuckDB detected: the one that splits the header into its columns."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline(1 << 20)
+    for delimiter in (",", ";", "\t", "|"):
+        header = next(csv.reader([first], delimiter=delimiter), [])
+        if [h.strip() for h in header] == [c.strip() for c in cols]:
+            return delimiter
+    return ","
 
 
 def _stage_parquet(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None:
@@ -159,17 +229,19 @@ def _varchar_cast(name: str, typ: str) -> str:
 
 
 def _stage_xlsx(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None:
-    """Stream the first sheet with openpyxl; Excel sheets are bounded at ~1 M rows."""
-    import datetime
+    """Stream the first sheet with openpyxl into DuckDB, ``XLSX_BATCH_ROWS`` rows at a time.
 
+    openpyxl is pure Python (~10^5 cells a second), so big sheets are refused with a
+    pointer to CSV or Parquet, which DuckDB streams at any size.
+    """
     import openpyxl
 
     if src.size > MAX_XLSX_BYTES:
         raise InputError(
-            f"{src.path.name} is {src.size // 2**20} MiB; XLSX files over "
-            f"{MAX_XLSX_BYTES // 2**20} MiB are too slow to read reliably.",
+            f"{src.path.name} is {_size(src.size)}; XLSX files over {_size(MAX_XLSX_BYTES)} "
+            "are too slow to read reliably.",
             where=str(src.path),
-            fix="Save the sheet as CSV UTF-8 (or Parquet) instead.",
+            fix="Save the sheet as CSV UTF-8 (or Parquet) instead: those are read at any size.",
         )
     try:
         book = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
@@ -179,42 +251,65 @@ def _stage_xlsx(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None
             where=str(src.path),
             fix="Open it in Excel or LibreOffice and save it again as .xlsx, or as CSV UTF-8.",
         ) from None
-    sheet = book[src.table] if src.table in book.sheetnames else book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
-        raise InputError(
-            f"{src.path.name} has no header row.",
-            where=f"{src.path}, sheet {sheet.title}",
-            fix="Put the column names in the first row.",
+    try:
+        sheet = book[src.table] if src.table in book.sheetnames else book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header:
+            raise InputError(
+                f"{src.path.name} has no header row.",
+                where=f"{src.path}, sheet {sheet.title}",
+                fix="Put the column names in the first row.",
+            )
+        names = [
+            str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)
+        ]
+        engine.materialise(
+            stage_table,
+            "SELECT CAST(NULL AS BIGINT) AS _line, "
+            + ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(n)}" for n in names)
+            + " LIMIT 0",
         )
-    names = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
+        batch: list[tuple[int, tuple]] = []
+        for line, row in enumerate(rows, start=2):
+            if row is None or all(v is None for v in row):
+                continue
+            batch.append((line, row))
+            if len(batch) >= XLSX_BATCH_ROWS:
+                _append_xlsx_rows(engine, stage_table, names, batch)
+                batch = []
+        _append_xlsx_rows(engine, stage_table, names, batch)
+    finally:
+        book.close()
 
-    def text(v) -> str | None:
-        if v is None:
-            return None
-        if isinstance(v, datetime.datetime):
-            return v.date().isoformat() if v.time() == datetime.time() else v.isoformat()
-        if isinstance(v, datetime.date):
-            return v.isoformat()
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
 
-    columns: list[list[str | None]] = [[] for _ in names]
-    lines: list[int] = []
-    for line, row in enumerate(rows, start=2):
-        if row is None or all(v is None for v in row):
-            continue
-        lines.append(line)
-        for i in range(len(names)):
-            columns[i].append(text(row[i]) if i < len(row) else None)
-    book.close()
-    arrays = {"_line": pa.array(lines, pa.int64())}
-    arrays.update({n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)})
-    engine.register_arrow("_xlsx_stage", pa.table(arrays))
-    engine.materialise(stage_table, "SELECT * FROM _xlsx_stage")
-    engine.con.unregister("_xlsx_stage")
+def _append_xlsx_rows(engine, stage_table: str, names: list[str], batch: list) -> None:
+    if not batch:
+        return
+    arrays = {"_line": pa.array([line for line, _ in batch], pa.int64())}
+    for i in range(len(names)):
+        values = [_cell_text(row[i]) if i < len(row) else None for _, row in batch]
+        arrays[f"c{i}"] = pa.array(values, pa.string())
+    engine.register_arrow("_xlsx_batch", pa.table(arrays))
+    engine.execute(f"INSERT INTO {stage_table} SELECT * FROM _xlsx_batch")
+    engine.con.unregister("_xlsx_batch")
+
+
+def _cell_text(v) -> str | None:
+    """An Excel cell as the text a CSV export would hold (dates ISO, whole numbers bare)."""
+    if v is None:
+        return None
+    if isinstance(v, datetime.datetime):
+        return v.date().isoformat() if v.time() == datetime.time() else v.isoformat()
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def _columns(engine: DuckDBEngine, table: str) -> list[str]:
