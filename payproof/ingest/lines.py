@@ -69,13 +69,14 @@ def blank_line_map(path: Path) -> LineMap:
                 prev_nl = offset + int(nl[-1])
             offset += len(chunk)
             prev_byte = chunk[-1]
+    n_lines = lines_before + (offset > prev_nl + 1)  # a last line may lack its newline
     b = np.concatenate(blanks) if blanks else np.empty(0, np.int64)
     lead = int(np.sum(b == np.arange(1, len(b) + 1)))
     points = [(0, 1, lead + 1)]
     run_end = np.flatnonzero(np.append(b[1:] != b[:-1] + 1, len(b) > 0))  # last blank of runs
     for k in run_end:
         line = int(b[k]) + 1
-        if line <= lead + 1:
+        if line <= lead + 1 or line > n_lines:  # before the header, or blank lines at the end
             continue
         nb = int(k) + 1
         points.append((line - 1 - nb, line - lead, line))
