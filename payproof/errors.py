@@ -48,6 +48,12 @@ class PayproofError(Exception):
         return "\n".join(parts)
 
 
+class UsageError(PayproofError):
+    """A command-line option has a value payproof cannot use."""
+
+    exit_code = EXIT_USAGE
+
+
 class InputError(PayproofError):
     """An input file or folder is missing, unreadable or structurally wrong."""
 

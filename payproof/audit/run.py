@@ -26,7 +26,7 @@ import duckdb
 from payproof import __version__
 from payproof.audit.outputs import result_summary, write_files
 from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine
-from payproof.errors import BusyError, InputError, RejectedRowsError
+from payproof.errors import BusyError, InputError, RejectedRowsError, UsageError
 from payproof.ingest import IngestReport, load_input
 from payproof.reconcile import ChildRules, attribute, reconcile
 from payproof.rules import compute_entitlements, load_rules
@@ -51,6 +51,22 @@ class AuditResult:
 
 
 Progress = Callable[[str], None] | None
+
+
+def check_memory_limit(value: str | None) -> None:
+    """Reject a --memory-limit DuckDB cannot parse before any output is touched."""
+    if value is None:
+        return
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{value.replace(chr(39), chr(39) * 2)}'")
+    except duckdb.Error:
+        raise UsageError(
+            f"--memory-limit {value!r} is not a memory size.",
+            fix="Give a number and a unit, e.g. --memory-limit 4GB or 512MB.",
+        ) from None
+    finally:
+        con.close()
 
 
 @contextmanager
@@ -134,6 +150,7 @@ def run_audit(
 ) -> AuditResult:
     """Audit ``input_dir`` and write every output into ``out_dir`` (created if needed)."""
     input_dir, out_dir = Path(input_dir), Path(out_dir)
+    check_memory_limit(memory_limit)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} exists and is not a folder.", fix="Give a folder for --out.")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -109,11 +109,12 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
         return checked_select(spec, relation, present, settings)
 
     structural = stage_into(engine, src, chk, make_select)
-    for r in structural:
+    if structural:
         engine.execute(
-            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, 'error')",
-            [name, src.path.name, r.line, r.column, r.value, r.reason],
+            f"INSERT INTO rejects SELECT {sql_literal(name)}, {file_sql}, line, column_name, "
+            f"value, reason, 'error' FROM {structural}"
         )
+        engine.execute(f"DROP TABLE {structural}")
     engine.execute(
         f"INSERT INTO rejects SELECT {sql_literal(name)}, {file_sql}, _line, e.column, "
         f"e.value, e.reason, 'error' FROM (SELECT _line, unnest(_errors) AS e FROM {chk} "

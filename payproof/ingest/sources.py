@@ -8,6 +8,8 @@ invalid UTF-8) are caught here, per record, by DuckDB's CSV reject store.
 
 from __future__ import annotations
 
+import csv
+import datetime
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,10 +19,13 @@ import pyarrow as pa
 
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
+from payproof.ingest.lines import blank_line_map, record_line_map
 
 EXTENSIONS = (".csv", ".parquet", ".xlsx")
-MAX_XLSX_BYTES = 200 * 1024 * 1024
+MAX_XLSX_BYTES = 200 * 1024 * 1024  # documented in docs/data-contract.md
+XLSX_BATCH_ROWS = 50_000  # rows held in Python at once while reading a sheet
 ENCODING_SHARE_TO_FAIL = 0.2  # above this share of bad-encoding records, the whole file is wrong
+CSV_QUOTING = "quote = '\"', escape = '\"'"  # RFC 4180, as the contract says
 
 
 @dataclass
@@ -30,14 +35,6 @@ class SourceFile:
     format: str  # csv | parquet | xlsx
     sha256: str = ""
     size: int = 0
-
-
-@dataclass
-class StructuralReject:
-    line: int
-    column: str | None
-    value: str | None
-    reason: str
 
 
 def locate(input_dir: Path, table: str) -> SourceFile | None:
@@ -70,13 +67,14 @@ MakeSelect = Callable[[str, list[str]], str]
 
 def stage_into(
     engine: DuckDBEngine, src: SourceFile, table: str, make_select: MakeSelect
-) -> list[StructuralReject]:
+) -> str | None:
     """Create temp ``table`` from ``make_select(relation, columns)`` over ``src``.
 
     ``relation`` yields every record as VARCHAR plus ``_line``; ``columns`` are
     the file's column names. CSV is read in the same pass as the checks (no
-    all-VARCHAR copy of a large file is kept); records DuckDB rejects for their
-    structure are returned, and ``_line`` is corrected to skip them.
+    all-VARCHAR copy of a large file is kept). Returns the name of a table of
+    records rejected for their structure (line, column_name, value, reason), or
+    None; ``_line`` is the physical line an editor shows.
     """
     if src.size == 0:
         raise InputError(
@@ -94,13 +92,14 @@ def stage_into(
     select = make_select(stage_table, staged_columns(engine, stage_table))
     engine.materialise(table, select, temp=True)
     engine.execute(f"DROP TABLE {stage_table}")
-    return []
+    return None
 
 
 def _csv_reader(src: SourceFile) -> str:
     return (
         f"read_csv({sql_literal(str(src.path))}, all_varchar = true, header = true, "
-        "store_rejects = true, auto_detect = true, strict_mode = true, null_padding = false)"
+        "store_rejects = true, auto_detect = true, strict_mode = true, null_padding = false, "
+        f"{CSV_QUOTING})"
     )
 
 
@@ -112,14 +111,39 @@ def _unreadable(src: SourceFile, exc: Exception) -> InputError:
     )
 
 
-def _stage_csv(
-    engine: DuckDBEngine, src: SourceFile, table: str, make_select: MakeSelect
-) -> list[StructuralReject]:
+# One row per rejected record and problem: DuckDB lists a short record once per missing
+# column, so keep the first missing column and the real field count.
+STRUCTURAL_SQL = """
+WITH e AS (
+  SELECT line, replace(lower(error_type), '_', ' ') AS etype, column_name, csv_line,
+    error_message,
+    TRY_CAST(regexp_extract(error_message, 'Found: ([0-9]+)', 1) AS BIGINT) AS found,
+    TRY_CAST(regexp_extract(error_message, 'Columns: ([0-9]+)', 1) AS BIGINT) AS expected
+  FROM reject_errors)
+SELECT CAST(line AS BIGINT) AS d,
+  CASE WHEN etype = 'too many columns' THEN NULL
+       ELSE coalesce(arg_min(column_name, found), any_value(column_name)) END AS column_name,
+  any_value(csv_line) AS value,
+  coalesce(CASE etype
+    WHEN 'missing columns' THEN 'too few fields: expected ' || max(expected) || ', found '
+      || min(found) || ' (' || arg_min(column_name, found) || ' and the columns after it '
+      || 'are missing)'
+    WHEN 'too many columns' THEN 'too many fields: expected ' || max(expected) || ', found '
+      || max(found) || ' (a value that holds the separator must be in double quotes)'
+    WHEN 'invalid encoding' THEN 'invalid encoding: this line is not UTF-8 '
+      || '(re-save the file as CSV UTF-8)'
+    END, etype || ': ' || any_value(error_message)) AS reason
+FROM e GROUP BY line, etype
+"""
+
+
+def _stage_csv(engine: DuckDBEngine, src: SourceFile, table: str, make_select: MakeSelect) -> str:
     reader = _csv_reader(src)
     try:
         columns = [r[0] for r in engine.rows(f"DESCRIBE SELECT * FROM {reader}")]
     except Exception as exc:  # DuckDB raises its own error types for unreadable files
         raise _unreadable(src, exc) from None
+    # _line starts as the record's ordinal among good records + 1 (the header).
     relation = f"(SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * FROM {reader})"
     select = make_select(relation, columns)
     engine.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
@@ -127,42 +151,92 @@ def _stage_csv(
         engine.materialise(table, select, temp=True)
     except Exception as exc:
         raise _unreadable(src, exc) from None
-    rejects = [
-        StructuralReject(int(line), col, raw, f"{etype.lower().replace('_', ' ')}: {msg}")
-        for line, col, raw, etype, msg in engine.rows(
-            "SELECT line, column_name, csv_line, error_type, error_message "
-            "FROM reject_errors ORDER BY line"
-        )
-    ]
-    if not rejects:
-        return rejects  # every record is good: its line is its ordinal plus the header
+    rej = f"_rej_{table}"
+    engine.materialise(rej, STRUCTURAL_SQL, temp=True)
+    n_good, n_bad = _check_encoding(engine, src, table, rej)
+    linemap = _line_map(src, columns, n_good + n_bad)
+    if linemap.identity and not n_bad:
+        engine.execute(f"DROP TABLE {rej}")
+        return None  # one line per record, no blank lines, nothing rejected: _line is right
+    engine.register_arrow("_linemap_arrow", linemap.to_arrow())
+    engine.materialise("_linemap", "SELECT * FROM _linemap_arrow ORDER BY j", temp=True)
+    engine.con.unregister("_linemap_arrow")
+    # DuckDB's number of each rejected record -> its record index j and physical line.
+    engine.materialise(
+        rej,
+        "SELECT r.d - m.d + m.j AS j, r.d - m.d + m.l AS line, r.column_name, r.value, r.reason "
+        f"FROM {rej} r ASOF JOIN _linemap m ON r.d >= m.d",
+        temp=True,
+    )
+    # A good record's index j is its ordinal among good records plus the rejected records
+    # before it; its physical line then follows from the map.
+    engine.materialise(
+        "_gaps",
+        "SELECT j - i AS good_before, i FROM "
+        "(SELECT j, row_number() OVER (ORDER BY j) AS i FROM (SELECT DISTINCT j FROM "
+        f"{rej}))",
+        temp=True,
+    )
+    indexed = (
+        f"SELECT r._line - 1 + coalesce(g.i, 0) AS _rec, r.* EXCLUDE (_line) FROM {table} r "
+        "ASOF LEFT JOIN _gaps g ON r._line - 1 > g.good_before"
+    )
+    engine.materialise(
+        f"{table}__lines",
+        f"SELECT CAST(x._rec - m.j + m.l AS BIGINT) AS _line, x.* EXCLUDE (_rec) "
+        f"FROM ({indexed}) x ASOF JOIN _linemap m ON x._rec >= m.j",
+        temp=True,
+    )
+    engine.execute(f"DROP TABLE {table}; DROP TABLE _gaps; DROP TABLE _linemap")
+    engine.execute(f"ALTER TABLE {table}__lines RENAME TO {table}")
+    engine.materialise(
+        rej, f"SELECT line, column_name, value, reason FROM {rej} ORDER BY line", temp=True
+    )
+    return rej
+
+
+def _check_encoding(engine: DuckDBEngine, src: SourceFile, table: str, rej: str):
+    """A file that is mostly not UTF-8 is one problem (the export), not thousands of rows.
+
+    Returns (good records, rejected records)."""
     n_good = engine.scalar(f"SELECT count(*) FROM {table}")
-    bad_encoding = sum(1 for r in rejects if r.reason.startswith("invalid encoding"))
-    if bad_encoding and bad_encoding >= ENCODING_SHARE_TO_FAIL * (n_good + len(rejects)):
+    n_bad, bad_encoding, first = engine.rows(
+        f"SELECT count(DISTINCT d), count(DISTINCT CASE WHEN reason LIKE 'invalid encoding%' "
+        f"THEN d END), min(CASE WHEN reason LIKE 'invalid encoding%' THEN d END) FROM {rej}"
+    )[0]
+    total = n_good + n_bad
+    if bad_encoding and bad_encoding >= ENCODING_SHARE_TO_FAIL * total:
         raise InputError(
-            f"{src.path.name} is not UTF-8: {bad_encoding} of {n_good + len(rejects)} records "
-            "have invalid characters (first at line "
-            f"{min(r.line for r in rejects if r.reason.startswith('invalid encoding'))}).",
+            f"{src.path.name} is not UTF-8: {bad_encoding} of {total} records have invalid "
+            f"characters (first at record {first}).",
             where=str(src.path),
             fix="Re-save the file as 'CSV UTF-8' (Excel) or convert it, e.g. "
             "`iconv -f WINDOWS-1251 -t UTF-8 in.csv > out.csv`.",
         )
-    # Map each good record's ordinal to its line, skipping the lines DuckDB rejected.
-    engine.execute("DROP TABLE IF EXISTS _gaps")
-    engine.execute(
-        "CREATE TEMP TABLE _gaps AS SELECT line - 1 - i AS good_before, i FROM "
-        "(SELECT line, row_number() OVER (ORDER BY line) AS i FROM "
-        "(SELECT DISTINCT line FROM reject_errors))"
-    )
-    engine.materialise(
-        f"{table}__lines",
-        f"SELECT r.* REPLACE (CAST(r._line + coalesce(g.i, 0) AS BIGINT) AS _line) "
-        f"FROM {table} r ASOF LEFT JOIN _gaps g ON r._line - 1 > g.good_before",
-        temp=True,
-    )
-    engine.execute(f"DROP TABLE {table}; DROP TABLE _gaps")
-    engine.execute(f"ALTER TABLE {table}__lines RENAME TO {table}")
-    return rejects
+    return int(n_good), int(n_bad)
+
+
+def _line_map(src: SourceFile, cols: list[str], records: int):
+    """Scan the file for blank lines; walk its records only if some value spans lines.
+
+    When the file's non-blank lines after the header equal its records, every
+    record is one line and the blank-line map is exact.
+    """
+    blank_map = blank_line_map(src.path)
+    if not any("\n" in c for c in cols) and blank_map.data_lines == records:
+        return blank_map
+    return record_line_map(src.path, _delimiter(src.path, cols))
+
+
+def _delimiter(path: Path, cols: list[str]) -> str:
+    """The separator DuckDB detected: the one that splits the header into its columns."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline(1 << 20)
+    for delimiter in (",", ";", "\t", "|"):
+        header = next(csv.reader([first], delimiter=delimiter), [])
+        if [h.strip() for h in header] == [c.strip() for c in cols]:
+            return delimiter
+    return ","
 
 
 def _stage_parquet(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None:
@@ -180,7 +254,6 @@ def _stage_parquet(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> N
         stage_table,
         f"SELECT CAST(file_row_number + 2 AS BIGINT) AS _line, {casts} "
         f"FROM read_parquet({path}, file_row_number = true)",
-        temp=True,
     )
 
 
@@ -191,17 +264,19 @@ def _varchar_cast(name: str, typ: str) -> str:
 
 
 def _stage_xlsx(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None:
-    """Stream the first sheet with openpyxl; Excel sheets are bounded at ~1 M rows."""
-    import datetime
+    """Stream the first sheet with openpyxl into DuckDB, ``XLSX_BATCH_ROWS`` rows at a time.
 
+    openpyxl is pure Python (~10^5 cells a second), so big sheets are refused with a
+    pointer to CSV or Parquet, which DuckDB streams at any size.
+    """
     import openpyxl
 
     if src.size > MAX_XLSX_BYTES:
         raise InputError(
-            f"{src.path.name} is {src.size // 2**20} MiB; XLSX files over "
-            f"{MAX_XLSX_BYTES // 2**20} MiB are too slow to read reliably.",
+            f"{src.path.name} is {_size(src.size)}; XLSX files over {_size(MAX_XLSX_BYTES)} "
+            "are too slow to read reliably.",
             where=str(src.path),
-            fix="Save the sheet as CSV UTF-8 (or Parquet) instead.",
+            fix="Save the sheet as CSV UTF-8 (or Parquet) instead: those are read at any size.",
         )
     try:
         book = openpyxl.load_workbook(src.path, read_only=True, data_only=True)
@@ -211,42 +286,65 @@ def _stage_xlsx(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None
             where=str(src.path),
             fix="Open it in Excel or LibreOffice and save it again as .xlsx, or as CSV UTF-8.",
         ) from None
-    sheet = book[src.table] if src.table in book.sheetnames else book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
-        raise InputError(
-            f"{src.path.name} has no header row.",
-            where=f"{src.path}, sheet {sheet.title}",
-            fix="Put the column names in the first row.",
+    try:
+        sheet = book[src.table] if src.table in book.sheetnames else book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header:
+            raise InputError(
+                f"{src.path.name} has no header row.",
+                where=f"{src.path}, sheet {sheet.title}",
+                fix="Put the column names in the first row.",
+            )
+        names = [
+            str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)
+        ]
+        engine.materialise(
+            stage_table,
+            "SELECT CAST(NULL AS BIGINT) AS _line, "
+            + ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(n)}" for n in names)
+            + " LIMIT 0",
         )
-    names = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
+        batch: list[tuple[int, tuple]] = []
+        for line, row in enumerate(rows, start=2):
+            if row is None or all(v is None for v in row):
+                continue
+            batch.append((line, row))
+            if len(batch) >= XLSX_BATCH_ROWS:
+                _append_xlsx_rows(engine, stage_table, names, batch)
+                batch = []
+        _append_xlsx_rows(engine, stage_table, names, batch)
+    finally:
+        book.close()
 
-    def text(v) -> str | None:
-        if v is None:
-            return None
-        if isinstance(v, datetime.datetime):
-            return v.date().isoformat() if v.time() == datetime.time() else v.isoformat()
-        if isinstance(v, datetime.date):
-            return v.isoformat()
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
 
-    columns: list[list[str | None]] = [[] for _ in names]
-    lines: list[int] = []
-    for line, row in enumerate(rows, start=2):
-        if row is None or all(v is None for v in row):
-            continue
-        lines.append(line)
-        for i in range(len(names)):
-            columns[i].append(text(row[i]) if i < len(row) else None)
-    book.close()
-    arrays = {"_line": pa.array(lines, pa.int64())}
-    arrays.update({n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)})
-    engine.register_arrow("_xlsx_stage", pa.table(arrays))
-    engine.materialise(stage_table, "SELECT * FROM _xlsx_stage", temp=True)
-    engine.con.unregister("_xlsx_stage")
+def _append_xlsx_rows(engine, stage_table: str, names: list[str], batch: list) -> None:
+    if not batch:
+        return
+    arrays = {"_line": pa.array([line for line, _ in batch], pa.int64())}
+    for i in range(len(names)):
+        values = [_cell_text(row[i]) if i < len(row) else None for _, row in batch]
+        arrays[f"c{i}"] = pa.array(values, pa.string())
+    engine.register_arrow("_xlsx_batch", pa.table(arrays))
+    engine.execute(f"INSERT INTO {stage_table} SELECT * FROM _xlsx_batch")
+    engine.con.unregister("_xlsx_batch")
+
+
+def _cell_text(v) -> str | None:
+    """An Excel cell as the text a CSV export would hold (dates ISO, whole numbers bare)."""
+    if v is None:
+        return None
+    if isinstance(v, datetime.datetime):
+        return v.date().isoformat() if v.time() == datetime.time() else v.isoformat()
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def _columns(engine: DuckDBEngine, table: str) -> list[str]:

@@ -247,7 +247,5 @@ def reconcile_steps(
         )
     )
     entitled = f"({entitled_sql(entitlements, entitlement_source_column)})"
-    steps.append(
-        (findings, findings_sql(dialect, entitled, n["paid"], n["received"], n["family"]))
-    )
+    steps.append((findings, findings_sql(dialect, entitled, n["paid"], n["received"], n["family"])))
     return steps
