@@ -74,19 +74,23 @@ def shared_registry_sql(column: str) -> str:
     )
 
 
-def paid_sql(d: Dialect, shared_accounts: str) -> str:
-    """D per family-month, with the office and clerk of its largest line (ties by payment_id)."""
-    largest = d.max_by(
-        d.struct(office_id="p.office_id", staff_id="p.staff_id"), "p.amount", "p.payment_id"
+def shared_lines_sql(shared_accounts: str) -> str:
+    """Family-months with a line paid into a shared account (few: a filter, not a join)."""
+    return (
+        f"SELECT family_id, period FROM disbursements "
+        f"WHERE account IN (SELECT account FROM {shared_accounts}) GROUP BY family_id, period"
     )
+
+
+def paid_sql(d: Dialect) -> str:
+    """D per family-month, with the office and clerk of its largest line (ties by payment_id)."""
+    largest = d.max_by(d.struct(office_id="office_id", staff_id="staff_id"), "amount", "payment_id")
     return f"""SELECT family_id, period, d, n_disbursements, largest.office_id AS pay_office_id,
-  largest.staff_id AS staff_id, to_shared_account
-FROM (SELECT p.family_id, p.period, sum(p.amount) AS d,
+  largest.staff_id AS staff_id
+FROM (SELECT family_id, period, sum(amount) AS d,
   CAST(count(*) AS INTEGER) AS n_disbursements,
-  {largest} AS largest,
-  max(CASE WHEN s.account IS NOT NULL THEN 1 ELSE 0 END) AS to_shared_account
-FROM disbursements p LEFT JOIN {shared_accounts} s ON s.account = p.account
-GROUP BY p.family_id, p.period) x"""
+  {largest} AS largest
+FROM disbursements GROUP BY family_id, period) x"""
 
 
 def received_sql() -> str:
@@ -164,7 +168,9 @@ LEFT JOIN {shared_phones} sp ON sp.value = f.phone
 {span_join}"""
 
 
-def findings_sql(d: Dialect, entitled: str, paid: str, received: str, family: str) -> str:
+def findings_sql(
+    d: Dialect, entitled: str, paid: str, received: str, family: str, shared_lines: str
+) -> str:
     """Every family-month in E, D or R (a full outer join), with amounts, status and flags."""
     flags = d.compact_list(
         [
@@ -172,7 +178,7 @@ def findings_sql(d: Dialect, entitled: str, paid: str, received: str, family: st
             "CASE WHEN j.d > 0 AND j.period < f.registered_period THEN 'before_registration' END",
             f"CASE WHEN j.d > 0 AND {d.period_start('j.period')} >= f.counts_until "
             "THEN 'after_children_aged_out' END",
-            "CASE WHEN j.to_shared_account = 1 OR (j.d > 0 AND f.account_shared) "
+            "CASE WHEN sl.family_id IS NOT NULL OR (j.d > 0 AND f.account_shared) "
             "THEN 'shared_account' END",
             "CASE WHEN j.d > 0 AND f.phone_shared THEN 'shared_phone' END",
             "CASE WHEN j.conflicting = 1 THEN 'conflicting_evidence' END",
@@ -194,13 +200,13 @@ def findings_sql(d: Dialect, entitled: str, paid: str, received: str, family: st
   {flags} AS flags,
   j.entitlement_source,
   j.evidence,
-  j.to_shared_account
+  CASE WHEN sl.family_id IS NULL THEN 0 ELSE 1 END AS to_shared_account
 FROM (
   SELECT coalesce(e.family_id, p.family_id, r.family_id) AS family_id,
     coalesce(e.period, p.period, r.period) AS period,
     coalesce(e.e, 0) AS e, coalesce(p.d, 0) AS d, r.r,
     e.entitlement_source, p.n_disbursements, p.pay_office_id, p.staff_id,
-    coalesce(p.to_shared_account, 0) AS to_shared_account, r.evidence, r.conflicting
+    r.evidence, r.conflicting
   FROM {entitled} e
   FULL OUTER JOIN {paid} p ON p.family_id = e.family_id AND p.period = e.period
   FULL OUTER JOIN {received} r
@@ -208,6 +214,7 @@ FROM (
     AND r.period = coalesce(e.period, p.period)
 ) j
 LEFT JOIN {family} f ON f.family_id = j.family_id
+LEFT JOIN {shared_lines} sl ON sl.family_id = j.family_id AND sl.period = j.period
 LEFT JOIN offices po ON po.office_id = j.pay_office_id"""
 
 
@@ -226,12 +233,13 @@ def reconcile_steps(
     Every step but the last is scratch: an engine may keep it in memory.
     """
     n = {k: prefix + k for k in (
-        "shared_accounts", "paid", "received", "shared_registry_accounts",
+        "shared_accounts", "shared_lines", "paid", "received", "shared_registry_accounts",
         "shared_phones", "children_span", "family",
     )}  # fmt: skip
     steps = [
         (n["shared_accounts"], shared_accounts_sql()),
-        (n["paid"], paid_sql(dialect, n["shared_accounts"])),
+        (n["shared_lines"], shared_lines_sql(n["shared_accounts"])),
+        (n["paid"], paid_sql(dialect)),
         (n["received"], received_sql()),
         (n["shared_registry_accounts"], shared_registry_sql("bank_account")),
         (n["shared_phones"], shared_registry_sql("phone")),
@@ -247,5 +255,12 @@ def reconcile_steps(
         )
     )
     entitled = f"({entitled_sql(entitlements, entitlement_source_column)})"
-    steps.append((findings, findings_sql(dialect, entitled, n["paid"], n["received"], n["family"])))
+    steps.append(
+        (
+            findings,
+            findings_sql(
+                dialect, entitled, n["paid"], n["received"], n["family"], n["shared_lines"]
+            ),
+        )
+    )
     return steps
