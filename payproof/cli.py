@@ -51,7 +51,7 @@ def _register() -> None:
     from payproof.scenario.cli import generate
 
     app.command("demo", help=demo.__doc__)(demo)
-    app.command("audit", help=audit.__doc__)(audit)
+    app.command("audit", help=f"{audit.__doc__}\n\n{EXIT_CODES_HELP}")(audit)
     app.command("generate", help=generate.__doc__)(generate)
     app.command("report", help=report.__doc__)(report)
     app.add_typer(rules_app, name="rules")
