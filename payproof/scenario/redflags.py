@@ -144,7 +144,9 @@ def _burst(fams, free, start, size, rng, cases) -> None:
     fams.registered_on[chosen] = window + rng.integers(0, 7, size=len(chosen))
     free[chosen] = False
     for f in chosen:
-        cases.add("registration_burst", f, -1, f"one of {len(chosen)} in the week of {_day(window)}")
+        cases.add(
+            "registration_burst", f, -1, f"one of {len(chosen)} in the week of {_day(window)}"
+        )
 
 
 def _child_in_two(fams, pairs, first, n_kids, rng, cases) -> Families:

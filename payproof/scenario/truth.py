@@ -89,14 +89,18 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
             "kind": pa.array(np.array(DUPLICATE_KINDS, dtype=object)[w.dups.kind], pa.string()),
             "same_mother_id": pa.array(w.mother_iin[orig] == w.mother_iin[dup]),
             "same_name": pa.array(
-                [a == b for a, b in zip(w.mother_names.take(pa.array(orig)).to_pylist(),
-                                        w.dup_mother_names, strict=True)]
+                [
+                    a == b
+                    for a, b in zip(
+                        w.mother_names.take(pa.array(orig)).to_pylist(),
+                        w.dup_mother_names,
+                        strict=True,
+                    )
+                ]
             ),  # fmt: skip
             "same_birth_date": pa.array(w.fams.mother_birth[orig] == w.fams.mother_birth[dup]),
             "same_district": pa.array(w.fams.district[orig] == w.fams.district[dup]),
-            "same_phone": pa.array(
-                (w.phone_of[orig] == w.phone_of[dup]) & (w.phone_of[orig] >= 0)
-            ),
+            "same_phone": pa.array((w.phone_of[orig] == w.phone_of[dup]) & (w.phone_of[orig] >= 0)),
             "duplicate_office_id": w.geo.office_ids.take(pa.array(w.fams.office[dup])),
             "excess_paid": money(ledger.disbursed[dup]),
         },
