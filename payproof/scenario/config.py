@@ -41,6 +41,11 @@ class ScenarioConfig:
     ghost_rate: float = 0.004  # ghost families per registered family
     # the same mother registered twice (name variant / ID typo), both records paid
     duplicate_mother_rate: float = 0.003
+    # registry red flags injected per kind (child in two families, siblings < 9 months apart,
+    # implausible mother's age, child registered after death), and one office's burst of
+    # registrations in a single week (truth/red_flags.csv); 0 turns them off
+    red_flag_cases: int = 3
+    burst_size: int = 25
     # honest families sharing a phone or a bank account (relatives): noise
     shared_phone_rate: float = 0.01
     shared_account_rate: float = 0.002

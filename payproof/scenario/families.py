@@ -17,6 +17,7 @@ import numpy as np
 from payproof.scenario.entitlement import add_years, days
 
 YEAR = 365.25
+MIN_SPACING = 300  # days between two births of one mother (twins aside)
 CHILDREN_P = np.array([0.34, 0.25, 0.17, 0.11, 0.07, 0.04, 0.02])  # 4..10 children
 
 
@@ -72,6 +73,7 @@ def build_families(n: int, start: int, end: int, geo, surnames: int, rng) -> Fam
     max_span = np.maximum(int(45 * YEAR) - age_first, int(3 * YEAR))
     scale = np.minimum(1.0, max_span / np.maximum(span, 1))
     gap = (gap * scale[fam]).astype(np.int64)
+    gap = np.where(gap > 0, np.maximum(gap, MIN_SPACING), 0)  # honest births ~10 months apart
     cs = np.cumsum(gap)
     cs_end = cs[first + k - 1]
     birth = youngest[fam] - (cs_end[fam] - (cs - gap))
@@ -86,7 +88,9 @@ def build_families(n: int, start: int, end: int, geo, surnames: int, rng) -> Fam
     # deaths: rare, never on the 1st of a month
     death = np.full(c, DEATH_NONE, dtype=np.int64)
     dies = rng.random(c) < 0.003
-    when = birth[dies] + 30 + (rng.random(dies.sum()) * np.maximum(end - 31 - birth[dies], 1))
+    # after registration: a registry lists a child who died earlier only by mistake (a red flag)
+    lo = np.maximum(birth[dies] + 30, registered[fam[dies]] + 1)
+    when = lo + (rng.random(dies.sum()) * np.maximum(end - 1 - lo, 1))
     death[dies] = snap_day(when.astype(np.int64), 2, 28)
     dead_after_end = death >= end
     death[dead_after_end & dies] = DEATH_NONE

@@ -10,7 +10,13 @@ from payproof.scenario.families import Families
 
 HONEST, SKIMMER, DIVERTER, GHOST_MAKER = 0, 1, 2, 3
 ROLE_NAMES = ("honest", "skimmer", "diverter", "ghost_maker")
-DUPLICATE_KINDS = ("translit", "russian_letters", "no_patronymic", "iin_typo")
+# How a duplicate registration differs from the mother's first one (truth/duplicate_mothers.csv):
+# a Latin transliteration, Russian look-alike letters, no patronymic, a mistyped IIN (one digit,
+# or two neighbouring digits swapped), Zh written J, -ova/-eva, a Russian-style patronymic, day
+# and month of birth swapped, or a move to another district with a new phone.
+DUPLICATE_KINDS = ("translit", "russian_letters", "no_patronymic", "iin_typo", "zh_j", "ova_eva",
+                   "russian_patronymic", "iin_swap", "date_swap", "moved")  # fmt: skip
+NAME_KINDS = ("zh_j", "ova_eva", "russian_patronymic")
 
 
 def share_count(total: int, share: float) -> int:
@@ -65,6 +71,16 @@ def add_duplicates(fams: Families, geo, cfg, end: int, rng) -> tuple[Families, D
     moved = rng.random(d) < 0.3
     n_off = len(geo.office_district)
     office = np.where(moved, rng.integers(0, n_off, size=d), fams.office[orig])
+    # a "moved" duplicate is always registered in another district
+    elsewhere = kind == DUPLICATE_KINDS.index("moved")
+    home = geo.office_district[fams.office[orig]]
+    shift = rng.integers(1, max(n_off, 2), size=d)
+    for _ in range(n_off):
+        same = elsewhere & (geo.office_district[office] == home)
+        if not same.any():
+            break
+        office = np.where(same, (fams.office[orig] + shift) % n_off, office)
+        shift = np.where(same, shift + 1, shift)
     clerk = geo.office_clerk_start[office] + (
         rng.random(d) * geo.office_clerk_count[office]
     ).astype(np.int64)

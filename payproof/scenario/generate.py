@@ -21,6 +21,7 @@ from payproof.scenario.families import DEATH_NONE, STUDENT_NONE, build_families,
 from payproof.scenario.fraud import (
     DIVERTER,
     DUPLICATE_KINDS,
+    NAME_KINDS,
     ROLE_NAMES,
     add_duplicates,
     assign_roles,
@@ -29,9 +30,18 @@ from payproof.scenario.fraud import (
 )
 from payproof.scenario.geography import build_geography
 from payproof.scenario.grievances import build_grievances
-from payproof.scenario.identity import ibans, iin_numbers, iin_with_typo, phones, zero_padded
+from payproof.scenario.identity import (
+    ibans,
+    iin_numbers,
+    iin_with_swap,
+    iin_with_typo,
+    phones,
+    swap_day_month,
+    zero_padded,
+)
 from payproof.scenario.names import SURNAMES, child_names, mother_names, name_variant
 from payproof.scenario.payments import CHANNELS, SOURCES, run_months
+from payproof.scenario.redflags import inject_red_flags
 from payproof.scenario.writer import SCHEMAS, TableSink, dates, write_table
 from payproof.statuses import STATUSES
 
@@ -66,6 +76,8 @@ def validate(cfg: ScenarioConfig, today: date | None = None) -> None:
                  "evidence_coverage", "divert_rate", "survey_misreport_rate"):  # fmt: skip
         if not 0 <= getattr(cfg, name) <= 1:
             raise ValueError(f"{name} must be between 0 and 1")
+    if cfg.red_flag_cases < 0 or cfg.burst_size < 0:
+        raise ValueError("red_flag_cases and burst_size must not be negative")
     if cfg.skimmer_share + cfg.diverter_share + cfg.ghost_maker_share > 1:
         raise ValueError("the shares of dishonest clerks add up to more than 1")
 
@@ -157,6 +169,7 @@ def _world(cfg: ScenarioConfig, rng: np.random.Generator) -> SimpleNamespace:
     w.role = assign_roles(len(w.geo.clerk_office), cfg, rng)
     w.fams, w.dups = add_duplicates(base, w.geo, cfg, end, rng)
     w.n_genuine = base.n
+    w.fams, w.red_flags = inject_red_flags(w.fams, w.dups.original, base.n, start, cfg)
     n = w.fams.n
     w.t18, w.t23 = child_thresholds(w.fams)
     w.never, w.stop = never_paid(n, w.fams.office, len(w.geo.office_ids), cfg.months, cfg, rng)
@@ -193,13 +206,12 @@ def _world(cfg: ScenarioConfig, rng: np.random.Generator) -> SimpleNamespace:
 def _identities(w: SimpleNamespace, n_base: int, rng: np.random.Generator) -> None:
     """Mothers' IINs, names, channels, accounts and phones; duplicates derive from originals."""
     cfg, fams, dups = w.cfg, w.fams, w.dups
-    orig, kind = dups.original, dups.kind
+    orig = dups.original
     iin = iin_numbers(fams.mother_birth[:n_base], np.ones(n_base, bool), rng)
-    typo = kind == DUPLICATE_KINDS.index("iin_typo")
-    dup_iin = iin[orig].copy()
-    dup_iin[typo] = iin_with_typo(dup_iin[typo], rng)
-    w.mother_iin = np.concatenate([iin, dup_iin])
     names, w.latin = mother_names(n_base, rng)
+    dup_iin = _duplicate_variants(w, iin[orig], names.take(pa.array(orig)).to_pylist(), rng)
+    kind = dups.kind
+    w.mother_iin = np.concatenate([iin, dup_iin])
     orig_names = names.take(pa.array(orig)).to_pylist()  # duplicates only: a small list
     variants = name_variant(orig_names, [DUPLICATE_KINDS[k] for k in kind])
     w.mother_names = pa.concat_arrays([names, pa.array(variants, type=pa.string())])
@@ -237,8 +249,9 @@ def _identities(w: SimpleNamespace, n_base: int, rng: np.random.Generator) -> No
         w.relatives_account = np.zeros((0, 2), np.int64)
     # phones: most mothers have one; relatives sometimes give the same number
     phone_idx = np.where(rng.random(n_base) < 0.92, np.arange(n_base), -1)
+    moved = kind == DUPLICATE_KINDS.index("moved")  # always a new phone
     dup_phone = np.where(
-        rng.random(len(orig)) < 0.5, phone_idx[orig], n_base + np.arange(len(orig))
+        (rng.random(len(orig)) < 0.5) & ~moved, phone_idx[orig], n_base + np.arange(len(orig))
     )
     w.phone_of = np.concatenate([phone_idx, dup_phone])
     k = round(n_base * cfg.shared_phone_rate)
@@ -249,6 +262,34 @@ def _identities(w: SimpleNamespace, n_base: int, rng: np.random.Generator) -> No
     w.phone_of[who[keep]] = w.phone_of[donor[keep]]
     w.relatives_phone = np.stack([who[keep], donor[keep]], axis=1)
     w.phones = phones(n_base + len(orig), rng)
+
+
+def _duplicate_variants(w, dup_iin: np.ndarray, orig_names: list[str], rng) -> np.ndarray:
+    """Apply each duplicate's kind of variant to its IIN and birth date; return the IINs.
+
+    A kind that cannot change this record (a name with no Ж, a birth day after the
+    12th, an IIN serial of equal digits) falls back to a transliteration or a one-digit
+    typo, and ``w.dups.kind`` records what was really done.
+    """
+    k = DUPLICATE_KINDS.index
+    kind = w.dups.kind.copy()
+    n_base = w.n_genuine
+    birth = w.fams.mother_birth[n_base:]
+    swapped, ok = swap_day_month(birth)
+    ds = kind == k("date_swap")
+    w.fams.mother_birth[n_base:] = np.where(ds & ok, swapped, birth)
+    kind[ds & ~ok] = k("translit")
+    trial = name_variant(orig_names, [DUPLICATE_KINDS[x] for x in kind])
+    same = np.array([a == b for a, b in zip(trial, orig_names, strict=True)], bool)
+    kind[same & np.isin(kind, [k(x) for x in NAME_KINDS])] = k("translit")
+    dup_iin = dup_iin.copy()
+    sw = np.nonzero(kind == k("iin_swap"))[0]
+    dup_iin[sw], ok = iin_with_swap(dup_iin[sw], rng)
+    kind[sw[~ok]] = k("iin_typo")
+    typo = np.nonzero(kind == k("iin_typo"))[0]
+    dup_iin[typo] = iin_with_typo(dup_iin[typo], rng)
+    w.dups.kind = kind
+    return dup_iin
 
 
 def _families_table(w: SimpleNamespace) -> pa.Table:
@@ -275,20 +316,25 @@ def _children_table(w: SimpleNamespace, rng: np.random.Generator) -> pa.Table:
     c = len(f.child_family)
     src = f.child_source
     n_orig = int((src == np.arange(c)).sum()) if c else 0
+    n_inj = w.red_flags.copied_children  # red-flag copies: last rows, always with the same ID
+    n_main = c - n_inj
     iin = iin_numbers(f.child_birth[:n_orig], f.child_female[:n_orig], rng)
     has_id = rng.random(n_orig) < 0.97
-    dup_has = rng.random(c - n_orig) < 0.7
+    dup_has = rng.random(n_main - n_orig) < 0.7
+    has_id[src[n_main:]] = True
     iin_all = np.concatenate([iin, iin[src[n_orig:]]])
-    has_all = np.concatenate([has_id, has_id[src[n_orig:]] & dup_has])
+    has_all = np.concatenate([has_id, has_id[src[n_orig:n_main]] & dup_has, np.ones(n_inj, bool)])
     national = zero_padded(np.where(has_all, iin_all, 0), 12)
     national = pc.if_else(pa.array(has_all), national, pa.nulls(c, pa.string()))
-    latin = np.concatenate([w.latin, w.latin[w.dups.original]])[f.child_family]
-    names = child_names(f.surname_idx[f.child_family], f.child_female, latin, rng)
+    fam_main = f.child_family[:n_main]
+    latin = np.concatenate([w.latin, w.latin[w.dups.original]])[fam_main]
+    names = child_names(f.surname_idx[fam_main], f.child_female[:n_main], latin, rng)
     names = pa.concat_arrays([names.slice(0, n_orig), names.take(pa.array(src[n_orig:]))])
     width = max(8, len(str(c)))
+    w.child_ids = zero_padded(np.arange(1, c + 1), width, "C")
     return pa.table(
         {
-            "child_id": zero_padded(np.arange(1, c + 1), width, "C"),
+            "child_id": w.child_ids,
             "family_id": w.family_ids.take(pa.array(f.child_family)),
             "child_national_id": national,
             "name": names,

@@ -81,6 +81,46 @@ def iin_with_typo(iins: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return body * 10 + check
 
 
+def iin_with_swap(iins: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Swap two neighbouring serial digits that differ, and recompute the check digit.
+
+    Returns the new IINs and a mask of those changed; where the serial's digits
+    are all equal, or the swap gives a never-issued number, the IIN is unchanged.
+    """
+    body = np.asarray(iins, dtype=np.int64) // 10
+    pos = rng.integers(0, 3, size=len(body))  # swap serial digits pos and pos + 1
+    lo_place, hi_place = 10**pos, 10 ** (pos + 1)
+    lo, hi = (body // lo_place) % 10, (body // hi_place) % 10
+    ok = lo != hi
+    for step in (1, 2):  # try the other neighbouring pairs where the chosen one is equal
+        alt = (pos + step) % 3
+        a_lo, a_hi = (body // 10**alt) % 10, (body // 10 ** (alt + 1)) % 10
+        use = ~ok & (a_lo != a_hi)
+        pos = np.where(use, alt, pos)
+        ok |= use
+    lo_place, hi_place = 10**pos, 10 ** (pos + 1)
+    lo, hi = (body // lo_place) % 10, (body // hi_place) % 10
+    swapped = body + (hi - lo) * lo_place + (lo - hi) * hi_place
+    check = iin_check(swapped)
+    ok &= check != 10
+    out = np.where(ok, swapped * 10 + check, np.asarray(iins, dtype=np.int64))
+    return out, ok
+
+
+def swap_day_month(day_numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dates with day and month exchanged (3 April -> 4 March) where that is another date."""
+    b = np.asarray(day_numbers, np.int64).astype("datetime64[D]")
+    year = b.astype("datetime64[Y]")
+    month = b.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (b - b.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    ok = (day <= 12) & (day != month)
+    new_month = (year.astype("datetime64[M]") + (np.where(ok, day, month) - 1)).astype(
+        "datetime64[D]"
+    )
+    new = new_month + (np.where(ok, month, day) - 1)
+    return new.astype(np.int64), ok
+
+
 def zero_padded(values: np.ndarray, width: int, prefix: str = "") -> pa.Array:
     """``prefix`` + each integer left-padded with zeros to ``width`` digits, as Arrow strings."""
     text = pc.utf8_lpad(pc.cast(pa.array(values, type=pa.int64()), pa.string()), width, "0")

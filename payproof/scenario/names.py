@@ -236,12 +236,52 @@ def staff_names(n: int, rng: np.random.Generator) -> list[str]:
     return out
 
 
+def zh_to_j(name: str) -> str:
+    """Zh as J: 'Жанар' -> 'Джанар' (Russian spelling), 'Zhanar' -> 'Janar' (Latin)."""
+    if name.isascii():
+        return name.replace("Zh", "J").replace("zh", "j")
+    return name.translate({ord("Ж"): "Дж", ord("ж"): "дж"})
+
+
+def ova_eva(name: str) -> str:
+    """Swap the surname's -ова/-ева (-ova/-eva) ending, a common clerk's slip."""
+    surname, sep, rest = name.partition(" ")
+    for a, b in (("ова", "ева"), ("ева", "ова"), ("ova", "eva"), ("eva", "ova")):
+        if surname.endswith(a):
+            return surname[: -len(a)] + b + sep + rest
+    return name
+
+
+def russian_patronymic(name: str) -> str:
+    """'Нұрланқызы' written the Russian way, 'Нурлановна' ('Nurlankyzy' -> 'Nurlanovna')."""
+    parts = name.split(" ")
+    if len(parts) < 3:
+        return name
+    last = parts[-1]
+    for kazakh, russian in (("қызы", "овна"), ("kyzy", "ovna")):
+        if last.endswith(kazakh):
+            root = last[: -len(kazakh)]
+            root = root if root.isascii() else russianise(root)
+            return " ".join([*parts[:-1], root + russian])
+    return name
+
+
 def name_variant(names: list[str], kinds: list[str]) -> list[str]:
-    """A duplicate registration's spelling of each mother's name (small lists only)."""
+    """A duplicate registration's spelling of each mother's name (small lists only).
+
+    Kinds that do not change a name (no Ж in it, no patronymic) leave it as it is;
+    the generator gives those duplicates a transliteration instead.
+    """
     out = []
     for name, kind in zip(names, kinds, strict=True):
         if kind == "translit":
             out.append(transliterate(name) if not name.isascii() else name.upper())
+        elif kind == "zh_j":
+            out.append(zh_to_j(name))
+        elif kind == "ova_eva":
+            out.append(ova_eva(name))
+        elif kind == "russian_patronymic":
+            out.append(russian_patronymic(name))
         elif kind == "russian_letters":
             if name.isascii():  # another Latin spelling of the same sounds
                 out.append(name.replace("zh", "j").replace("kh", "h").replace("y", "i"))

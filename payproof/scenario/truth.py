@@ -88,8 +88,32 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
             "duplicate_family_id": fid.take(pa.array(dup)),
             "kind": pa.array(np.array(DUPLICATE_KINDS, dtype=object)[w.dups.kind], pa.string()),
             "same_mother_id": pa.array(w.mother_iin[orig] == w.mother_iin[dup]),
+            "same_name": pa.array(
+                [
+                    a == b
+                    for a, b in zip(
+                        w.mother_names.take(pa.array(orig)).to_pylist(),
+                        w.dup_mother_names,
+                        strict=True,
+                    )
+                ]
+            ),  # fmt: skip
+            "same_birth_date": pa.array(w.fams.mother_birth[orig] == w.fams.mother_birth[dup]),
+            "same_district": pa.array(w.fams.district[orig] == w.fams.district[dup]),
+            "same_phone": pa.array((w.phone_of[orig] == w.phone_of[dup]) & (w.phone_of[orig] >= 0)),
             "duplicate_office_id": w.geo.office_ids.take(pa.array(w.fams.office[dup])),
             "excess_paid": money(ledger.disbursed[dup]),
+        },
+    )
+    rf = w.red_flags
+    child = np.array(rf.child, np.int64)
+    _csv(
+        folder / "red_flags.csv",
+        {
+            "flag": pa.array(rf.kind, pa.string()),
+            "family_id": fid.take(pa.array(np.array(rf.family, np.int64))),
+            "child_id": w.child_ids.take(pa.array(np.maximum(child, 0), mask=child < 0)),
+            "note": pa.array(rf.note, pa.string()),
         },
     )
     shared = _shared(w, ledger)
@@ -111,6 +135,7 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
         "families_owed_true": int((owed_true > 0).sum()),
         "families_owed_evidenced": int((ledger.owed_evidenced > 0).sum()),
         "shared_accounts": len(shared["value"]),
+        "red_flag_cases": len(rf.kind),
         "bad_rows": len(bad_rows),
     }
 

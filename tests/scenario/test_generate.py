@@ -249,7 +249,9 @@ def test_fraud_counts_match_the_config(scenario, small):
       WHERE t.R_evidence IS NOT NULL AND t.D > 0
     """).fetchall()
     skim = [(d, r) for role, d, r in lines if role == "skimmer"]
-    assert skim and all(r == d - (d * Decimal("0.30")).quantize(Decimal(1)) for d, r in skim)
+    kept = [(d - (d * Decimal("0.30")).quantize(Decimal(1)), r) for d, r in skim]
+    # a survey answer may round the kept amount down to the thousand (honest noise)
+    assert kept and all(r in (k, k // 1000 * 1000) for k, r in kept)
     honest = [(d, r) for role, d, r in lines if role in ("honest", "ghost_maker")]
     short = sum(1 for d, r in honest if r < d)
     assert short <= 0.005 * len(honest)
