@@ -21,11 +21,6 @@ from payproof.statuses import STATUSES
 MONEY = ("entitled", "disbursed", "received", "delivered", "owed", "not_disbursed",
          "lost_in_delivery", "excess")  # fmt: skip
 
-FINDINGS_COLUMNS = (
-    "family_id", "period", "district", "office_id", "staff_id", "n_disbursements",
-    *MONEY, "status", "flags", "entitlement_source", "evidence",
-)  # fmt: skip
-
 
 def _m(column: str, alias: str | None = None) -> str:
     return f"{sql_major_units(column)} AS {alias or column}"
@@ -34,13 +29,6 @@ def _m(column: str, alias: str | None = None) -> str:
 def _g(column: str) -> str:
     """A p- or q-value to 6 significant digits (as text, so 1e-196 stays readable)."""
     return f"format('{{:.6g}}', {column}) AS {column}"
-
-
-def findings_select() -> str:
-    cols = [_m(c) if c in MONEY else c for c in FINDINGS_COLUMNS]
-    # No ORDER BY: sorting tens of millions of rows costs more than the whole
-    # reconciliation, and Parquet readers do not need it.
-    return f"SELECT {', '.join(cols)} FROM findings"
 
 
 FAMILY_TOTALS = """SELECT family_id, min(district) AS district, min(office_id) AS office_id,
@@ -91,26 +79,28 @@ def rejects_select() -> str:
     )
 
 
-def write_files(engine: DuckDBEngine, out_dir: Path, summary: dict) -> list[Path]:
-    """Write findings, families, staff, offices, rejects and summary.json into ``out_dir``."""
-    scratch = out_dir / f".partial-{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
+def write_files(engine: DuckDBEngine, out_dir: Path, summary: dict, scratch: Path) -> list[Path]:
+    """Write families, staff, offices, rejects and summary.json beside the findings.
+
+    ``scratch`` already holds findings.parquet (streamed there by the
+    reconciliation); every file is moved into ``out_dir`` only when all exist.
+    """
     try:
         jobs = [
-            ("findings.parquet", findings_select(), "(FORMAT parquet, COMPRESSION zstd)"),
-            ("families.csv", families_select(), "(HEADER, DELIMITER ',')"),
-            ("staff.csv", staff_select(), "(HEADER, DELIMITER ',')"),
-            ("offices.csv", offices_select(), "(HEADER, DELIMITER ',')"),
-            ("rejects.csv", rejects_select(), "(HEADER, DELIMITER ',')"),
+            ("families.csv", families_select()),
+            ("staff.csv", staff_select()),
+            ("offices.csv", offices_select()),
+            ("rejects.csv", rejects_select()),
         ]
-        for name, select, options in jobs:
-            engine.execute(f"COPY ({select}) TO {sql_literal(str(scratch / name))} {options}")
+        for name, select in jobs:
+            target = sql_literal(str(scratch / name))
+            engine.execute(f"COPY ({select}) TO {target} (HEADER, DELIMITER ',')")
+        engine.execute("DROP VIEW IF EXISTS findings")
         (scratch / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         written = []
-        for name in [j[0] for j in jobs] + ["summary.json"]:
+        for name in ["findings.parquet", *(j[0] for j in jobs), "summary.json"]:
             os.replace(scratch / name, out_dir / name)
             written.append(out_dir / name)
         return written

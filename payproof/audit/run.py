@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -122,18 +123,22 @@ def _entitlements(engine: DuckDBEngine, rules, ingest: IngestReport) -> tuple[st
     if ingest.tables["entitlements"].file is not None:
         return "entitlements", None
     first, last = _periods(engine)
-    compute_entitlements(engine, rules, first, last, "entitlements_computed", temp=True)
+    compute_entitlements(engine, rules, first, last, "entitlements_computed", lazy=True)
     return "entitlements_computed", "rules"
 
 
 def _drop_intermediates(engine: DuckDBEngine) -> None:
-    names = [
-        r[0]
-        for r in engine.rows("SELECT table_name FROM information_schema.tables")
-        if r[0].startswith(INTERMEDIATE_PREFIXES) or r[0] in SCRATCH_TABLES
+    """Drop scratch views, then scratch tables, so only the store's tables remain."""
+    rows = engine.rows("SELECT table_name, table_type FROM information_schema.tables")
+    scratch = [
+        (name, kind)
+        for name, kind in rows
+        if name.startswith(INTERMEDIATE_PREFIXES)
+        or name in SCRATCH_TABLES
+        or name.startswith("entitlements_computed__")
     ]
-    for name in names:
-        engine.execute(f"DROP TABLE IF EXISTS {name}")
+    for name, kind in sorted(scratch, key=lambda r: r[1] != "VIEW"):
+        engine.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
 
 
 def run_audit(
@@ -183,12 +188,16 @@ def run_audit(
                 minor_age=rules_obj.eligibility.age_limit,
                 student_age=rules_obj.eligibility.student_age_limit,
             )
+            scratch = out_dir / f".partial-{os.getpid()}"
+            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.mkdir()
             with clock.step("reconcile"):
                 reconcile(
                     engine,
                     entitlements=ent_table,
                     entitlement_source_column=source_col,
                     child_rules=child_rules,
+                    findings_file=scratch / "findings.parquet",
                 )
             with clock.step("attribution"):
                 attribute(engine)
@@ -196,11 +205,12 @@ def run_audit(
                 summary = _summary(engine, input_dir, rules_obj, ingest, ent_table, strict)
                 summary["run"]["started_at"] = started.isoformat(timespec="seconds")
                 summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-                write_files(engine, out_dir, summary)
+                write_files(engine, out_dir, summary, scratch)
                 _drop_intermediates(engine)
             engine.execute("CHECKPOINT")
         except BaseException:
             engine.close()
+            shutil.rmtree(out_dir / f".partial-{os.getpid()}", ignore_errors=True)
             partial.unlink(missing_ok=True)
             Path(str(partial) + ".wal").unlink(missing_ok=True)
             raise

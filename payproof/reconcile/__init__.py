@@ -8,8 +8,11 @@ Both run portable SQL steps on an engine adapter; see docs/reconciliation.md.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from payproof.engine.dialect import dialect_of
+from payproof.engine.duckdb_engine import sql_literal
+from payproof.money import sql_major_units
 from payproof.reconcile.attribution import attribution_steps, offices_sql
 from payproof.reconcile.significance import FlagSettings, benjamini_hochberg, flag_staff
 from payproof.reconcile.steps import FLAGS, ChildRules, reconcile_steps, status_sql
@@ -28,6 +31,35 @@ __all__ = [
 
 Progress = Callable[[str], None] | None
 
+MONEY_COLUMNS = ("entitled", "disbursed", "received", "delivered", "owed", "not_disbursed",
+                 "lost_in_delivery", "excess")  # fmt: skip
+FINDINGS_COLUMNS = (
+    "family_id", "period", "district", "office_id", "staff_id", "n_disbursements",
+    *MONEY_COLUMNS, "status", "flags", "entitlement_source", "evidence",
+)  # fmt: skip
+
+
+def _stream_findings(engine, sql: str, path: Path) -> None:
+    """Write the findings straight into their Parquet output, then read them from there.
+
+    Streaming keeps tens of millions of family-months out of memory; a temp view
+    turns money back into minor units so later steps see the same table.
+    """
+    out_cols = ", ".join(
+        f"{sql_major_units(c)} AS {c}" if c in MONEY_COLUMNS else c for c in FINDINGS_COLUMNS
+    )
+    engine.execute(
+        f"COPY (SELECT {out_cols} FROM ({sql}) x) TO {sql_literal(str(path))} "
+        "(FORMAT parquet, COMPRESSION zstd)"
+    )
+    in_cols = ", ".join(
+        f"CAST({c} * 100 AS BIGINT) AS {c}" if c in MONEY_COLUMNS else c for c in FINDINGS_COLUMNS
+    )
+    engine.execute(
+        f"CREATE OR REPLACE TEMP VIEW findings AS SELECT {in_cols} "
+        f"FROM read_parquet({sql_literal(str(path))})"
+    )
+
 
 def _run(engine, steps: list[tuple[str, str]], progress: Progress) -> None:
     """Materialise each step as a scratch (temp) table: kept in memory, spilled if needed,
@@ -44,9 +76,14 @@ def reconcile(
     entitlements: str = "entitlements",
     entitlement_source_column: str | None = None,
     child_rules: ChildRules | None = None,
+    findings_file: Path | None = None,
     progress: Progress = None,
 ) -> None:
-    """Create ``findings`` from families, children, offices, disbursements, receipts."""
+    """Create ``findings`` from families, children, offices, disbursements, receipts.
+
+    With ``findings_file`` the findings are streamed into that Parquet file (the
+    audit's output) and ``findings`` is a view over it; otherwise a temp table.
+    """
     with_children = bool(
         engine.has_table("children") and engine.scalar("SELECT count(*) > 0 FROM children")
     )
@@ -57,7 +94,14 @@ def reconcile(
         child_rules=child_rules,
         dialect=dialect_of(engine),
     )
-    _run(engine, steps, progress)
+    _run(engine, steps[:-1], progress)
+    name, sql = steps[-1]
+    if progress:
+        progress(name)
+    if findings_file is None:
+        engine.materialise(name, sql, temp=True)
+    else:
+        _stream_findings(engine, sql, Path(findings_file))
 
 
 def attribute(engine, settings: FlagSettings | None = None, progress: Progress = None) -> None:

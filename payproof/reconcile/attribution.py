@@ -12,7 +12,7 @@ from __future__ import annotations
 from payproof.engine.dialect import DUCKDB, Dialect
 
 
-def lines_sql(d: Dialect, findings: str, shared_accounts: str) -> str:
+def lines_sql(d: Dialect, findings: str, shared_accounts: str, shared_lines: str) -> str:
     """Each disbursement line with its family-month's outcome and its floor share of the loss.
 
     Most family-months have one line, whose clerk, office and loss are already on
@@ -21,11 +21,13 @@ def lines_sql(d: Dialect, findings: str, shared_accounts: str) -> str:
     """
     wide = d.wide_int()
     share = d.int_div(f"CAST(f.lost_in_delivery AS {wide}) * p.amount", "f.disbursed")
-    return f"""SELECT staff_id, office_id, family_id, period, CAST(NULL AS VARCHAR) AS payment_id,
-  disbursed AS amount, received IS NOT NULL AS verified, disbursed AS fp_disbursed,
-  received AS fp_received, 1 AS n_disbursements, lost_in_delivery AS lost_floor,
-  to_shared_account = 1 AS to_shared_account
-FROM {findings} WHERE n_disbursements = 1
+    return f"""SELECT f.staff_id, f.office_id, f.family_id, f.period,
+  CAST(NULL AS VARCHAR) AS payment_id, f.disbursed AS amount, f.received IS NOT NULL AS verified,
+  f.disbursed AS fp_disbursed, f.received AS fp_received, 1 AS n_disbursements,
+  f.lost_in_delivery AS lost_floor, sl.family_id IS NOT NULL AS to_shared_account
+FROM {findings} f
+LEFT JOIN {shared_lines} sl ON sl.family_id = f.family_id AND sl.period = f.period
+WHERE f.n_disbursements = 1
 UNION ALL
 SELECT p.staff_id, p.office_id, p.family_id, p.period, p.payment_id, p.amount,
   f.received IS NOT NULL, f.disbursed, f.received, f.n_disbursements,
@@ -110,15 +112,16 @@ def offices_sql(findings: str, lines: str, remainders: str, staff_table: str) ->
     return f"""WITH ids AS (
   SELECT office_id FROM offices
   UNION SELECT office_id FROM {findings} WHERE office_id IS NOT NULL
-  UNION SELECT family_office_id FROM {findings} WHERE family_office_id IS NOT NULL
+  UNION SELECT office_id FROM families WHERE office_id IS NOT NULL
 ), paid AS (
   SELECT office_id, CAST(count(DISTINCT family_id) AS BIGINT) AS families,
     sum(entitled) AS entitled, sum(disbursed) AS disbursed, sum(delivered) AS delivered,
     sum(owed) AS owed, sum(excess) AS excess
   FROM {findings} GROUP BY office_id
 ), undisbursed AS (
-  SELECT coalesce(family_office_id, office_id) AS office_id, sum(not_disbursed) AS not_disbursed
-  FROM {findings} GROUP BY coalesce(family_office_id, office_id)
+  SELECT coalesce(fam.office_id, x.office_id) AS office_id, sum(x.not_disbursed) AS not_disbursed
+  FROM {findings} x LEFT JOIN families fam ON fam.family_id = x.family_id
+  WHERE x.not_disbursed > 0 GROUP BY coalesce(fam.office_id, x.office_id)
 ), lost AS (
   SELECT office_id, sum(lost_floor) AS lost FROM {lines} GROUP BY office_id
 ), extra AS (
@@ -150,7 +153,7 @@ def attribution_steps(
     """Steps up to the per-clerk peer table ``<prefix>staff_peers`` (tested afterwards)."""
     lines, rem, staff_lines = prefix + "lines", prefix + "remainders", prefix + "staff_lines"
     return [
-        (lines, lines_sql(dialect, findings, "rc_shared_accounts")),
+        (lines, lines_sql(dialect, findings, "rc_shared_accounts", "rc_shared_lines")),
         (rem, remainders_sql(dialect, lines)),
         (staff_lines, staff_lines_sql(dialect, lines, rem)),
         (prefix + "staff_peers", staff_peers_sql(staff_lines)),

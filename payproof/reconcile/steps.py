@@ -41,23 +41,6 @@ class ChildRules:
     student_age: int | None = 23
 
 
-def _source_sums() -> str:
-    return ",\n  ".join(
-        f"sum(CASE WHEN source = '{s}' THEN amount END) AS r_{i}"
-        for i, s in enumerate(EVIDENCE_SOURCES)
-    )
-
-
-def entitled_sql(entitlements: str, source: str | None) -> str:
-    """E per family-month; ``source`` names the column holding the rules label, else 'input'.
-
-    The input contract makes (family_id, period) a key of entitlements (ingest
-    rejects duplicates), so no aggregation is needed.
-    """
-    src = source if source else "'input'"
-    return f"SELECT family_id, period, amount AS e, {src} AS entitlement_source FROM {entitlements}"
-
-
 def shared_accounts_sql() -> str:
     """Accounts that payment lines sent money to for more than one family."""
     return (
@@ -80,36 +63,6 @@ def shared_lines_sql(shared_accounts: str) -> str:
         f"SELECT family_id, period FROM disbursements "
         f"WHERE account IN (SELECT account FROM {shared_accounts}) GROUP BY family_id, period"
     )
-
-
-def paid_sql(d: Dialect) -> str:
-    """D per family-month, with the office and clerk of its largest line (ties by payment_id)."""
-    largest = d.max_by(d.struct(office_id="office_id", staff_id="staff_id"), "amount", "payment_id")
-    return f"""SELECT family_id, period, d, n_disbursements, largest.office_id AS pay_office_id,
-  largest.staff_id AS staff_id
-FROM (SELECT family_id, period, sum(amount) AS d,
-  CAST(count(*) AS INTEGER) AS n_disbursements,
-  {largest} AS largest
-FROM disbursements GROUP BY family_id, period) x"""
-
-
-def received_sql() -> str:
-    """R per family-month from the most authoritative evidence source present."""
-    sums = [f"r_{i}" for i in range(len(EVIDENCE_SOURCES))]
-    best = f"coalesce({', '.join(sums)})"
-    source = "CASE " + " ".join(
-        f"WHEN r_{i} IS NOT NULL THEN '{s}'" for i, s in enumerate(EVIDENCE_SOURCES)
-    )
-    distinct = " OR ".join(
-        f"(r_{i} IS NOT NULL AND r_{j} IS NOT NULL AND r_{i} <> r_{j})"
-        for i in range(len(sums))
-        for j in range(i + 1, len(sums))
-    )
-    return f"""SELECT family_id, period, {best} AS r, {source} END AS evidence,
-  CASE WHEN {distinct} THEN 1 ELSE 0 END AS conflicting
-FROM (SELECT family_id, period,
-  {_source_sums()}
-  FROM receipts GROUP BY family_id, period) x"""
 
 
 def children_span_sql(d: Dialect, rules: ChildRules) -> str:
@@ -168,10 +121,61 @@ LEFT JOIN {shared_phones} sp ON sp.value = f.phone
 {span_join}"""
 
 
-def findings_sql(
-    d: Dialect, entitled: str, paid: str, received: str, family: str, shared_lines: str
-) -> str:
-    """Every family-month in E, D or R (a full outer join), with amounts, status and flags."""
+def aggregate_sql(d: Dialect, entitlements: str, source: str | None) -> str:
+    """E, D and R for every family-month in one aggregation over the three tables.
+
+    One hash aggregation over a UNION ALL instead of three aggregations and two
+    full outer joins: the same result with one pass and one hash table, which
+    matters when there are tens of millions of family-months.
+    """
+    n = len(EVIDENCE_SOURCES)
+    null_r = ", ".join(f"CAST(NULL AS BIGINT) AS r_{i}" for i in range(n))
+    rec_r = ", ".join(
+        f"CASE WHEN source = '{s}' THEN amount END AS r_{i}" for i, s in enumerate(EVIDENCE_SOURCES)
+    )
+    src = source if source else "'input'"
+    none = "CAST(NULL AS VARCHAR)"
+    largest = d.max_by(
+        d.struct(office_id="office_id", staff_id="staff_id"),
+        f"CASE WHEN d IS NOT NULL THEN {d.struct(a='d', p='payment_id')} END",
+    )
+    sums = ",\n  ".join(f"sum(r_{i}) AS r_{i}" for i in range(n))
+    return f"""SELECT family_id, period, sum(e) AS e, min(entitlement_source) AS entitlement_source,
+  sum(d) AS d, CAST(count(d) AS INTEGER) AS n_disbursements, {largest} AS largest,
+  {sums}
+FROM (
+  SELECT family_id, period, amount AS e, {src} AS entitlement_source,
+    CAST(NULL AS BIGINT) AS d, {none} AS office_id, {none} AS staff_id, {none} AS payment_id,
+    {null_r}
+  FROM {entitlements}
+  UNION ALL
+  SELECT family_id, period, NULL, NULL, amount, office_id, staff_id, payment_id, {null_r}
+  FROM disbursements
+  UNION ALL
+  SELECT family_id, period, NULL, NULL, NULL, NULL, NULL, NULL, {rec_r}
+  FROM receipts
+) u
+GROUP BY family_id, period"""
+
+
+def findings_sql(d: Dialect, aggregate: str, family: str, shared_lines: str) -> str:
+    """Amounts, status and flags for each family-month, in the output's column order.
+
+    ``aggregate`` is the SELECT of :func:`aggregate_sql` (inlined, so the engine can
+    stream it straight into the output file).
+    """
+    n = len(EVIDENCE_SOURCES)
+    best = f"coalesce({', '.join(f'a.r_{i}' for i in range(n))})"
+    evidence = (
+        "CASE "
+        + " ".join(f"WHEN a.r_{i} IS NOT NULL THEN '{s}'" for i, s in enumerate(EVIDENCE_SOURCES))
+        + " END"
+    )
+    conflicting = " OR ".join(
+        f"(a.r_{i} IS NOT NULL AND a.r_{j} IS NOT NULL AND a.r_{i} <> a.r_{j})"
+        for i in range(n)
+        for j in range(i + 1, n)
+    )
     flags = d.compact_list(
         [
             "CASE WHEN f.family_id IS NULL THEN 'family_not_in_registry' END",
@@ -181,15 +185,14 @@ def findings_sql(
             "CASE WHEN sl.family_id IS NOT NULL OR (j.d > 0 AND f.account_shared) "
             "THEN 'shared_account' END",
             "CASE WHEN j.d > 0 AND f.phone_shared THEN 'shared_phone' END",
-            "CASE WHEN j.conflicting = 1 THEN 'conflicting_evidence' END",
+            "CASE WHEN j.conflicting THEN 'conflicting_evidence' END",
         ]
     )
     return f"""SELECT j.family_id, j.period,
   coalesce(f.district, po.district) AS district,
   coalesce(j.pay_office_id, f.office_id) AS office_id,
-  f.office_id AS family_office_id,
   j.staff_id,
-  coalesce(j.n_disbursements, 0) AS n_disbursements,
+  j.n_disbursements,
   j.e AS entitled, j.d AS disbursed, j.r AS received,
   coalesce(j.r, j.d) AS delivered,
   greatest(j.e - coalesce(j.r, j.d), 0) AS owed,
@@ -199,19 +202,13 @@ def findings_sql(
   {status_sql("j.e", "j.d", "j.r")} AS status,
   {flags} AS flags,
   j.entitlement_source,
-  j.evidence,
-  CASE WHEN sl.family_id IS NULL THEN 0 ELSE 1 END AS to_shared_account
+  j.evidence
 FROM (
-  SELECT coalesce(e.family_id, p.family_id, r.family_id) AS family_id,
-    coalesce(e.period, p.period, r.period) AS period,
-    coalesce(e.e, 0) AS e, coalesce(p.d, 0) AS d, r.r,
-    e.entitlement_source, p.n_disbursements, p.pay_office_id, p.staff_id,
-    r.evidence, r.conflicting
-  FROM {entitled} e
-  FULL OUTER JOIN {paid} p ON p.family_id = e.family_id AND p.period = e.period
-  FULL OUTER JOIN {received} r
-    ON r.family_id = coalesce(e.family_id, p.family_id)
-    AND r.period = coalesce(e.period, p.period)
+  SELECT a.family_id, a.period, coalesce(a.e, 0) AS e, coalesce(a.d, 0) AS d,
+    {best} AS r, a.entitlement_source, a.n_disbursements,
+    a.largest.office_id AS pay_office_id, a.largest.staff_id AS staff_id,
+    {evidence} AS evidence, coalesce({conflicting}, false) AS conflicting
+  FROM ({aggregate}) a
 ) j
 LEFT JOIN {family} f ON f.family_id = j.family_id
 LEFT JOIN {shared_lines} sl ON sl.family_id = j.family_id AND sl.period = j.period
@@ -230,17 +227,16 @@ def reconcile_steps(
 ) -> list[tuple[str, str]]:
     """The (table, SELECT) steps that produce ``findings``, in order.
 
-    Every step but the last is scratch: an engine may keep it in memory.
+    Every step but the last is small (per account, per family); the last one is
+    the only pass over the large tables and may be streamed to a file.
     """
     n = {k: prefix + k for k in (
-        "shared_accounts", "shared_lines", "paid", "received", "shared_registry_accounts",
+        "shared_accounts", "shared_lines", "shared_registry_accounts",
         "shared_phones", "children_span", "family",
     )}  # fmt: skip
     steps = [
         (n["shared_accounts"], shared_accounts_sql()),
         (n["shared_lines"], shared_lines_sql(n["shared_accounts"])),
-        (n["paid"], paid_sql(dialect)),
-        (n["received"], received_sql()),
         (n["shared_registry_accounts"], shared_registry_sql("bank_account")),
         (n["shared_phones"], shared_registry_sql("phone")),
     ]
@@ -254,13 +250,6 @@ def reconcile_steps(
             family_sql(dialect, n["shared_registry_accounts"], n["shared_phones"], span),
         )
     )
-    entitled = f"({entitled_sql(entitlements, entitlement_source_column)})"
-    steps.append(
-        (
-            findings,
-            findings_sql(
-                dialect, entitled, n["paid"], n["received"], n["family"], n["shared_lines"]
-            ),
-        )
-    )
+    aggregate = aggregate_sql(dialect, entitlements, entitlement_source_column)
+    steps.append((findings, findings_sql(dialect, aggregate, n["family"], n["shared_lines"])))
     return steps

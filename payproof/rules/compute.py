@@ -264,11 +264,17 @@ def compute_entitlements(
     families: str = "families",
     children: str = "children",
     temp: bool = False,
+    lazy: bool = False,
 ) -> None:
     """Materialise ``table`` (family_id, period, n_children, amount BIGINT minor, rules).
 
     ``temp`` keeps the result (and always the helper tables) as scratch tables
     that are never written into a store file.
+
+    ``lazy`` makes the two large steps (children counted per month, and the
+    result) views, so a caller that reads ``table`` once computes it on the fly
+    instead of holding tens of millions of rows; the small helper tables are then
+    kept (as temp tables) for the views to read.
 
     Only rows with amount > 0. ``rules`` is the label (``<id>@<version>``) of the
     rules file that produced each row. Helper tables are dropped afterwards.
@@ -283,6 +289,13 @@ def compute_entitlements(
         engine_name=getattr(engine, "name", "duckdb"),
     )
     _check_inputs(engine, {"families": families, "children": children})
+    if lazy:
+        for name, sql in steps:
+            if name == table or name.endswith("__counts"):
+                engine.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+            else:
+                engine.materialise(name, sql, temp=True)
+        return
     try:
         for name, sql in steps[:-1]:
             engine.materialise(name, sql, temp=True)
