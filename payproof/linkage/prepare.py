@@ -66,7 +66,7 @@ def _capped(col: str) -> str:
 
 
 def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
-    """Create table ``out`` (one row per record, ``unique_id`` first); return data-quality counts."""
+    """Create table ``out`` (one row per record, ``unique_id`` first); return quality counts."""
     cols = _columns(engine, src.table)
     if src.id_col not in cols:
         raise InputError(
@@ -103,7 +103,8 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
                CASE WHEN length(iin) = 12 THEN substr(iin, 1, 7) END AS iin_head,
                CASE WHEN length(iin) = 12 THEN substr(iin, 8, 4) END AS iin_serial,
                {_capped("iin")} AS iin_block,
-               name_raw, name_norm, name_sorted, name_key, nullif(name_initials, '') AS name_initials,
+               name_raw, name_norm, name_sorted, name_key,
+               nullif(name_initials, '') AS name_initials,
                dob, pp_date_text(dob) AS dob_text, pp_date_swapped(dob) AS dob_swapped,
                pp_date_unordered(dob) AS dob_unordered, CAST(year(dob) AS VARCHAR) AS birth_year,
                district, phone, {_capped("phone")} AS phone_block,
