@@ -112,10 +112,39 @@ def run_dedupe(
     pairs_floor: float = PAIRS_FLOOR,
 ) -> DedupeResult:
     """Prepare ``src``, train ``spec``, score and cluster; write ``{prefix}_*`` tables."""
-    clock = _Clock()
+    start = time.perf_counter()
     records = f"{prefix}_records"
     quality = prepare(engine, src, records)
-    clock.lap("prepare")
+    res = score_records(
+        engine, records, spec, prefix, id_column, quality=quality, threshold=threshold,
+        seed=seed, db_api=db_api, pairs_floor=pairs_floor,
+    )  # fmt: skip
+    prep = time.perf_counter() - start - sum(res.timings.values())
+    res.timings = {"prepare": round(prep, 3), **res.timings}
+    return res
+
+
+def score_records(
+    engine: DuckDBEngine,
+    records: str,
+    spec: ModelSpec,
+    prefix: str,
+    id_column: str,
+    *,
+    quality: dict | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 1,
+    db_api=None,
+    pairs_floor: float = PAIRS_FLOOR,
+    link_tables: list[str] | None = None,
+) -> DedupeResult:
+    """Train ``spec`` on prepared ``records`` (or link ``link_tables``), score, cluster.
+
+    ``records`` holds every record (``unique_id`` first); ``link_tables`` switches
+    Splink to link_only between those tables (e.g. two files of one population).
+    """
+    clock = _Clock()
+    quality = quality or {"records": engine.rows(f"SELECT count(*) FROM {records}")[0][0]}
     res = DedupeResult(
         kind=spec.name, records_table=records, pairs_table=f"{prefix}_pairs",
         clusters_table=f"{prefix}_clusters", id_column=id_column, threshold=threshold,
@@ -123,7 +152,7 @@ def run_dedupe(
     )  # fmt: skip
     n = quality["records"]
     with quiet_splink():
-        linker = build_linker(engine, records, spec, db_api)
+        linker = build_linker(engine, link_tables or [records], spec, db_api)
         res.linker = linker
         if n >= 2:
             res.training_notes = train(linker, spec, n, seed)
@@ -139,14 +168,16 @@ def run_dedupe(
     return res
 
 
-def build_linker(engine: DuckDBEngine, table: str, spec: ModelSpec, db_api=None) -> Linker:
-    """A Linker on ``table``; any Splink DB API works (e.g. ``splink.SparkAPI``)."""
+def build_linker(engine: DuckDBEngine, tables: list[str], spec: ModelSpec, db_api=None) -> Linker:
+    """A Linker on ``tables``; any Splink DB API works (e.g. ``splink.SparkAPI``)."""
     if db_api is None:
         db_api = DuckDBAPI(connection=engine.con)
-        sdf = db_api.register(table)
+        sdfs = [db_api.register(t) for t in tables]
     else:  # another backend: hand it the prepared records
-        sdf = db_api.register(engine.arrow(f"SELECT * FROM {table}").to_pandas())
-    return Linker(sdf, settings_for(spec), log_level=None)
+        sdfs = [db_api.register(engine.arrow(f"SELECT * FROM {t}").to_pandas()) for t in tables]
+    link_type = "link_only" if len(tables) > 1 else "dedupe_only"
+    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings_for(spec, link_type=link_type),
+                  log_level=None)  # fmt: skip
 
 
 def train(linker: Linker, spec: ModelSpec, n: int, seed: int) -> list[str]:

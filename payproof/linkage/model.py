@@ -31,7 +31,9 @@ def _level(creator, label: str, m: float | None = None):
     return creator.configure(**opts)
 
 
-def id_comparison(col: str = "iin", valid_col: str | None = "iin_valid") -> ComparisonCreator:
+def id_comparison(
+    col: str = "iin", valid_col: str | None = "iin_valid", *, near_serial: bool = True
+) -> ComparisonCreator:
     """National ID: exact, one edit or two digits swapped, same birth part with a near serial.
 
     A serial-digit typo with a recomputed check digit differs in two places, so the
@@ -45,17 +47,20 @@ def id_comparison(col: str = "iin", valid_col: str | None = "iin_valid") -> Comp
     else:
         levels.append(_level(cll.ExactMatchLevel(col), "exact", 0.88))
     levels.append(_level(cll.DamerauLevenshteinLevel(col, 1), "one_edit", 0.04))
-    levels.append(
-        _level(
-            cll.And(
-                cll.ExactMatchLevel(f"{col}_head"), cll.DamerauLevenshteinLevel(f"{col}_serial", 1)
-            ),
-            "near_serial",
-            0.04,
-        )
-    )
+    if near_serial:
+        levels.append(_near_serial(col))
     levels.append(_level(cll.ElseLevel(), "different", 0.04))
     return _custom(col, levels, "National ID (IIN)")
+
+
+def _near_serial(col: str):
+    return _level(
+        cll.And(
+            cll.ExactMatchLevel(f"{col}_head"), cll.DamerauLevenshteinLevel(f"{col}_serial", 1)
+        ),
+        "near_serial",
+        0.04,
+    )
 
 
 def name_comparison() -> ComparisonCreator:

@@ -71,7 +71,7 @@ def run_ghosts(
         mothers = dedupe_mothers(engine, threshold=threshold)
         timings["mothers"] = round(time.perf_counter() - t, 3)
         children = None
-        if engine.scalar("SELECT count(*) FROM children"):
+        if engine.rows("SELECT count(*) FROM children")[0][0]:
             t = step("children")
             children = dedupe_children(engine, threshold=threshold)
             timings["children"] = round(time.perf_counter() - t, 3)
