@@ -173,11 +173,11 @@ def wic_spec() -> m.ModelSpec:
     return m.ModelSpec(
         name="wic",
         comparisons=[
-            NameComparison("first_name"),
+            m.given_name_comparison("first_name", m_different=0.0005),
             NameComparison("last_name"),
-            ExactMatch("middle_initial"),
+            m.exact_comparison("middle_initial", "Middle initial", 0.97, fixed=True),
             m.dob_comparison(),
-            ExactMatch("sex"),
+            m.exact_comparison("sex", "Sex", 0.99, fixed=True),
             NameComparison("address"),
             ExactMatch("zipcode"),
         ],
