@@ -232,7 +232,8 @@ def wic() -> dict:
 # ---------------------------------------------------------------- Kazakh scenario
 def kazakh(families: int = 20_000, rate: float = 0.01) -> dict:
     from payproof.ingest import load_input
-    from payproof.linkage.dedupe import dedupe_mothers
+    from payproof.linkage.dedupe import run_dedupe
+    from payproof.linkage.prepare import mothers_source
     from payproof.scenario.config import ScenarioConfig
     from payproof.scenario.generate import generate_scenario
 
@@ -244,7 +245,8 @@ def kazakh(families: int = 20_000, rate: float = 0.01) -> dict:
         engine.materialise(
             "dups", f"SELECT * FROM read_csv('{tmp / 'truth' / 'duplicate_mothers.csv'}')"
         )
-        res = dedupe_mothers(engine, pairs_floor=0.01)
+        res = run_dedupe(engine, mothers_source(), m.mother_spec(), "mother", "family_id",
+                         pairs_floor=0.01)  # fmt: skip
         engine.materialise(
             "truth",
             """SELECT f.family_id AS record_id, coalesce(d.family_id, f.family_id) AS entity
