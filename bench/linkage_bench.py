@@ -59,9 +59,12 @@ def evaluate(engine: DuckDBEngine, res, truth: str) -> dict:
     curve = []
     for t in THRESHOLDS:
         tp, fp = engine.rows(
-            f"SELECT count(*) FILTER (ok), count(*) FILTER (NOT ok) FROM ({labelled}) WHERE p >= {t}"
+            f"SELECT count(*) FILTER (ok), count(*) FILTER (NOT ok) FROM ({labelled}) "
+            f"WHERE p >= {t}"
         )[0]
-        curve.append({"threshold": t, "precision": _div(tp, tp + fp), "recall": _div(tp, true_pairs)})
+        curve.append(
+            {"threshold": t, "precision": _div(tp, tp + fp), "recall": _div(tp, true_pairs)}
+        )
     pred_pairs, tp = engine.rows(
         f"""WITH c AS (SELECT c.cluster_id, t.entity FROM {res.clusters_table} c
                        JOIN {truth} t ON t.record_id = c.{i}),
@@ -135,7 +138,8 @@ FEBRL_PREP = """
                 || greatest(substr(date_of_birth, 5, 2), substr(date_of_birth, 7, 2))
            END AS dob_unordered,
            nullif(trim(street_number), '') AS street_number, nullif(trim(postcode), '') AS postcode,
-           nullif(lower(trim(address_1)), '') AS address_1, nullif(lower(trim(suburb)), '') AS suburb,
+           nullif(lower(trim(address_1)), '') AS address_1,
+           nullif(lower(trim(suburb)), '') AS suburb,
            regexp_extract(rec_id, 'rec-([0-9]+)', 1) AS entity
     FROM {src}
 """
@@ -153,9 +157,7 @@ def febrl(name: str) -> dict:
         raw = pa.Table.from_pandas(df.reset_index())
         engine.register_arrow(f"raw_{k}", raw)
         tables.append(f"fb_{k}")
-        engine.materialise(
-            tables[-1], FEBRL_PREP.format(src=f"raw_{k}")
-        )
+        engine.materialise(tables[-1], FEBRL_PREP.format(src=f"raw_{k}"))
     engine.materialise("fb_all", " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables))
     engine.materialise("truth", "SELECT unique_id AS record_id, entity FROM fb_all")
     res = score_records(
@@ -218,7 +220,8 @@ def wic() -> dict:
     res = score_records(engine, "wic", wic_spec(), "wic", "rid", pairs_floor=0.01)
     out = evaluate(engine, res, "truth")
     kinds = engine.rows(
-        """WITH c AS (SELECT c.cluster_id, w.* FROM wic_clusters c JOIN wic w ON w.unique_id = c.rid)
+        """WITH c AS (SELECT c.cluster_id, w.* FROM wic_clusters c
+                      JOIN wic w ON w.unique_id = c.rid)
            SELECT CASE WHEN a.dob = b.dob THEN 'twin_or_same_birthday'
                        WHEN abs(datediff('year', a.dob, b.dob)) >= 12 THEN 'mother_child'
                        ELSE 'sibling' END AS kind, count(*)
@@ -279,6 +282,12 @@ def registry(n: int, dup_rate: float, seed: int = 7) -> pa.Table:
     base = n - d
     births = rng.integers(-9000, 3000, size=base)  # days since 1970: 1945..1978
     iin = iin_numbers(births, np.ones(base, bool), rng)
+    while True:  # real IINs are unique; random serials can collide
+        _, first = np.unique(iin, return_index=True)
+        again = np.setdiff1d(np.arange(base), first)
+        if not len(again):
+            break
+        iin[again] = iin_numbers(births[again], np.ones(len(again), bool), rng)
     names, _ = mother_names(base, rng)
     orig = rng.choice(base, size=d, replace=False)
     kinds = rng.choice(["translit", "russian_letters", "no_patronymic", "iin_typo"], size=d)
@@ -312,7 +321,8 @@ def speed(n: int) -> dict:
         engine.register_arrow("reg_arrow", table)
         engine.materialise("families", "SELECT * EXCLUDE (entity) FROM reg_arrow")
         engine.materialise(
-            "truth", "SELECT family_id AS record_id, CAST(entity AS VARCHAR) AS entity FROM reg_arrow"
+            "truth",
+            "SELECT family_id AS record_id, CAST(entity AS VARCHAR) AS entity FROM reg_arrow",
         )
         del table
         t1 = time.perf_counter()

@@ -24,10 +24,14 @@ from payproof.linkage.iin import REASONS
 __all__ = ["REASONS", "ModelSpec", "mother_spec", "child_spec", "settings_for"]
 
 
-def _level(creator, label: str, m: float | None = None):
-    opts = {"label_for_charts": label}
+def _level(creator, label: str, m: float | None = None, u: float | None = None, **fixed):
+    """Label a level; ``m``/``u`` are starting values (``u`` stays when random sampling
+    never sees the level, e.g. two different people sharing an IIN)."""
+    opts = {"label_for_charts": label, **fixed}
     if m is not None:
         opts["m_probability"] = m
+    if u is not None:
+        opts["u_probability"] = u
     return creator.configure(**opts)
 
 
@@ -39,17 +43,28 @@ def id_comparison(
     A serial-digit typo with a recomputed check digit differs in two places, so the
     'near_serial' level compares the date+century head exactly and the serial loosely.
     """
+    # An IIN begins with the birth date, so 'same IIN' and 'same birth date' are not
+    # independent evidence. For IINs the u values are therefore fixed at their chance
+    # *given the same birth date* (serial of 4 digits): counting the date only once.
+    iin = near_serial
+    u = {"exact": 1e-4, "exact_invalid": 1e-4, "one_edit": 4e-3} if iin else {}
+    fix = {"fix_u_probability": True} if iin else {}
+
+    def lvl(creator, label: str, m: float):
+        return _level(creator, label, m, u.get(label, 1e-8 if "exact" in label else 1e-7), **fix)
+
     levels = [cll.NullLevel(col)]
     if valid_col:
         valid = cll.CustomLevel(f'"{valid_col}_l" AND "{valid_col}_r"')
-        levels.append(_level(cll.And(cll.ExactMatchLevel(col), valid), "exact", 0.85))
-        levels.append(_level(cll.ExactMatchLevel(col), "exact_invalid", 0.03))
+        levels.append(lvl(cll.And(cll.ExactMatchLevel(col), valid), "exact", 0.85))
+        levels.append(lvl(cll.ExactMatchLevel(col), "exact_invalid", 0.03))
     else:
-        levels.append(_level(cll.ExactMatchLevel(col), "exact", 0.88))
-    levels.append(_level(cll.DamerauLevenshteinLevel(col, 1), "one_edit", 0.04))
+        levels.append(lvl(cll.ExactMatchLevel(col), "exact", 0.88))
+    levels.append(lvl(cll.DamerauLevenshteinLevel(col, 1), "one_edit", 0.04))
     if near_serial:
         levels.append(_near_serial(col))
-    levels.append(_level(cll.ElseLevel(), "different", 0.04))
+    # a duplicate registration rarely carries a wholly different ID: m fixed, as for names
+    levels.append(_level(cll.ElseLevel(), "different", 0.05, fix_m_probability=True))
     return _custom(col, levels, "National ID (IIN)")
 
 
@@ -60,11 +75,16 @@ def _near_serial(col: str):
         ),
         "near_serial",
         0.04,
+        4e-3,
+        fix_u_probability=True,
     )
 
 
 def name_comparison() -> ComparisonCreator:
-    """Name: as typed, transliteration-equal, same words in any order, Jaro-Winkler."""
+    """Name: as typed, transliteration-equal, same words in any order, Jaro-Winkler.
+
+    'different' has a fixed m (see :func:`given_name_comparison`).
+    """
     return _custom(
         "name",
         [
@@ -74,7 +94,7 @@ def name_comparison() -> ComparisonCreator:
             _level(cll.ExactMatchLevel("name_sorted"), "same_words", 0.1),
             _level(cll.JaroWinklerLevel("name_sorted", 0.94), "jw_0.94", 0.08),
             _level(cll.JaroWinklerLevel("name_sorted", 0.85), "jw_0.85", 0.04),
-            _level(cll.ElseLevel(), "different", 0.03),
+            _level(cll.ElseLevel(), "different", 0.02, fix_m_probability=True),
         ],
         "Name",
     )
@@ -138,7 +158,10 @@ def exact_comparison(
         [
             cll.NullLevel(col),
             cll.ExactMatchLevel(col).configure(
-                label_for_charts="same", m_probability=m_exact, fix_m_probability=fixed
+                label_for_charts="same",
+                m_probability=m_exact,
+                fix_m_probability=fixed,
+                u_probability=1e-6,
             ),
             cll.ElseLevel().configure(
                 label_for_charts="different", m_probability=1 - m_exact, fix_m_probability=fixed
