@@ -38,6 +38,7 @@ _FOLDS = [
 ]
 _SUFFIXES = [  # (regex, replacement) applied word by word
     (" ye", " e"),  # Yerlan / Erlan, Yesenov / Esenov (the text is padded with spaces)
+    ("([aeiou])ye", "\\1e"),  # Serikbayeva / Серікбаева (е after a vowel)
     ("y", "i"),  # ya/ia, yu/iu, yo/io, y/i
     (r"(o|e)vna\b", "ovna"),
     (r"(o|e)vich\b", "ovich"),
