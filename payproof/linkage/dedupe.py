@@ -188,6 +188,11 @@ def train(linker: Linker, spec: ModelSpec, n: int, seed: int) -> list[str]:
         t.estimate_probability_two_random_records_match(spec.deterministic, recall=spec.recall)
     except ValueError as exc:  # tiny tables: more deterministic matches than the recall allows
         notes.append(f"prior: {exc}")
+    settings = linker._settings_obj
+    if not 0 < settings._probability_two_random_records_match < 1:
+        # no near-certain duplicates at all: assume the usual ~0.3 % duplicated records
+        settings._probability_two_random_records_match = min(0.05, max(1e-9, 0.006 / n))
+        notes.append("prior: no deterministic matches; assumed 0.3 % duplicated records")
     max_u = float(min(max(n * 2, 1e5), 2e6))
     t.estimate_u_using_random_sampling(max_pairs=max_u, seed=seed)
     for rule in spec.em_blocks:

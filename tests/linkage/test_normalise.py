@@ -76,7 +76,8 @@ def test_whole_vocabulary_in_all_three_scripts(engine):
     words = FEMALE + MALE + SURNAMES
     forms = [transliterate(w) for w in words] + [russianise(w) for w in words]
     bad = engine.rows(
-        "SELECT a, b FROM (SELECT unnest(?) a, unnest(?) b) WHERE pp_name_norm(a) <> pp_name_norm(b)",
+        "SELECT a, b FROM (SELECT unnest(?) a, unnest(?) b) "
+        "WHERE pp_name_norm(a) <> pp_name_norm(b)",
         [words + words, forms],
     )
     assert bad == []
