@@ -1,0 +1,90 @@
+"""``payproof ghosts``: duplicate mothers and children, with evidence per pair."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+STEP_WORDS = {
+    "ingest": "Checking and loading every input row",
+    "mothers": "Training and scoring the mothers' model",
+    "children": "Training and scoring the children's model",
+    "flags": "Computing red flags and money at stake",
+    "outputs": "Writing duplicates.csv, clusters.csv and ghosts_summary.json",
+}
+
+
+def _table(summary: dict) -> Table:
+    table = Table(title="Duplicates found", title_justify="left")
+    for col in ("records", "of", "matched pairs", "duplicate clusters", "surplus records"):
+        table.add_column(col, justify="left" if col == "records" else "right")
+    for kind in ("mothers", "children"):
+        part = summary.get(kind)
+        if not part:
+            continue
+        c = part["counts"]
+        table.add_row(kind, f"{c['records']:,}", f"{c['matched_pairs']:,}",
+                      f"{c['duplicate_clusters']:,}", f"{c['surplus_records']:,}")  # fmt: skip
+    return table
+
+
+def _quality_lines(summary: dict) -> list[str]:
+    lines = []
+    for kind in ("mothers", "children"):
+        part = summary.get(kind)
+        if not part:
+            continue
+        q = part["data_quality"]
+        bad_iin = sum(v for k, v in q["iin"].items() if k not in ("valid", "missing"))
+        problems = {
+            "invalid IINs": bad_iin, "missing IINs": q["iin"]["missing"],
+            "missing names": q["name_missing"], "mixed-script names": q["name_mixed_script"],
+            "missing birth dates": q["birth_date_missing"],
+        }  # fmt: skip
+        found = ", ".join(f"{v:,} {k}" for k, v in problems.items() if v)
+        if found:
+            lines.append(f"{kind}: {found} (compared as far as the data allows).")
+        if q["columns_missing"]:
+            lines.append(f"{kind}: columns absent: {', '.join(q['columns_missing'])}.")
+    return lines
+
+
+def ghosts(
+    input_dir: Path = typer.Argument(..., help="Folder with families, children, … (the audit's)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the outputs (created)."),
+    threshold: float = typer.Option(
+        None, "--threshold", help="Match probability at which a pair is a duplicate (0.9)."
+    ),
+    memory_limit: str = typer.Option(
+        None, "--memory-limit", help="DuckDB memory limit, e.g. 2GB (default 4GB); spills beyond."
+    ),
+) -> None:
+    """Find mothers and children registered twice (probabilistic record linkage).
+
+    Writes duplicates.csv (one row per matched pair: probability and the evidence
+    per field), clusters.csv (record -> cluster), ghosts_summary.json, the trained
+    models (*_model.json) and the DuckDB store ghosts.duckdb into --out. These
+    files hold record IDs of real people: keep them with the auditors.
+    """
+    from payproof.linkage.run import run_ghosts
+
+    console = Console()
+    with console.status("Starting…") as status:
+
+        def progress(step: str) -> None:
+            status.update(STEP_WORDS.get(step, step) + "…")
+
+        result = run_ghosts(
+            input_dir, out, threshold=threshold, memory_limit=memory_limit, progress=progress
+        )
+    console.print(_table(result.summary))
+    for line in _quality_lines(result.summary):
+        console.print(f"[yellow]{line}[/]")
+    console.print(
+        f"Pairs with evidence: {out / 'duplicates.csv'}; clusters: {out / 'clusters.csv'}."
+    )
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
+    console.print(f"[dim]Took {timings}.[/]")

@@ -1,0 +1,306 @@
+"""Train, predict and cluster with Splink: duplicate mothers and duplicate children.
+
+Training uses no labels (Splink's documented recipe): the prior from
+deterministic rules, u from random pairs, m by expectation maximisation on two
+blockings that each leave some comparisons free. The prepared records, scored
+pairs and clusters stay in the engine as tables an auditor can query.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from payproof.engine.duckdb_engine import DuckDBEngine
+from payproof.linkage.model import ModelSpec, child_spec, mother_spec, settings_for
+from payproof.linkage.prepare import Source, children_source, mothers_source, prepare
+
+DEFAULT_THRESHOLD = 0.9  # chosen from bench/linkage_bench.py (see docs/linkage.md)
+PAIRS_FLOOR = 0.5  # pairs at or above this are kept in the pairs table, matches or not
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DedupeResult:
+    """What one dedupe run produced; ``parameters`` is the trained model for audit trails."""
+
+    kind: str
+    records_table: str
+    pairs_table: str
+    clusters_table: str
+    id_column: str
+    threshold: float
+    counts: dict[str, int] = field(default_factory=dict)
+    quality: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)
+    training_notes: list[str] = field(default_factory=list)
+    linker: Any = field(default=None, repr=False)
+
+
+def dedupe_mothers(
+    engine: DuckDBEngine,
+    *,
+    families: str = "families",
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 1,
+    db_api=None,
+) -> DedupeResult:
+    """Find mothers registered more than once; tables mother_records/_pairs/_clusters."""
+    return run_dedupe(
+        engine, mothers_source(families), mother_spec(), "mother", "family_id",
+        threshold=threshold, seed=seed, db_api=db_api,
+    )  # fmt: skip
+
+
+def dedupe_children(
+    engine: DuckDBEngine,
+    *,
+    children: str = "children",
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 1,
+    db_api=None,
+) -> DedupeResult:
+    """Find children recorded more than once (in one family or two); child_* tables."""
+    return run_dedupe(
+        engine, children_source(children), child_spec(), "child", "child_id",
+        threshold=threshold, seed=seed, db_api=db_api,
+    )  # fmt: skip
+
+
+@contextmanager
+def quiet_splink(level: int = logging.ERROR) -> Iterator[None]:
+    """Splink logs every training step; a CLI run wants only its own progress lines."""
+    logger = logging.getLogger("splink")
+    old = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(old)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._t, 3)
+        self._t = now
+
+
+def run_dedupe(
+    engine: DuckDBEngine,
+    src: Source,
+    spec: ModelSpec,
+    prefix: str,
+    id_column: str,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 1,
+    db_api=None,
+    pairs_floor: float = PAIRS_FLOOR,
+) -> DedupeResult:
+    """Prepare ``src``, train ``spec``, score and cluster; write ``{prefix}_*`` tables."""
+    start = time.perf_counter()
+    records = f"{prefix}_records"
+    quality = prepare(engine, src, records)
+    res = score_records(
+        engine, records, spec, prefix, id_column, quality=quality, threshold=threshold,
+        seed=seed, db_api=db_api, pairs_floor=pairs_floor,
+    )  # fmt: skip
+    prep = time.perf_counter() - start - sum(res.timings.values())
+    res.timings = {"prepare": round(prep, 3), **res.timings}
+    return res
+
+
+def score_records(
+    engine: DuckDBEngine,
+    records: str,
+    spec: ModelSpec,
+    prefix: str,
+    id_column: str,
+    *,
+    quality: dict | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 1,
+    db_api=None,
+    pairs_floor: float = PAIRS_FLOOR,
+    link_tables: list[str] | None = None,
+) -> DedupeResult:
+    """Train ``spec`` on prepared ``records`` (or link ``link_tables``), score, cluster.
+
+    ``records`` holds every record (``unique_id`` first); ``link_tables`` switches
+    Splink to link_only between those tables (e.g. two files of one population).
+    """
+    clock = _Clock()
+    quality = quality or {"records": engine.rows(f"SELECT count(*) FROM {records}")[0][0]}
+    res = DedupeResult(
+        kind=spec.name, records_table=records, pairs_table=f"{prefix}_pairs",
+        clusters_table=f"{prefix}_clusters", id_column=id_column, threshold=threshold,
+        quality=quality,
+    )  # fmt: skip
+    n = quality["records"]
+    with quiet_splink():
+        linker = build_linker(engine, link_tables or [records], spec, db_api)
+        res.linker = linker
+        if n >= 2:
+            res.training_notes = train(linker, spec, n, seed)
+        clock.lap("train")
+        pred = predict(engine, linker, min(pairs_floor, threshold)) if n >= 2 else None
+        clock.lap("predict")
+        write_pairs(engine, linker, pred, res)
+        write_clusters(engine, linker, pred, res)
+        clock.lap("cluster")
+    res.parameters = linker.misc.save_model_to_json()
+    res.counts = _counts(engine, res)
+    res.timings = clock.timings
+    return res
+
+
+def build_linker(engine: DuckDBEngine, tables: list[str], spec: ModelSpec, db_api=None) -> Linker:
+    """A Linker on ``tables``; any Splink DB API works (e.g. ``splink.SparkAPI``)."""
+    if db_api is None:
+        db_api = DuckDBAPI(connection=engine.con)
+        sdfs = [db_api.register(t) for t in tables]
+    else:  # another backend: hand it the prepared records
+        sdfs = [db_api.register(engine.arrow(f"SELECT * FROM {t}").to_pandas()) for t in tables]
+    link_type = "link_only" if len(tables) > 1 else "dedupe_only"
+    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings_for(spec, link_type=link_type),
+                  log_level=None)  # fmt: skip
+
+
+def train(linker: Linker, spec: ModelSpec, n: int, seed: int) -> list[str]:
+    """Unsupervised training; returns notes on steps the data could not support."""
+    notes: list[str] = []
+    t = linker.training
+    try:
+        t.estimate_probability_two_random_records_match(spec.deterministic, recall=spec.recall)
+    except ValueError as exc:  # tiny tables: more deterministic matches than the recall allows
+        notes.append(f"prior: {exc}")
+    settings = linker._settings_obj
+    if not 0 < settings._probability_two_random_records_match < 1:
+        # no near-certain duplicates at all: assume the usual ~0.3 % duplicated records
+        settings._probability_two_random_records_match = min(0.05, max(1e-9, 0.006 / n))
+        notes.append("prior: no deterministic matches; assumed 0.3 % duplicated records")
+    max_u = float(min(max(n * 2, 1e5), 2e6))
+    t.estimate_u_using_random_sampling(max_pairs=max_u, seed=seed)
+    for rule in spec.em_blocks:
+        # A block of near-certain matches (same IIN) drives the match share to 1 and the
+        # session fails; then train with the prior held at its estimated value.
+        for fix_prior in (False, True):
+            try:
+                t.estimate_parameters_using_expectation_maximisation(
+                    rule,
+                    estimate_without_term_frequencies=True,
+                    fix_probability_two_random_records_match=fix_prior,
+                    max_pairs=5e5 if n > 2e5 else None,
+                )
+                break
+            except Exception as exc:  # noqa: BLE001 - Splink raises bare Exceptions
+                sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
+                if fix_prior:
+                    notes.append(f"EM on {sql} failed, its m values keep their start: {exc!s:.200}")
+                else:
+                    notes.append(f"EM on {sql}: the prior was held fixed (match share near 1)")
+    return notes
+
+
+def predict(engine: DuckDBEngine, linker: Linker, floor: float):
+    return linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+
+
+def evidence_columns(linker: Linker) -> list[tuple[str, str, str]]:
+    """(column, label CASE, weight expression) per comparison, from the trained model."""
+    out = []
+    for comp in linker._settings_obj.comparisons:
+        col = comp.output_column_name
+        cases = " ".join(
+            f"WHEN {lvl.comparison_vector_value} THEN '{lvl.label_for_charts}'"
+            for lvl in comp.comparison_levels
+            if not lvl.is_null_level
+        )
+        label = f"CASE gamma_{col} {cases} ELSE 'missing' END"
+        weight = f"round(mw_{col}, 3)"
+        out.append((col, label, weight))
+    return out
+
+
+def write_pairs(engine: DuckDBEngine, linker: Linker, pred, res: DedupeResult) -> None:
+    """Pairs table: ids, probability, weight, and per comparison its level and weight."""
+    idl, idr = f"{res.id_column}_l", f"{res.id_column}_r"
+    if pred is None:
+        engine.materialise(
+            res.pairs_table,
+            f"SELECT CAST(NULL AS VARCHAR) AS {idl}, CAST(NULL AS VARCHAR) AS {idr}, "
+            "CAST(NULL AS DOUBLE) AS match_probability, CAST(NULL AS DOUBLE) AS match_weight, "
+            "CAST(NULL AS BOOLEAN) AS is_match LIMIT 0",
+        )
+        return
+    src = _physical(engine, pred)
+    ev = evidence_columns(linker)
+    sel = ", ".join(f"{label} AS {c}, {w} AS {c}_weight" for c, label, w in ev)
+    engine.materialise(
+        res.pairs_table,
+        f"""SELECT unique_id_l AS {idl}, unique_id_r AS {idr},
+                   round(match_probability, 6) AS match_probability,
+                   round(match_weight, 3) AS match_weight,
+                   match_probability >= {res.threshold} AS is_match, {sel}
+            FROM {src} ORDER BY match_weight DESC, {idl}, {idr}""",
+    )
+
+
+def _physical(engine: DuckDBEngine, sdf) -> str:
+    """The predictions as a table name in ``engine`` (copied over from another backend)."""
+    if isinstance(sdf.db_api, DuckDBAPI) and sdf.db_api._con is engine.con:
+        return sdf.physical_name
+    name = f"lk_copy_{sdf.templated_name.strip('_')}"
+    engine.register_arrow(name, pa.Table.from_pandas(sdf.as_pandas_dataframe()))
+    return name
+
+
+def write_clusters(engine: DuckDBEngine, linker: Linker, pred, res: DedupeResult) -> None:
+    """Record -> cluster id: Splink's connected components over pairs at the threshold."""
+    i = res.id_column
+    if pred is None:
+        lab = f"SELECT unique_id AS node, unique_id AS label FROM {res.records_table}"
+    else:
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            pred, threshold_match_probability=res.threshold
+        )
+        lab = f"SELECT unique_id AS node, cluster_id AS label FROM {_physical(engine, clusters)}"
+    engine.materialise(
+        res.clusters_table,
+        f"""SELECT r.unique_id AS {i}, coalesce(l.label, r.unique_id) AS cluster_id,
+                   count(*) OVER (PARTITION BY coalesce(l.label, r.unique_id)) AS cluster_size
+            FROM {res.records_table} r LEFT JOIN ({lab}) l ON l.node = r.unique_id
+            ORDER BY cluster_id, {i}""",
+    )
+
+
+def _counts(engine: DuckDBEngine, res: DedupeResult) -> dict[str, int]:
+    pairs, matched = engine.rows(
+        f"SELECT count(*), count(*) FILTER (is_match) FROM {res.pairs_table}"
+    )[0]
+    clusters, in_clusters = engine.rows(
+        f"SELECT count(DISTINCT cluster_id), count(*) FROM {res.clusters_table} "
+        "WHERE cluster_size > 1"
+    )[0]
+    return {
+        "records": res.quality["records"],
+        "pairs_scored_above_floor": pairs,
+        "matched_pairs": matched,
+        "duplicate_clusters": clusters,
+        "records_in_duplicate_clusters": in_clusters,
+        "surplus_records": in_clusters - clusters,
+    }

@@ -1,0 +1,126 @@
+"""Name, date, phone and account normalisation as DuckDB macros (scales to millions of rows).
+
+Why SQL and not Python: the registry may hold millions of mothers; a macro runs
+vectorised inside DuckDB. Why so many folds: the same Kazakh woman is written in
+Cyrillic by one clerk, with Russian look-alike letters by another, and in a
+passport-style Latin spelling by a bank (Жұлдыз / Жулдыз / Zhuldyz / Juldyz).
+Every spelling is mapped to one canonical Latin form, so "transliteration-equal"
+becomes plain string equality, which any Splink backend can compare.
+"""
+
+from __future__ import annotations
+
+# Multi-letter Cyrillic first, then one-to-one letters (translate needs equal lengths).
+_CYR_MULTI = [
+    ("щ", "sh"),
+    ("ш", "sh"),
+    ("ч", "ch"),
+    ("ц", "ts"),
+    ("ю", "iu"),
+    ("я", "ia"),
+    ("ё", "io"),
+    ("ъ", ""),
+    ("ь", ""),
+]
+_CYR_FROM = "аәбвгғдежзийкқлмнңоөпрстуұүфхһыіэ"
+_CYR_TO = "aabvggdejziikklmnnooprstuuufhhiie"
+# Kazakh Latin (2017-2021 alphabets) and Turkish-style letters that strip_accents would spoil.
+_LAT_MULTI = [("ş", "sh"), ("ç", "ch"), ("ı", "i"), ("ä", "a"), ("ö", "o"), ("ü", "u")]
+# Latin spelling variants folded to one form, in this order (longest patterns first).
+_FOLDS = [
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("zh", "j"),
+    ("kh", "h"),
+    ("shch", "sh"),
+    ("sch", "sh"),
+    ("q", "k"),
+]
+_SUFFIXES = [  # (regex, replacement) applied word by word
+    (" ye", " e"),  # Yerlan / Erlan, Yesenov / Esenov (the text is padded with spaces)
+    ("([aeiou])ye", "\\1e"),  # Serikbayeva / Серікбаева (е after a vowel)
+    ("y", "i"),  # ya/ia, yu/iu, yo/io, y/i
+    (r"(o|e)vna\b", "ovna"),
+    (r"(o|e)vich\b", "ovich"),
+    (r"(o|e)va\b", "ov"),  # -ova/-eva (feminine) -> -ov
+    (r"ev\b", "ov"),
+    (r"ina\b", "in"),
+    (r" (kizi|uli)\b", "\\1"),  # 'Nurlan kyzy' written apart
+]
+_DOUBLES = "abcdefghijklmnopqrstuvwxyz"
+PATRONYMIC_RE = r"(kizi|uli|ovna|ovich)$"
+
+
+def _nest(expr: str, pairs: list[tuple[str, str]]) -> str:
+    for old, new in pairs:
+        expr = f"replace({expr}, '{old}', '{new}')"
+    return expr
+
+
+def _regex_nest(expr: str, pairs: list[tuple[str, str]]) -> str:
+    for pat, rep in pairs:
+        expr = f"regexp_replace({expr}, '{pat}', '{rep}', 'g')"
+    return expr
+
+
+def _latin_sql() -> str:
+    s = "lower(CAST(s AS VARCHAR))"
+    s = _nest(s, _CYR_MULTI)
+    s = f"translate({s}, '{_CYR_FROM}', '{_CYR_TO}')"
+    s = _nest(s, _LAT_MULTI)
+    s = f"strip_accents({s})"
+    s = f"regexp_replace({s}, '[''`ʼ’‘\\-]', '', 'g')"  # apostrophes and hyphens join
+    return f"regexp_replace({s}, '[^a-z]+', ' ', 'g')"
+
+
+def _norm_sql() -> str:
+    s = _nest("pp_latin(s)", _FOLDS)
+    s = _regex_nest(f"' ' || {s} || ' '", _SUFFIXES)
+    s = _nest(s, [(c + c, c) for c in _DOUBLES])
+    return f"nullif(trim(regexp_replace({s}, ' +', ' ', 'g')), '')"
+
+
+MACROS = f"""
+CREATE OR REPLACE TEMP MACRO pp_latin(s) AS {_latin_sql()};
+CREATE OR REPLACE TEMP MACRO pp_name_norm(s) AS {_norm_sql()};
+CREATE OR REPLACE TEMP MACRO pp_name_tokens(s) AS
+    list_sort(list_filter(string_split(coalesce(pp_name_norm(s), ''), ' '),
+                          lambda t: t <> '' AND NOT regexp_matches(t, '{PATRONYMIC_RE}')));
+CREATE OR REPLACE TEMP MACRO pp_name_sorted(s) AS
+    nullif(array_to_string(pp_name_tokens(s), ' '), '');
+CREATE OR REPLACE TEMP MACRO pp_token_key(t) AS
+    t[1] || left(regexp_replace(t[2:], '[aeiou]', '', 'g'), 3);
+CREATE OR REPLACE TEMP MACRO pp_name_key(s) AS
+    nullif(array_to_string(list_sort(list_transform(pp_name_tokens(s),
+                                                    lambda t: pp_token_key(t))), ' '), '');
+CREATE OR REPLACE TEMP MACRO pp_phone(s) AS (
+    SELECT CASE WHEN d = '' THEN NULL
+                WHEN length(d) = 11 AND d[1] IN ('7', '8') THEN d[2:]
+                ELSE d END
+    FROM (SELECT regexp_replace(coalesce(CAST(s AS VARCHAR), ''), '[^0-9]', '', 'g') AS d)
+);
+CREATE OR REPLACE TEMP MACRO pp_account(s) AS
+    nullif(upper(regexp_replace(coalesce(CAST(s AS VARCHAR), ''), '[\\s\\-\\.]', '', 'g')), '');
+CREATE OR REPLACE TEMP MACRO pp_date_text(d) AS strftime(d, '%Y-%m-%d');
+CREATE OR REPLACE TEMP MACRO pp_date_swapped(d) AS
+    CASE WHEN day(d) <= 12 AND day(d) <> month(d)
+         THEN printf('%04d-%02d-%02d', year(d), day(d), month(d)) END;
+CREATE OR REPLACE TEMP MACRO pp_date_unordered(d) AS
+    printf('%04d-%02d-%02d', year(d), least(day(d), month(d)), greatest(day(d), month(d)));
+"""
+
+
+def install_normalise_macros(con) -> None:
+    """Create the ``pp_*`` normalisation temp macros on a DuckDB connection (idempotent).
+
+    - ``pp_name_norm(s)``: canonical Latin, lowercase, punctuation stripped, variants folded.
+    - ``pp_name_sorted(s)``: its tokens without the patronymic, sorted (word order and a
+      dropped patronymic do not matter).
+    - ``pp_name_key(s)``: a short phonetic key per token (first letter + 3 consonants),
+      for blocking.
+    - ``pp_date_swapped(d)``: the date with day and month exchanged, as 'YYYY-MM-DD'
+      (NULL when that is not a date or is the same date); ``pp_date_unordered(d)``: the
+      same key for a date and its swap, for blocking.
+    - ``pp_phone(s)``: the 10 national digits; ``pp_account(s)``: IBAN without spaces.
+    """
+    con.execute(MACROS)

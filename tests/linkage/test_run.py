@@ -1,0 +1,84 @@
+"""payproof ghosts on a folder: files written, duplicates found, bad input reported."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from payproof.linkage.cli import ghosts
+from payproof.linkage.run import run_ghosts
+from payproof.scenario.config import ScenarioConfig
+from payproof.scenario.generate import generate_scenario
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("scenario")
+    generate_scenario(out, ScenarioConfig(families=250, duplicate_mother_rate=0.03, seed=9))
+    return out
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("ghosts")(ghosts)
+    app.command("noop")(lambda: None)  # keeps 'ghosts' a named sub-command
+    return app
+
+
+def test_cli_writes_the_files_and_finds_the_duplicates(scenario, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(_app(), ["ghosts", str(scenario), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("duplicates.csv", "clusters.csv", "ghosts_summary.json", "ghosts.duckdb",
+                 "mothers_model.json", "children_model.json"):  # fmt: skip
+        assert (out / name).is_file(), name
+    assert not list(out.glob("*.partial*"))
+    with (scenario / "truth" / "duplicate_mothers.csv").open() as fh:
+        truth = {
+            tuple(sorted((r["family_id"], r["duplicate_family_id"]))) for r in csv.DictReader(fh)
+        }
+    with (out / "duplicates.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    found = {tuple(sorted((r["record_id_l"], r["record_id_r"])))
+             for r in rows if r["record_type"] == "mothers"}  # fmt: skip
+    assert found == truth
+    assert {"match_probability", "iin", "name", "dob", "name_weight"} <= set(rows[0])
+    assert not {"mother_name", "name_raw", "mother_id", "phone_number"} & set(rows[0])
+    summary = json.loads((out / "ghosts_summary.json").read_text())
+    assert summary["mothers"]["counts"]["matched_pairs"] == len(truth)
+    assert summary["children"]["counts"]["matched_pairs"] > 0
+    assert "Duplicates found" in result.output
+
+
+def test_bad_names_ids_and_dates_do_not_crash(scenario, tmp_path):
+    folder = tmp_path / "bad"
+    shutil.copytree(scenario, folder, ignore=shutil.ignore_patterns("truth"))
+    path = folder / "families.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["mother_name"] = ""
+    rows[1]["mother_name"] = "Ахметова Aigerim"
+    rows[2]["mother_id"] = "12345"
+    rows[3]["mother_id"] = "88013141234X"
+    rows[4]["mother_birth_date"] = "1988-02-31"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    res = run_ghosts(folder, tmp_path / "out", threshold=0.95)
+    q = res.summary["mothers"]["data_quality"]
+    assert q["name_mixed_script"] >= 1
+    assert q["iin"]["wrong_length"] >= 1 and q["iin"]["not_digits"] >= 1
+    assert res.summary["threshold"] == 0.95
+    assert res.summary["rows_rejected_at_ingest"] >= 1  # the impossible date is the audit's
+
+
+def test_threshold_must_be_a_probability(scenario, tmp_path):
+    result = CliRunner().invoke(
+        _app(), ["ghosts", str(scenario), "--out", str(tmp_path / "o"), "--threshold", "2"]
+    )
+    assert result.exit_code != 0
