@@ -46,12 +46,14 @@ def _register() -> None:
     """Attach the commands of each package (imported here to keep start-up light)."""
     from payproof.audit.cli import audit, demo
     from payproof.ledger.cli import app as ledger_app
+    from payproof.linkage.cli import ghosts
     from payproof.report.cli import report
     from payproof.rules.cli import app as rules_app
     from payproof.scenario.cli import generate
 
     app.command("demo", help=demo.__doc__)(demo)
     app.command("audit", help=f"{audit.__doc__}\n\n{EXIT_CODES_HELP}")(audit)
+    app.command("ghosts", help=ghosts.__doc__)(ghosts)
     app.command("generate", help=generate.__doc__)(generate)
     app.command("report", help=report.__doc__)(report)
     app.add_typer(rules_app, name="rules")

@@ -58,8 +58,10 @@ class DuckDBEngine:
         return self.con.sql(sql, params=params).to_arrow_table()
 
     def scalar(self, sql: str, params: list | None = None):
-        row = self.con.execute(sql, params or []).fetchone()
-        return row[0] if row else None
+        # fetchall, not fetchone: a half-read result would stay open on the
+        # connection and block the next query (and CHECKPOINT) under DuckDB 2.
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
