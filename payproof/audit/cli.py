@@ -13,6 +13,8 @@ STEP_WORDS = {
     "entitlements": "Computing entitlements from the rules",
     "reconcile": "Reconciling entitled, disbursed and received",
     "attribution": "Attributing losses to offices and staff",
+    "ghosts": "Looking for mothers registered twice",
+    "red flags": "Checking the registry for red flags",
     "outputs": "Writing findings and tables",
     "report": "Rendering report.html",
 }
@@ -72,6 +74,11 @@ def audit(
     ),
     threads: int = typer.Option(None, "--threads", help="Worker threads (default: all cores)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip report.html."),
+    no_ghosts: bool = typer.Option(
+        False,
+        "--no-ghosts",
+        help="Skip duplicate-mother detection and the registry red flags (faster).",
+    ),
 ) -> None:
     """Audit a programme: what each family was owed, paid and received, and who took the rest.
 
@@ -87,6 +94,7 @@ def audit(
         memory_limit=memory_limit,
         threads=threads,
         report=not no_report,
+        ghosts=not no_ghosts,
     )
 
 

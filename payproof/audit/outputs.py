@@ -100,7 +100,10 @@ def write_files(engine: DuckDBEngine, out_dir: Path, summary: dict, scratch: Pat
             json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         written = []
-        for name in ["findings.parquet", *(j[0] for j in jobs), "summary.json"]:
+        extra = [p.name for p in scratch.iterdir() if p.name not in {j[0] for j in jobs}]
+        names = ["findings.parquet", *(j[0] for j in jobs), *sorted(set(extra) - {
+            "findings.parquet", "summary.json"}), "summary.json"]  # fmt: skip
+        for name in names:
             os.replace(scratch / name, out_dir / name)
             written.append(out_dir / name)
         return written

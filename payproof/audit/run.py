@@ -35,7 +35,7 @@ from payproof.rules import compute_entitlements, load_rules
 STORE_NAME = "payproof.duckdb"
 LOCK_NAME = ".payproof.lock"
 INTERMEDIATE_PREFIXES = ("rc_", "at_")
-SCRATCH_TABLES = ("findings", "family_totals", "entitlements_computed")
+SCRATCH_TABLES = ("findings", "family_totals", "entitlements_computed", "entitlements_dedup")
 
 
 @dataclass
@@ -127,6 +127,42 @@ def _entitlements(engine: DuckDBEngine, rules, ingest: IngestReport) -> tuple[st
     return "entitlements_computed", "rules"
 
 
+def _without_duplicates(engine: DuckDBEngine, entitlements: str) -> str:
+    """Entitlements less those of records that duplicate another registration.
+
+    A mother registered twice is one family: the later record (see
+    payproof.linkage.stake) is entitled to nothing, so whatever it was paid is
+    excess in the findings and attribution.
+    """
+    from payproof.linkage.stake import duplicate_records_sql
+
+    engine.materialise("duplicate_records", duplicate_records_sql())
+    engine.execute(
+        f"CREATE OR REPLACE TEMP VIEW entitlements_dedup AS SELECT e.* FROM {entitlements} e "
+        "WHERE e.family_id NOT IN (SELECT family_id FROM duplicate_records)"
+    )
+    return "entitlements_dedup"
+
+
+def _write_ghost_files(engine: DuckDBEngine, scratch: Path) -> None:
+    """duplicates.csv, clusters.csv, red_flags.csv and money at stake, beside the findings."""
+    from payproof.linkage.run import drop_splink_tables, write_ghost_files
+
+    write_ghost_files(engine, scratch)
+    _write_pairs(engine, scratch)
+    drop_splink_tables(engine)
+
+
+def _write_pairs(engine: DuckDBEngine, folder: Path) -> None:
+    from payproof.engine.duckdb_engine import sql_literal
+
+    engine.execute(
+        "COPY (SELECT 'mothers' AS record_type, p.* EXCLUDE (is_match) FROM mother_pairs p "
+        "WHERE p.is_match ORDER BY match_probability DESC, family_id_l, family_id_r) "
+        f"TO {sql_literal(str(folder / 'duplicates.csv'))} (HEADER)"
+    )
+
+
 def _drop_intermediates(engine: DuckDBEngine) -> None:
     """Drop scratch views, then scratch tables, so only the store's tables remain."""
     rows = engine.rows("SELECT table_name, table_type FROM information_schema.tables")
@@ -150,6 +186,7 @@ def run_audit(
     memory_limit: str | None = None,
     threads: int | None = None,
     report: bool = True,
+    ghosts: bool = True,
     today: date | None = None,
     progress: Progress = None,
 ) -> AuditResult:
@@ -182,8 +219,15 @@ def run_audit(
                     fix="Correct the rows listed in rejects.csv, or run without --strict "
                     "to audit the accepted rows.",
                 )
+            if ghosts:
+                with clock.step("ghosts"):
+                    from payproof.linkage import dedupe_mothers
+
+                    dedupe_mothers(engine)
             with clock.step("entitlements"):
                 ent_table, source_col = _entitlements(engine, rules_obj, ingest)
+                if ghosts:
+                    ent_table = _without_duplicates(engine, ent_table)
             child_rules = ChildRules(
                 minor_age=rules_obj.eligibility.age_limit,
                 student_age=rules_obj.eligibility.student_age_limit,
@@ -201,8 +245,21 @@ def run_audit(
                 )
             with clock.step("attribution"):
                 attribute(engine)
+            ghost_facts = None
+            if ghosts:
+                with clock.step("red flags"):
+                    from payproof.linkage.flags import compute_red_flags
+                    from payproof.linkage.run import ghost_summary
+                    from payproof.linkage.stake import money_at_stake
+
+                    compute_red_flags(engine)
+                    money_at_stake(engine)
+                    ghost_facts = ghost_summary(engine)
             with clock.step("outputs"):
-                summary = _summary(engine, input_dir, rules_obj, ingest, ent_table, strict)
+                summary = _summary(engine, input_dir, rules_obj, ingest, source_col is None, strict)
+                if ghost_facts is not None:
+                    summary["ghosts"] = ghost_facts
+                    _write_ghost_files(engine, scratch)
                 summary["run"]["started_at"] = started.isoformat(timespec="seconds")
                 summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
                 write_files(engine, out_dir, summary, scratch)
@@ -221,7 +278,12 @@ def run_audit(
             with clock.step("report"):
                 from payproof.report import write_report
 
-                write_report(out_dir)
+                extra = []
+                if ghosts:
+                    from payproof.linkage.report import ghost_section
+
+                    extra.append(ghost_section(out_dir, currency=rules_obj.currency))
+                write_report(out_dir, extra_sections=extra)
         else:
             (out_dir / "report.html").unlink(missing_ok=True)
     return AuditResult(out_dir, store, summary, ingest, clock.timings)
@@ -237,7 +299,7 @@ def write_rejects_only(engine: DuckDBEngine, out_dir: Path) -> None:
     os.replace(tmp, out_dir / "rejects.csv")
 
 
-def _summary(engine, input_dir: Path, rules, ingest: IngestReport, ent_table: str, strict: bool):
+def _summary(engine, input_dir: Path, rules, ingest: IngestReport, given: bool, strict: bool):
     base = result_summary(engine)
     inputs = {
         name: {
@@ -265,7 +327,7 @@ def _summary(engine, input_dir: Path, rules, ingest: IngestReport, ent_table: st
             "input_dir": str(input_dir),
             "rules": rules.label,
             "rules_sha256": rules.sha256,
-            "entitlements": "input" if ent_table == "entitlements" else f"computed ({rules.label})",
+            "entitlements": "input" if given else f"computed ({rules.label})",
             "engine": "duckdb",
             "engine_version": duckdb.__version__,
             "strict": strict,

@@ -80,6 +80,8 @@ def run_ghosts(
         timings["flags_and_stake"] = round(time.perf_counter() - t, 3)
         t = step("outputs")
         write_outputs(engine, out_dir, mothers, children)
+        write_ghost_files(engine, out_dir)
+        drop_splink_tables(engine)
         summary = _summary(input_dir, threshold, ingest, mothers, children, extras)
         summary["run"]["started_at"] = started.isoformat(timespec="seconds")
         summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -114,21 +116,54 @@ def _store(out_dir: Path, memory_limit: str | None) -> Iterator[DuckDBEngine]:
 
 
 def _other_steps(engine: DuckDBEngine) -> dict:
-    """Red flags and money at stake, from their modules when installed (another branch)."""
-    out: dict = {}
-    try:
-        from payproof.linkage.flags import compute_red_flags
-    except ImportError:
-        out["red_flags"] = "not available in this build"
-    else:
-        out["red_flags"] = _jsonable(compute_red_flags(engine))
-    try:
-        from payproof.linkage.stake import money_at_stake
-    except ImportError:
-        out["money_at_stake"] = "not available in this build"
-    else:
-        out["money_at_stake"] = _jsonable(money_at_stake(engine))
-    return out
+    """Red flags and money at stake (payproof.linkage.flags and .stake)."""
+    from payproof.linkage.flags import compute_red_flags
+    from payproof.linkage.stake import money_at_stake
+
+    compute_red_flags(engine)
+    money_at_stake(engine)
+    return ghost_summary(engine)
+
+
+def ghost_summary(engine: DuckDBEngine) -> dict:
+    """Counts and money per red flag, and the duplicate payments, for summary files."""
+    from payproof.money import format_amount
+
+    flags = {
+        flag: {"rule": rule, "records": int(n), "families": int(f), "amount_paid": format_amount(a)}
+        for flag, rule, n, f, a in engine.rows(
+            "SELECT flag, rule, records, families, amount_paid FROM ghost_money_by_flag "
+            "ORDER BY flag"
+        )
+    }
+    dup_n, dup_amount = engine.rows(
+        "SELECT count(DISTINCT family_id), coalesce(sum(amount), 0) FROM duplicate_payments"
+    )[0]
+    return {
+        "red_flags": flags,
+        "duplicate_registrations": {
+            "records_paid": int(dup_n),
+            "amount_paid": format_amount(int(dup_amount)),
+        },
+    }
+
+
+def write_ghost_files(engine: DuckDBEngine, out_dir: Path) -> None:
+    """red_flags.csv (one row per flagged record, with evidence) and money at stake by office
+    and clerk. Private auditor files: they name records, as families.csv does."""
+    _copy(engine, "SELECT * FROM red_flags", out_dir / "red_flags.csv", "flag, family_id, child_id")
+    _copy(engine, "SELECT * FROM ghost_money_by_office", out_dir / "ghosts_by_office.csv",
+          "amount_paid DESC, office_id")  # fmt: skip
+    _copy(engine, "SELECT * FROM ghost_money_by_staff", out_dir / "ghosts_by_staff.csv",
+          "amount_paid DESC, staff_id")  # fmt: skip
+
+
+def drop_splink_tables(engine: DuckDBEngine) -> None:
+    """Splink's working tables are not part of the store."""
+    for (name,) in engine.rows(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '__splink__%'"
+    ):
+        engine.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def _jsonable(value):

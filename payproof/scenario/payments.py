@@ -214,6 +214,10 @@ def run_months(w, sinks: dict, rng) -> tuple[Ledger, Victims]:
         known[idx[has[:k]]] = True
         c_full = np.full(n, -1, np.int64)
         c_full[idx] = clerk
+        # A duplicate registration is not a family: the audit treats it as entitled to
+        # nothing, so everything paid to it is excess.
+        e = e.copy()
+        e[w.n_genuine :] = 0
         ledger.entitled += e
         ledger.disbursed += d_full
         ledger.received_true += a_full
@@ -222,7 +226,7 @@ def run_months(w, sinks: dict, rng) -> tuple[Ledger, Victims]:
         short = has & (r < np.concatenate([d, gd]))  # verified lines where R < D
         np.add.at(ledger.clerk_lines, clerk_all, 1)
         np.add.at(ledger.clerk_short, clerk_all[short], 1)
-        rows = np.nonzero(e > 0)[0]
+        rows = np.nonzero((e > 0) | (d_full > 0) | known)[0]
         st = status_codes(e[rows], d_full[rows], r_full[rows], known[rows])
         # ghost truth rows: E = 0, evidence as written
         g_has = has[k:]

@@ -82,7 +82,8 @@ def test_rerun_is_idempotent(small_out, tmp_path):
     run_audit(DATA, out, today=TODAY)
     assert _outputs(out) == first
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "families.csv", "findings.parquet", "offices.csv", "payproof.duckdb", "rejects.csv",
+        "duplicates.csv", "families.csv", "findings.parquet", "ghosts_by_office.csv",
+        "ghosts_by_staff.csv", "offices.csv", "payproof.duckdb", "red_flags.csv", "rejects.csv",
         "report.html", "staff.csv", "summary.json",
     ]  # fmt: skip
 
