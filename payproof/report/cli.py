@@ -16,7 +16,12 @@ def report(
     """Write OUT/report.html (one self-contained file, opens offline) and print a summary."""
     from payproof.report import print_summary, write_report
 
-    path = write_report(out, title=title)
+    extra = []
+    if (out / "red_flags.csv").exists():  # the audit ran ghost detection
+        from payproof.linkage.report import ghost_section
+
+        extra.append(ghost_section(out))
+    path = write_report(out, title=title, extra_sections=extra)
     if not quiet:
         print_summary(out, Console())
     else:
