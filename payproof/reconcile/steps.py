@@ -23,6 +23,11 @@ from payproof.statuses import STATUSES
 # two sources disagree the family-month carries the ``conflicting_evidence`` flag.
 EVIDENCE_SOURCES = ("bank_statement", "beneficiary_confirmation", "survey")
 
+# "join": aggregate disbursements and receipts apart, then full outer joins;
+# "union": one aggregation over the union of the three tables. Measured in
+# docs/performance.md; both give the same findings.
+RECONCILE_SHAPE = "join"
+
 FLAGS = (
     "family_not_in_registry",
     "before_registration",
@@ -158,6 +163,42 @@ FROM (
 GROUP BY family_id, period"""
 
 
+def joined_sql(d: Dialect, entitlements: str, source: str | None) -> str:
+    """E, D and R for every family-month: disbursements and receipts aggregated apart,
+    then full outer joins — the same columns as :func:`aggregate_sql`.
+
+    Each aggregation keeps a small state, so under a memory limit this shape
+    spills less than one aggregation over the union of the three tables.
+    """
+    n = len(EVIDENCE_SOURCES)
+    src = source if source else "'input'"
+    largest = d.max_by(
+        d.struct(office_id="office_id", staff_id="staff_id"),
+        d.struct(a="amount", p="payment_id"),
+    )
+    rec = ",\n    ".join(
+        f"sum(CASE WHEN source = '{s}' THEN amount END) AS r_{i}"
+        for i, s in enumerate(EVIDENCE_SOURCES)
+    )
+    rcols = ", ".join(f"r.r_{i}" for i in range(n))
+    return f"""SELECT coalesce(e.family_id, p.family_id, r.family_id) AS family_id,
+  coalesce(e.period, p.period, r.period) AS period,
+  e.amount AS e, e.entitlement_source, p.d, coalesce(p.n_disbursements, 0) AS n_disbursements,
+  p.largest, {rcols}
+FROM (SELECT family_id, period, amount, {src} AS entitlement_source FROM {entitlements}) e
+FULL OUTER JOIN (
+  SELECT family_id, period, sum(amount) AS d, CAST(count(*) AS INTEGER) AS n_disbursements,
+    {largest} AS largest
+  FROM disbursements GROUP BY family_id, period
+) p ON p.family_id = e.family_id AND p.period = e.period
+FULL OUTER JOIN (
+  SELECT family_id, period,
+    {rec}
+  FROM receipts GROUP BY family_id, period
+) r ON r.family_id = coalesce(e.family_id, p.family_id)
+  AND r.period = coalesce(e.period, p.period)"""
+
+
 def findings_sql(d: Dialect, aggregate: str, family: str, shared_lines: str) -> str:
     """Amounts, status and flags for each family-month, in the output's column order.
 
@@ -250,6 +291,7 @@ def reconcile_steps(
             family_sql(dialect, n["shared_registry_accounts"], n["shared_phones"], span),
         )
     )
-    aggregate = aggregate_sql(dialect, entitlements, entitlement_source_column)
+    shape = joined_sql if RECONCILE_SHAPE == "join" else aggregate_sql
+    aggregate = shape(dialect, entitlements, entitlement_source_column)
     steps.append((findings, findings_sql(dialect, aggregate, n["family"], n["shared_lines"])))
     return steps
