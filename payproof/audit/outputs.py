@@ -15,11 +15,10 @@ from pathlib import Path
 
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.money import format_amount, sql_major_units
-from payproof.reconcile import FLAGS
+from payproof.reconcile import FLAGS, MONEY_COLUMNS
 from payproof.statuses import STATUSES
 
-MONEY = ("entitled", "disbursed", "received", "delivered", "owed", "not_disbursed",
-         "lost_in_delivery", "excess")  # fmt: skip
+MONEY = MONEY_COLUMNS
 
 
 def _m(column: str, alias: str | None = None) -> str:
