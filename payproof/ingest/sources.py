@@ -84,11 +84,13 @@ def stage_into(
         )
     if src.format == "csv":
         return _stage_csv(engine, src, table, make_select)
-    stage_table = f"_stage_{table}"
     if src.format == "parquet":
-        _stage_parquet(engine, src, stage_table)
-    else:
-        _stage_xlsx(engine, src, stage_table)
+        # Parquet is read in the same pass as the checks, like CSV: no staged copy.
+        relation, columns = _parquet_relation(engine, src)
+        engine.materialise(table, make_select(relation, columns), temp=True)
+        return None
+    stage_table = f"_stage_{table}"
+    _stage_xlsx(engine, src, stage_table)
     select = make_select(stage_table, staged_columns(engine, stage_table))
     engine.materialise(table, select, temp=True)
     engine.execute(f"DROP TABLE {stage_table}")
@@ -239,7 +241,8 @@ def _delimiter(path: Path, cols: list[str]) -> str:
     return ","
 
 
-def _stage_parquet(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None:
+def _parquet_relation(engine: DuckDBEngine, src: SourceFile) -> tuple[str, list[str]]:
+    """Every column as text plus ``_line`` (row number + 2: the header counts as line 1)."""
     path = sql_literal(str(src.path))
     try:
         described = engine.rows(f"DESCRIBE SELECT * FROM read_parquet({path})")
@@ -250,11 +253,11 @@ def _stage_parquet(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> N
             fix="Check that the file is a complete Parquet file (not truncated).",
         ) from None
     casts = ", ".join(_varchar_cast(name, typ) for name, typ, *_ in described)
-    engine.materialise(
-        stage_table,
-        f"SELECT CAST(file_row_number + 2 AS BIGINT) AS _line, {casts} "
-        f"FROM read_parquet({path}, file_row_number = true)",
+    relation = (
+        f"(SELECT CAST(file_row_number + 2 AS BIGINT) AS _line, {casts} "
+        f"FROM read_parquet({path}, file_row_number = true))"
     )
+    return relation, [name for name, *_ in described]
 
 
 def _varchar_cast(name: str, typ: str) -> str:
@@ -304,6 +307,7 @@ def _stage_xlsx(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None
             "SELECT CAST(NULL AS BIGINT) AS _line, "
             + ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(n)}" for n in names)
             + " LIMIT 0",
+            temp=True,
         )
         batch: list[tuple[int, tuple]] = []
         for line, row in enumerate(rows, start=2):

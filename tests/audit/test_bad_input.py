@@ -370,3 +370,25 @@ def test_xlsx_over_the_size_limit_is_refused(valid_input, tmp_path, capfd, monke
     _write_xlsx(valid_input / "receipts.xlsx", *TABLES["receipts"])
     assert audit(valid_input, tmp_path / "out") == EXIT_INPUT
     assert_user_error(capfd, "receipts.xlsx is", "XLSX files over", "CSV UTF-8 (or Parquet)")
+
+
+def test_parquet_bad_value_rejected_at_its_row(valid_input, tmp_path):
+    """Parquet is read in the same pass as the checks; line = row number + 2."""
+    import duckdb
+
+    csv_path = valid_input / "disbursements.csv"
+    bad_line = append_line(csv_path, "P-BAD,F1,2024-13,100.00,2022-01-10,O1,S1,bank,")
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar = true)) "
+        f"TO '{valid_input / 'disbursements.parquet'}' (FORMAT parquet)"
+    )
+    con.close()
+    csv_path.unlink()
+    out = tmp_path / "out"
+    assert audit(valid_input, out) == 0
+    rows = list(csv.DictReader((out / "rejects.csv").open(encoding="utf-8")))
+    bad = [r for r in rows if r["severity"] == "error"]
+    assert [(r["file"], r["line"], r["column"], r["value"]) for r in bad] == [
+        ("disbursements.parquet", str(bad_line), "period", "2024-13")
+    ]
