@@ -169,19 +169,18 @@ def febrl(name: str) -> dict:
 
 # ---------------------------------------------------------------- pseudopeople WIC
 def wic_spec() -> m.ModelSpec:
+    """Household-aware: surname, address and postcode count once, a birth date shared
+    inside one address is counted at the twins' rate (see docs/linkage.md)."""
     from splink import block_on
-    from splink.comparison_library import ExactMatch, NameComparison
 
     return m.ModelSpec(
         name="wic",
         comparisons=[
             m.given_name_comparison("first_name", m_different=0.0005),
-            NameComparison("last_name"),
+            m.household_comparison(["last_name", "address", "zipcode"]),
             m.exact_comparison("middle_initial", "Middle initial", 0.97, fixed=True),
-            m.dob_comparison(),
+            m.dob_comparison(household="address"),
             m.exact_comparison("sex", "Sex", 0.99, fixed=True),
-            NameComparison("address"),
-            ExactMatch("zipcode"),
         ],
         blocking=[
             block_on("first_name", "last_name"),

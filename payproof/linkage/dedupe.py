@@ -21,6 +21,7 @@ from splink import DuckDBAPI, Linker
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.linkage.model import ModelSpec, child_spec, mother_spec, settings_for
 from payproof.linkage.prepare import Source, children_source, mothers_source, prepare
+from payproof.linkage.split import SPLIT_BELOW, split_contradicted
 
 DEFAULT_THRESHOLD = 0.9  # chosen from bench/linkage_bench.py (see docs/linkage.md)
 PAIRS_FLOOR = 0.5  # pairs at or above this are kept in the pairs table, matches or not
@@ -43,6 +44,7 @@ class DedupeResult:
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict = field(default_factory=dict)
     training_notes: list[str] = field(default_factory=list)
+    clusters_split: int = 0  # clusters that held records the model judged different people
     linker: Any = field(default=None, repr=False)
 
 
@@ -269,8 +271,12 @@ def _physical(engine: DuckDBEngine, sdf) -> str:
     return name
 
 
-def write_clusters(engine: DuckDBEngine, linker: Linker, pred, res: DedupeResult) -> None:
-    """Record -> cluster id: Splink's connected components over pairs at the threshold."""
+def write_clusters(
+    engine: DuckDBEngine, linker: Linker, pred, res: DedupeResult, split_below: float = SPLIT_BELOW
+) -> None:
+    """Record -> cluster id: connected components over pairs at the threshold, with any
+    cluster that holds two records the model judges different people split apart
+    (:mod:`payproof.linkage.split`); matched pairs left in two clusters lose ``is_match``."""
     i = res.id_column
     if pred is None:
         lab = f"SELECT unique_id AS node, unique_id AS label FROM {res.records_table}"
@@ -279,13 +285,34 @@ def write_clusters(engine: DuckDBEngine, linker: Linker, pred, res: DedupeResult
             pred, threshold_match_probability=res.threshold
         )
         lab = f"SELECT unique_id AS node, cluster_id AS label FROM {_physical(engine, clusters)}"
+    engine.materialise("lk_components", lab, temp=True)
+    relabel, res.clusters_split = split_contradicted(
+        engine, linker, res.records_table, "lk_components", res.threshold, split_below
+    ) if pred is not None else (None, 0)  # fmt: skip
+    fixed = "lk_components"
+    if res.clusters_split:
+        engine.register_arrow("lk_relabel", relabel)
+        engine.materialise(
+            "lk_labels",
+            """SELECT c.node, coalesce(r.label, c.label) AS label FROM lk_components c
+               LEFT JOIN lk_relabel r ON r.node = c.node""",
+            temp=True,
+        )
+        fixed = "lk_labels"
     engine.materialise(
         res.clusters_table,
         f"""SELECT r.unique_id AS {i}, coalesce(l.label, r.unique_id) AS cluster_id,
                    count(*) OVER (PARTITION BY coalesce(l.label, r.unique_id)) AS cluster_size
-            FROM {res.records_table} r LEFT JOIN ({lab}) l ON l.node = r.unique_id
+            FROM {res.records_table} r LEFT JOIN {fixed} l ON l.node = r.unique_id
             ORDER BY cluster_id, {i}""",
     )
+    if res.clusters_split:
+        engine.execute(
+            f"""UPDATE {res.pairs_table} p SET is_match = false
+                FROM {res.clusters_table} cl, {res.clusters_table} cr
+                WHERE p.is_match AND cl.{i} = p.{i}_l AND cr.{i} = p.{i}_r
+                  AND cl.cluster_id <> cr.cluster_id"""
+        )
 
 
 def _counts(engine: DuckDBEngine, res: DedupeResult) -> dict[str, int]:
@@ -303,4 +330,5 @@ def _counts(engine: DuckDBEngine, res: DedupeResult) -> dict[str, int]:
         "duplicate_clusters": clusters,
         "records_in_duplicate_clusters": in_clusters,
         "surplus_records": in_clusters - clusters,
+        "clusters_split": res.clusters_split,
     }

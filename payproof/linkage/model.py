@@ -12,6 +12,7 @@ small registry with a handful of duplicates still gets sensible weights.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import splink.comparison_level_library as cll
@@ -21,7 +22,14 @@ from splink.internals.comparison_creator import ComparisonCreator
 
 from payproof.linkage.iin import REASONS
 
-__all__ = ["REASONS", "ModelSpec", "mother_spec", "child_spec", "settings_for"]
+__all__ = [
+    "REASONS",
+    "ModelSpec",
+    "child_spec",
+    "household_comparison",
+    "mother_spec",
+    "settings_for",
+]
 
 
 def _level(creator, label: str, m: float | None = None, u: float | None = None, **fixed):
@@ -120,32 +128,64 @@ def given_name_comparison(col: str, m_different: float = 0.02) -> ComparisonCrea
     )
 
 
-def dob_comparison(m_different: float = 0.01) -> ComparisonCreator:
+TWIN_SHARE = 0.03  # chance that two different people of one household share a birth date
+
+
+def dob_comparison(
+    m_different: float = 0.01, *, household: str | None = None, twin_share: float = TWIN_SHARE
+) -> ComparisonCreator:
     """Birth date: exact, day and month swapped, one typed digit wrong, within a month.
 
     'different' has a fixed m: a mother and her daughter of the same name differ only
     there, and EM would otherwise learn a mild weight from such household pairs.
+
+    With ``household`` (a column such as the family id or the address), an exact date
+    *inside one household* is its own level whose u is fixed at ``twin_share``: among
+    strangers a shared birth date is rare (about 1 in 10,000), but among the children of
+    one family it is what twins look like. Counted at the strangers' rate, a shared
+    birthday plus a shared household outweighs two different first names, and twins
+    were merged (see docs/linkage.md).
     """
-    return _custom(
-        "dob",
-        [
-            cll.NullLevel("dob_text"),
-            _level(cll.ExactMatchLevel("dob_text"), "exact", 0.9),
-            _level(cll.CustomLevel('"dob_swapped_l" = "dob_text_r"'), "day_month_swapped", 0.03),
-            _level(cll.DamerauLevenshteinLevel("dob_text", 1), "one_digit", 0.03),
-            _level(
-                cll.AbsoluteDateDifferenceLevel(
-                    "dob", input_is_string=False, threshold=31, metric="day"
-                ),
-                "within_month",
-                0.02,
+    levels = [cll.NullLevel("dob_text")]
+    if household:
+        same = cll.And(cll.ExactMatchLevel("dob_text"), cll.ExactMatchLevel(household))
+        levels.append(_level(same, "exact_same_household", 0.9, twin_share, fix_u_probability=True))
+    levels += [
+        _level(cll.ExactMatchLevel("dob_text"), "exact", 0.9),
+        _level(cll.CustomLevel('"dob_swapped_l" = "dob_text_r"'), "day_month_swapped", 0.03),
+        _level(cll.DamerauLevenshteinLevel("dob_text", 1), "one_digit", 0.03),
+        _level(
+            cll.AbsoluteDateDifferenceLevel(
+                "dob", input_is_string=False, threshold=31, metric="day"
             ),
-            cll.ElseLevel().configure(
-                label_for_charts="different", m_probability=m_different, fix_m_probability=True
-            ),
-        ],
-        "Birth date",
-    )
+            "within_month",
+            0.02,
+        ),
+        cll.ElseLevel().configure(
+            label_for_charts="different", m_probability=m_different, fix_m_probability=True
+        ),
+    ]
+    return _custom("dob", levels, "Birth date")
+
+
+def household_comparison(columns: list[str], description: str = "Household") -> ComparisonCreator:
+    """Surname, address and postcode as *one* comparison: all, two, one or none agree.
+
+    They are not independent evidence: every member of a household shares them, so
+    three separate comparisons count "same household" three times, and mother and
+    child, or twins, reach a match on household evidence alone. One comparison counts
+    it once, and EM learns how often a person's own records disagree on part of it.
+    """
+    exact = [cll.ExactMatchLevel(c) for c in columns]
+    levels = [cll.And(*[cll.NullLevel(c) for c in columns]).configure(is_null_level=True)]
+    levels.append(_level(cll.And(*exact), "all_same", 0.8))
+    if len(columns) >= 3:
+        two = [cll.And(cll.ExactMatchLevel(a), cll.ExactMatchLevel(b))
+               for a, b in itertools.combinations(columns, 2)]  # fmt: skip
+        levels.append(_level(cll.Or(*two), "most_same", 0.1))
+    levels.append(_level(cll.Or(*exact), "some_same", 0.05))
+    levels.append(_level(cll.ElseLevel(), "different", 0.05))
+    return _custom("household", levels, f"{description} ({', '.join(columns)})")
 
 
 def exact_comparison(
@@ -219,7 +259,7 @@ def mother_spec() -> ModelSpec:
 def child_spec() -> ModelSpec:
     return ModelSpec(
         name="children",
-        comparisons=[id_comparison(), name_comparison(), dob_comparison()],
+        comparisons=[id_comparison(), name_comparison(), dob_comparison(household="family_id")],
         blocking=[
             block_on("iin_block"),
             block_on("name_key", "dob_unordered"),

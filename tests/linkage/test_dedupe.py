@@ -134,3 +134,30 @@ def test_empty_and_single_row_tables():
     engine.execute("INSERT INTO families VALUES ('F1', NULL, 'Ахметова Айгерим')")
     res = dedupe_mothers(engine)
     assert engine.rows("SELECT cluster_size FROM mother_clusters") == [(1,)]
+
+
+def test_constrained_clustering_keeps_judged_different_records_apart():
+    from payproof.linkage.split import _constrained_components
+
+    # 'x' (a twin's record with no first name) matches both twins; the twins are judged
+    # different people (0.001): x joins the stronger twin, the other stays alone.
+    pairs = [("t1", "x", 0.99), ("t2", "x", 0.97), ("t1", "t2", 0.001)]
+    assert _constrained_components(pairs, {frozenset(("t1", "t2"))}, 0.9) == {
+        "t1": "t1", "x": "t1", "t2": "t2"
+    }  # fmt: skip
+    # a chain of four with one contradiction at the ends: the strongest joins win
+    pairs = [("a", "b", 0.99), ("b", "c", 0.95), ("c", "d", 0.98), ("a", "d", 0.0)]
+    parts = _constrained_components(pairs, {frozenset(("a", "d"))}, 0.9)
+    assert parts["a"] == parts["b"] and parts["c"] == parts["d"] and parts["a"] != parts["c"]
+    # pairs below the threshold never join, contradictions or not
+    assert _constrained_components([("a", "b", 0.5)], set(), 0.9) == {"a": "a", "b": "b"}
+
+
+def test_twins_in_one_family_count_their_shared_birthday_once():
+    from payproof.linkage.model import child_spec
+
+    levels = {
+        c.output_column_name: [lvl.label_for_charts for lvl in c.comparison_levels]
+        for c in (x.get_comparison("duckdb") for x in child_spec().comparisons)
+    }
+    assert levels["dob"][1:3] == ["exact_same_household", "exact"]

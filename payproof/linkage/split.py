@@ -1,0 +1,130 @@
+"""Keep apart records the model itself judges to be different people.
+
+Clustering by connected components chains: a twin's record without a first name
+matches both twins, and the two children become one "duplicate" -- the costliest
+error for a child allowance, because one real child then loses her entitlement.
+So every pair inside a cluster of three or more records is scored with the trained
+model (Splink's own scoring, on whatever backend it runs), and a cluster holding a
+pair scored below ``split_below`` is rebuilt greedily: its matched pairs are joined
+strongest first, and a join that would put such a "different people" pair into one
+cluster is refused. This is constrained agglomerative clustering on a handful of
+records per cluster; the big tables never leave the engine.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyarrow as pa
+from splink import Linker, block_on
+
+from payproof.engine.duckdb_engine import DuckDBEngine
+
+SPLIT_BELOW = 0.01  # a pair this unlikely to be one person is never put in one cluster
+
+
+def split_contradicted(
+    engine: DuckDBEngine,
+    linker: Linker,
+    records: str,
+    labels: str,
+    threshold: float,
+    split_below: float = SPLIT_BELOW,
+) -> tuple[pa.Table, int]:
+    """Relabel records of contradicted clusters; returns (node, label) rows and the count.
+
+    ``labels`` is a table (node, label) from connected components. Only nodes whose
+    cluster was split are returned.
+    """
+    engine.materialise(
+        "lk_split_records",
+        f"""SELECT r.*, l.label AS pp_cluster FROM {records} r JOIN {labels} l
+                ON l.node = r.unique_id
+            WHERE l.label IN (SELECT label FROM {labels} GROUP BY label HAVING count(*) >= 3)""",
+        temp=True,
+    )
+    empty = pa.table({"node": pa.array([], pa.string()), "label": pa.array([], pa.string())})
+    if not engine.rows("SELECT count(*) FROM lk_split_records")[0][0]:
+        return empty, 0
+    scored = _score_within_clusters(engine, linker)
+    by_cluster: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+    for cluster, left, right, p in scored:
+        by_cluster[cluster].append((left, right, p))
+    nodes: list[str] = []
+    new_labels: list[str] = []
+    split = 0
+    for pairs in by_cluster.values():
+        apart = {frozenset((a, b)) for a, b, p in pairs if p < split_below}
+        if not apart:
+            continue
+        parts = _constrained_components(pairs, apart, threshold)
+        if len(set(parts.values())) > 1:
+            split += 1
+        for node, root in parts.items():
+            nodes.append(node)
+            new_labels.append(root)
+    return pa.table({"node": nodes, "label": new_labels}), split
+
+
+def _score_within_clusters(engine: DuckDBEngine, linker: Linker) -> list[tuple]:
+    """Every pair inside each cluster, scored with the trained model."""
+    from payproof.linkage.dedupe import _physical  # one copy-back helper for all backends
+
+    settings = linker.misc.save_model_to_json()
+    settings["link_type"] = "dedupe_only"  # a link_only run still may not merge within a file
+    settings["blocking_rules_to_generate_predictions"] = [block_on("pp_cluster")]
+    db_api = linker._db_api
+    if getattr(db_api, "_con", None) is engine.con:
+        sdf = db_api.register("lk_split_records")
+    else:
+        sdf = db_api.register(engine.arrow("SELECT * FROM lk_split_records").to_pandas())
+    rescore = Linker(sdf, settings, log_level=None)
+    pred = rescore.inference.predict(warning_mode="never")
+    return engine.rows(
+        f"""SELECT s.pp_cluster, p.unique_id_l, p.unique_id_r, p.match_probability
+            FROM {_physical(engine, pred)} p
+            JOIN lk_split_records s ON s.unique_id = p.unique_id_l"""
+    )
+
+
+def _constrained_components(
+    pairs: list[tuple[str, str, float]], apart: set[frozenset], threshold: float
+) -> dict[str, str]:
+    """Join matched pairs strongest first unless a join unites a kept-apart pair.
+
+    Each component remembers which records it may not meet, so a check costs the
+    size of the smaller side. Labels are the smallest record id of each component.
+    """
+    nodes = {n for a, b, _ in pairs for n in (a, b)}
+    root = {n: n for n in nodes}
+    members = {n: {n} for n in nodes}
+    avoid: dict[str, set[str]] = {n: set() for n in nodes}
+    for key in apart:
+        a, b = tuple(key)
+        avoid[a].add(b)
+        avoid[b].add(a)
+
+    def find(n: str) -> str:
+        while root[n] != n:
+            root[n] = root[root[n]]
+            n = root[n]
+        return n
+
+    for a, b, p in sorted(pairs, key=lambda t: (-t[2], t[0], t[1])):
+        if p < threshold:
+            break
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        small, big = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
+        if members[small] & avoid[big]:  # avoid is symmetric: one side suffices
+            continue
+        root[small] = big
+        members[big] |= members.pop(small)
+        avoid[big] |= avoid.pop(small)
+    out: dict[str, str] = {}
+    for r, group in members.items():
+        if find(r) == r:
+            label = min(group)
+            out.update(dict.fromkeys(group, label))
+    return out
