@@ -206,7 +206,9 @@ def wic() -> dict:
     engine.register_arrow("raw", pa.Table.from_pandas(df.astype(str).replace("nan", None)))
     engine.materialise(
         "wic",
-        """SELECT rid AS unique_id, pp_name_norm(first_name) AS first_name,
+        """SELECT rid AS unique_id,
+                  CASE WHEN length(trim(first_name)) > 1 THEN pp_name_norm(first_name)
+                  END AS first_name,  -- one letter is an initial, not a given name
                   pp_name_norm(last_name) AS last_name, lower(middle_initial) AS middle_initial,
                   pp_name_key(first_name || ' ' || last_name) AS name_key,
                   d AS dob, pp_date_text(d) AS dob_text, pp_date_swapped(d) AS dob_swapped,

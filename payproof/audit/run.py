@@ -144,11 +144,13 @@ def _without_duplicates(engine: DuckDBEngine, entitlements: str) -> str:
     return "entitlements_dedup"
 
 
-def _write_ghost_files(engine: DuckDBEngine, scratch: Path) -> None:
-    """duplicates.csv, clusters.csv, red_flags.csv and money at stake, beside the findings."""
-    from payproof.linkage.run import drop_splink_tables, write_ghost_files
+def _write_ghost_files(engine: DuckDBEngine, scratch: Path, model: dict) -> None:
+    """duplicates.csv, clusters.csv, red_flags.csv and money at stake, beside the findings,
+    and the trained model, so `payproof explain` can weigh any two mothers afterwards."""
+    from payproof.linkage.run import drop_splink_tables, write_ghost_files, write_json
 
     write_ghost_files(engine, scratch)
+    write_json(scratch / "mothers_model.json", model)
     _write_pairs(engine, scratch)
     drop_splink_tables(engine)
 
@@ -223,7 +225,7 @@ def run_audit(
                 with clock.step("ghosts"):
                     from payproof.linkage import dedupe_mothers
 
-                    dedupe_mothers(engine)
+                    mothers = dedupe_mothers(engine)
             with clock.step("entitlements"):
                 ent_table, source_col = _entitlements(engine, rules_obj, ingest)
                 if ghosts:
@@ -259,7 +261,7 @@ def run_audit(
                 summary = _summary(engine, input_dir, rules_obj, ingest, source_col is None, strict)
                 if ghost_facts is not None:
                     summary["ghosts"] = ghost_facts
-                    _write_ghost_files(engine, scratch)
+                    _write_ghost_files(engine, scratch, mothers.parameters)
                 summary["run"]["started_at"] = started.isoformat(timespec="seconds")
                 summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
                 write_files(engine, out_dir, summary, scratch)

@@ -41,7 +41,8 @@ def _quality_lines(summary: dict) -> list[str]:
         bad_iin = sum(v for k, v in q["iin"].items() if k not in ("valid", "missing"))
         problems = {
             "invalid IINs": bad_iin, "missing IINs": q["iin"]["missing"],
-            "missing names": q["name_missing"], "mixed-script names": q["name_mixed_script"],
+            "missing names": q["name_missing"], "placeholder names": q["name_placeholder"],
+            "mixed-script names": q["name_mixed_script"],
             "missing birth dates": q["birth_date_missing"],
         }  # fmt: skip
         found = ", ".join(f"{v:,} {k}" for k, v in problems.items() if v)
@@ -88,3 +89,38 @@ def ghosts(
     )
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
     console.print(f"[dim]Took {timings}.[/]")
+
+
+def explain(
+    out: Path = typer.Argument(..., help="The --out folder of a `payproof ghosts` or audit run."),
+    id_l: str = typer.Argument(..., help="First record ID (family_id, or child_id)."),
+    id_r: str = typer.Argument(..., help="Second record ID."),
+    kind: str = typer.Option("mothers", "--kind", help="mothers or children."),
+    html: Path = typer.Option(None, "--html", help="Also write Splink's waterfall chart here."),
+) -> None:
+    """Why two records were (or were not) judged one person: the weight of each field.
+
+    Starts from the prior (how rare a duplicate is), adds one weight per compared
+    field in bits (positive: evidence for one person), and ends with the match
+    probability. Works for any two records, matched or not. Prints levels and
+    weights only, never names or IDs' values.
+    """
+    from payproof.linkage.explain import explain_saved
+
+    rows = explain_saved(out, id_l, id_r, kind=kind, html=html)
+    table = Table(title=f"{kind}: {id_l} vs {id_r}", title_justify="left")
+    for col in ("field", "level reached", "weight (bits)", "running total"):
+        table.add_column(col, justify="right" if "weight" in col or "total" in col else "left")
+    total = 0.0
+    for row in rows[:-1]:
+        total += row["log2_bayes_factor"]
+        weight = row["log2_bayes_factor"]
+        colour = "green" if weight > 0 else "red" if weight < 0 else "dim"
+        table.add_row(row["column_name"], row["label_for_charts"],
+                      f"[{colour}]{weight:+.2f}[/]", f"{total:+.2f}")  # fmt: skip
+    console = Console()
+    console.print(table)
+    probability = 2**total / (1 + 2**total)
+    console.print(f"Match weight {total:+.2f} bits: probability {probability:.6f}.")
+    if html:
+        console.print(f"Chart: {html}")

@@ -8,13 +8,18 @@ field, so "same IIN +13.2, name transliteration-equal +7.9, district differs
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from splink import DuckDBAPI, Linker
 from splink.internals.waterfall_chart import records_to_waterfall_data
 
-from payproof.engine.duckdb_engine import DuckDBEngine
+from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.linkage.dedupe import DedupeResult, quiet_splink
+
+STORES = ("ghosts.duckdb", "payproof.duckdb")  # what `payproof ghosts` / `payproof audit` write
+PREFIXES = {"mothers": ("mother", "family_id"), "children": ("child", "child_id")}
 
 
 def _record(engine: DuckDBEngine, table: str, record_id: str) -> dict:
@@ -54,3 +59,62 @@ def explain_pair(
             )
             chart.save(str(html))
     return data
+
+
+def explain_saved(
+    out_dir: str | Path,
+    id_l: str,
+    id_r: str,
+    *,
+    kind: str = "mothers",
+    html: str | Path | None = None,
+) -> list[dict]:
+    """The waterfall for two records of a finished ``payproof ghosts`` or ``audit`` folder.
+
+    Uses the trained model saved beside the store (``mothers_model.json``), so the
+    weights are exactly those the run used; the store is opened read-only.
+    """
+    out_dir = Path(out_dir)
+    if kind not in PREFIXES:
+        raise InputError(f"Unknown record kind {kind!r}.", fix="Use mothers or children.")
+    store = next((out_dir / n for n in STORES if (out_dir / n).is_file()), None)
+    model = out_dir / f"{kind}_model.json"
+    if store is None or not model.is_file():
+        raise InputError(
+            f"{out_dir} holds no {kind} model and store (ghosts.duckdb or payproof.duckdb "
+            f"with {model.name}).",
+            fix="Give the --out folder of a finished `payproof ghosts` or `payproof audit` run.",
+        )
+    prefix, id_column = PREFIXES[kind]
+    engine = DuckDBEngine()
+    try:
+        engine.execute(f"ATTACH {sql_literal(str(store))} AS store (READ_ONLY)")
+        if not engine.rows(
+            "SELECT 1 FROM duckdb_tables() WHERE database_name = 'store' AND table_name = ?",
+            [f"{prefix}_records"],
+        ):
+            raise InputError(f"{store} has no {prefix}_records table.",
+                             fix="Re-run the command that wrote this folder.")  # fmt: skip
+        engine.materialise(
+            "lk_explain",
+            f"SELECT * FROM store.{prefix}_records "
+            f"WHERE unique_id IN ({sql_literal(str(id_l))}, {sql_literal(str(id_r))})",
+        )
+        found = {r[0] for r in engine.rows("SELECT unique_id FROM lk_explain")}
+        for rid in (id_l, id_r):
+            if str(rid) not in found:
+                raise InputError(
+                    f"No {kind} record {rid} in {store}.",
+                    fix=f"Give a {id_column} from the input's {kind} records.",
+                )
+        with quiet_splink():
+            db_api = DuckDBAPI(connection=engine.con)
+            settings = json.loads(model.read_text(encoding="utf-8"))
+            linker = Linker(db_api.register("lk_explain"), settings, log_level=None)
+        result = DedupeResult(
+            kind=kind, records_table="lk_explain", pairs_table="", clusters_table="",
+            id_column=id_column, threshold=0.0, linker=linker,
+        )  # fmt: skip
+        return explain_pair(engine, result, id_l, id_r, html=html, hide_details=True)
+    finally:
+        engine.close()

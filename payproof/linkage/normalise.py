@@ -48,6 +48,29 @@ _SUFFIXES = [  # (regex, replacement) applied word by word
     (r" (kizi|uli)\b", "\\1"),  # 'Nurlan kyzy' written apart
 ]
 _DOUBLES = "abcdefghijklmnopqrstuvwxyz"
+# Words a clerk types when the name is not known: an unnamed newborn ("Ахметова
+# Девочка", "girl Akhmetova"), a relation, "unknown". Twin babies both entered as
+# "Ахметов Мальчик" would otherwise have *equal* names. A name holding one of these
+# words is treated as missing (and counted). English entries are the placeholder
+# names the US Census Bureau found in administrative records (the NORC report on its
+# Person Validation System), less "Son", a Koryo-saram surname in Kazakhstan; one-letter
+# words are initials and are kept.
+PLACEHOLDER_WORDS = (
+    # Russian
+    "мальчик", "девочка", "ребенок", "ребёнок", "младенец", "новорожденный",
+    "новорождённая", "новорожденная", "неизвестно", "неизвестный", "неизвестная",
+    "нет", "отсутствует", "фио", "тест", "мать", "мама", "сын", "дочь", "безымянный",
+    # Kazakh
+    "бала", "нәресте", "белгісіз", "жоқ", "ұл", "қыз",
+    # English
+    "unknown", "none", "null", "test", "baby", "boy", "girl", "child", "kid", "minor",
+    "daughter", "dau", "mother", "mom", "father", "dad", "wife", "husband",
+    "brother", "sister", "nephew", "grandchild", "granddaughter", "grandson", "adult",
+    "female", "male", "man", "woman", "lady", "gent", "gentle", "gentleman", "gentlemen",
+    "gentelman", "mr", "mrs", "ms", "miss", "person", "resident", "respondent", "inmate",
+    "friend", "oldest", "youngest", "one", "house", "senor", "senora", "hijo", "hija",
+    "nino", "goh", "coh", "doh", "loh", "soh", "moh",
+)  # fmt: skip
 PATRONYMIC_RE = r"(kizi|uli|ovna|ovich)$"
 
 
@@ -82,7 +105,11 @@ def _norm_sql() -> str:
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO pp_latin(s) AS {_latin_sql()};
-CREATE OR REPLACE TEMP MACRO pp_name_norm(s) AS {_norm_sql()};
+CREATE OR REPLACE TEMP MACRO pp_name_canon(s) AS {_norm_sql()};
+CREATE OR REPLACE TEMP MACRO pp_name_placeholder(s) AS
+    list_has_any(string_split(coalesce(pp_name_canon(s), ''), ' '), {{placeholders}});
+CREATE OR REPLACE TEMP MACRO pp_name_norm(s) AS
+    CASE WHEN NOT pp_name_placeholder(s) THEN pp_name_canon(s) END;
 CREATE OR REPLACE TEMP MACRO pp_name_tokens(s) AS
     list_sort(list_filter(string_split(coalesce(pp_name_norm(s), ''), ' '),
                           lambda t: t <> '' AND NOT regexp_matches(t, '{PATRONYMIC_RE}')));
@@ -113,7 +140,8 @@ CREATE OR REPLACE TEMP MACRO pp_date_unordered(d) AS
 def install_normalise_macros(con) -> None:
     """Create the ``pp_*`` normalisation temp macros on a DuckDB connection (idempotent).
 
-    - ``pp_name_norm(s)``: canonical Latin, lowercase, punctuation stripped, variants folded.
+    - ``pp_name_norm(s)``: canonical Latin, lowercase, punctuation stripped, variants folded;
+      NULL when the name holds a placeholder word (``pp_name_placeholder(s)``).
     - ``pp_name_sorted(s)``: its tokens without the patronymic, sorted (word order and a
       dropped patronymic do not matter).
     - ``pp_name_key(s)``: a short phonetic key per token (first letter + 3 consonants),
@@ -123,4 +151,13 @@ def install_normalise_macros(con) -> None:
       same key for a date and its swap, for blocking.
     - ``pp_phone(s)``: the 10 national digits; ``pp_account(s)``: IBAN without spaces.
     """
-    con.execute(MACROS)
+    head, tail = MACROS.split("CREATE OR REPLACE TEMP MACRO pp_name_placeholder", 1)
+    con.execute(head)  # pp_name_canon first: the placeholder words get the same folding
+    words = con.execute(
+        "SELECT list(DISTINCT pp_name_canon(w) ORDER BY pp_name_canon(w)) FROM unnest(?) t(w)",
+        [list(PLACEHOLDER_WORDS)],
+    ).fetchone()[0]
+    literal = "[" + ", ".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
+    con.execute(
+        "CREATE OR REPLACE TEMP MACRO pp_name_placeholder" + tail.replace("{placeholders}", literal)
+    )

@@ -91,6 +91,7 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
                    pp_iin_birth_date(iin_in) AS iin_birth,
                    nullif(lower(trim(regexp_replace(name_in, '\\s+', ' ', 'g'))), '') AS name_raw,
                    pp_name_norm(name_in) AS name_norm, pp_name_sorted(name_in) AS name_sorted,
+                   coalesce(pp_name_placeholder(name_in), false) AS name_placeholder,
                    pp_name_key(name_in) AS name_key,
                    array_to_string(list_transform(pp_name_tokens(name_in),
                                                   lambda t: t[1]), '') AS name_initials,
@@ -103,7 +104,7 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
                CASE WHEN length(iin) = 12 THEN substr(iin, 1, 7) END AS iin_head,
                CASE WHEN length(iin) = 12 THEN substr(iin, 8, 4) END AS iin_serial,
                {_capped("iin")} AS iin_block,
-               name_raw, name_norm, name_sorted, name_key,
+               name_raw, name_norm, name_sorted, name_key, name_placeholder,
                nullif(name_initials, '') AS name_initials,
                dob, pp_date_text(dob) AS dob_text, pp_date_swapped(dob) AS dob_swapped,
                pp_date_unordered(dob) AS dob_unordered, CAST(year(dob) AS VARCHAR) AS birth_year,
@@ -127,7 +128,9 @@ def quality(engine: DuckDBEngine, table: str, src: Source, cols: set[str]) -> di
     reasons = ", ".join(f"count(*) FILTER (iin_reason = '{r}')" for r in REASONS)
     row = engine.rows(
         f"""SELECT count(*), count(*) FILTER (name_raw IS NULL),
-                   count(*) FILTER (name_raw IS NOT NULL AND name_norm IS NULL),
+                   count(*) FILTER (name_raw IS NOT NULL AND name_norm IS NULL
+                                    AND NOT name_placeholder),
+                   count(*) FILTER (name_placeholder),
                    count(*) FILTER (mixed_script), count(*) FILTER (dob IS NULL),
                    count(*) FILTER (dob_from_iin), count(*) FILTER (dob_iin_mismatch),
                    count(*) FILTER (iin IS NOT NULL AND iin_block IS NULL),
@@ -135,9 +138,10 @@ def quality(engine: DuckDBEngine, table: str, src: Source, cols: set[str]) -> di
                    count(*) FILTER (account IS NOT NULL AND account_block IS NULL), {reasons}
             FROM {table}"""
     )[0]
-    keys = ["records", "name_missing", "name_unusable", "name_mixed_script", "birth_date_missing",
-            "birth_date_from_iin", "birth_date_differs_from_iin", "iin_shared_too_widely",
-            "phone_shared_too_widely", "account_shared_too_widely"]  # fmt: skip
+    keys = ["records", "name_missing", "name_unusable", "name_placeholder", "name_mixed_script",
+            "birth_date_missing", "birth_date_from_iin", "birth_date_differs_from_iin",
+            "iin_shared_too_widely", "phone_shared_too_widely",
+            "account_shared_too_widely"]  # fmt: skip
     out = dict(zip(keys, row[: len(keys)], strict=True))
     out["iin"] = dict(zip(REASONS, row[len(keys) :], strict=True))
     wanted = [src.iin, src.name, src.dob, src.district, src.phone, src.account]

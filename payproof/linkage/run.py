@@ -86,10 +86,10 @@ def run_ghosts(
         summary["run"]["started_at"] = started.isoformat(timespec="seconds")
         summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         summary["timings"] = timings
-        _write_json(out_dir / "ghosts_summary.json", summary)
+        write_json(out_dir / "ghosts_summary.json", summary)
         for res in (mothers, children):
             if res is not None:
-                _write_json(out_dir / f"{res.kind}_model.json", res.parameters)
+                write_json(out_dir / f"{res.kind}_model.json", res.parameters)
         timings["outputs"] = round(time.perf_counter() - t, 3)
     return GhostsResult(out_dir, out_dir / STORE_NAME, summary, mothers, children, timings)
 
@@ -218,7 +218,7 @@ def _copy(engine: DuckDBEngine, sql: str, path: Path, order: str) -> None:
     os.replace(tmp, path)
 
 
-def _write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(path.name + ".partial")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)

@@ -83,9 +83,21 @@ def test_rerun_is_idempotent(small_out, tmp_path):
     assert _outputs(out) == first
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "duplicates.csv", "families.csv", "findings.parquet", "ghosts_by_office.csv",
-        "ghosts_by_staff.csv", "offices.csv", "payproof.duckdb", "red_flags.csv", "rejects.csv",
-        "report.html", "staff.csv", "summary.json",
+        "ghosts_by_staff.csv", "mothers_model.json", "offices.csv", "payproof.duckdb",
+        "red_flags.csv", "rejects.csv", "report.html", "staff.csv", "summary.json",
     ]  # fmt: skip
+
+
+def test_explain_weighs_two_mothers_of_an_audit(small_out):
+    from payproof.linkage.explain import explain_saved
+
+    con = duckdb.connect(str(small_out / "payproof.duckdb"), read_only=True)
+    a, b = (r[0] for r in con.execute("SELECT unique_id FROM mother_records LIMIT 2").fetchall())
+    con.close()
+    rows = explain_saved(small_out, a, b)
+    assert rows[0]["column_name"] == "Prior" and rows[-1]["column_name"] == "Final score"
+    total = sum(r["log2_bayes_factor"] for r in rows[:-1])
+    assert abs(total - rows[-1]["log2_bayes_factor"]) < 1e-6
 
 
 def test_store_holds_typed_tables_and_results(small_out):

@@ -110,18 +110,20 @@ def test_bad_input_is_counted_not_fatal():
            ('F2', 'abc', '', NULL),
            ('F3', NULL, 'Ахметова Aigerim', NULL),
            ('F4', '12', '!!!', DATE '1990-02-03'),
-           ('F5', '881301400001', 'Ахметова Айгерим', DATE '1988-01-01'))
+           ('F5', '881301400001', 'Ахметова Айгерим', DATE '1988-01-01'),
+           ('F6', NULL, 'Неизвестно', DATE '1988-01-01'))
            t(family_id, mother_id, mother_name, mother_birth_date)"""
     )
     res = dedupe_mothers(engine)
     q = res.quality
-    assert q["records"] == 5
+    assert q["records"] == 6
     assert q["columns_missing"] == ["district", "phone", "bank_account"]
     assert q["name_missing"] == 2 and q["name_unusable"] == 1 and q["name_mixed_script"] == 1
-    assert q["iin"] == {"valid": 0, "missing": 1, "not_digits": 1, "wrong_length": 1,
+    assert q["name_placeholder"] == 1
+    assert q["iin"] == {"valid": 0, "missing": 2, "not_digits": 1, "wrong_length": 1,
                         "bad_century": 0, "bad_date": 1, "bad_check_digit": 1}  # fmt: skip
     assert q["birth_date_missing"] == 2
-    assert engine.rows("SELECT count(*) FROM mother_clusters")[0][0] == 5
+    assert engine.rows("SELECT count(*) FROM mother_clusters")[0][0] == 6
 
 
 def test_empty_and_single_row_tables():

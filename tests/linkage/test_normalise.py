@@ -93,6 +93,26 @@ def test_unusable_names_become_null(engine):
         assert _one(engine, "pp_name_norm", value) is None
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["Ахметов Мальчик", "Akhmetova Devochka", "ДЕВОЧКА", "Ахметова Қыз", "Неизвестно",
+     "baby boy", "Lady of the house", "Mr", "Белгісіз"],
+)  # fmt: skip
+def test_placeholder_names_are_missing_not_equal(engine, value):
+    # twin babies both entered as "Ахметов Мальчик" must not look like one child
+    assert _one(engine, "pp_name_placeholder", value) is True
+    assert _one(engine, "pp_name_norm", value) is None
+    assert _one(engine, "pp_name_sorted", value) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["Ахметова Айгерим", "A. Akhmetova", "Ұлжан Серікқызы", "Ерлан Нұрланұлы", "Son Ye"]
+)
+def test_real_names_are_not_placeholders(engine, value):
+    assert _one(engine, "pp_name_placeholder", value) is False
+    assert _one(engine, "pp_name_norm", value) is not None
+
+
 def test_phone_account_and_date_helpers(engine):
     row = engine.rows(
         "SELECT pp_phone('+7 (701) 123-45-67'), pp_phone('87011234567'), pp_phone('x'), "

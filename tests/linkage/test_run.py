@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from payproof.linkage.cli import ghosts
+from payproof.linkage.cli import explain, ghosts
 from payproof.linkage.run import run_ghosts
 from payproof.scenario.config import ScenarioConfig
 from payproof.scenario.generate import generate_scenario
@@ -25,6 +25,7 @@ def scenario(tmp_path_factory) -> Path:
 def _app() -> typer.Typer:
     app = typer.Typer()
     app.command("ghosts")(ghosts)
+    app.command("explain")(explain)
     app.command("noop")(lambda: None)  # keeps 'ghosts' a named sub-command
     return app
 
@@ -52,6 +53,19 @@ def test_cli_writes_the_files_and_finds_the_duplicates(scenario, tmp_path):
     assert summary["mothers"]["counts"]["matched_pairs"] == len(truth)
     assert summary["children"]["counts"]["matched_pairs"] > 0
     assert "Duplicates found" in result.output
+
+    # the waterfall of a matched pair, from the saved model, adds up to its weight
+    a, b = found.pop()
+    pair = next(r for r in rows if {r["record_id_l"], r["record_id_r"]} == {a, b})
+    shown = CliRunner().invoke(
+        _app(), ["explain", str(out), pair["record_id_l"], pair["record_id_r"]],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert f"Match weight {float(pair['match_weight']):+.2f} bits" in shown.output
+    assert "iin" in shown.output and "Prior" in shown.output
+    missing = CliRunner().invoke(_app(), ["explain", str(out), a, "NO-SUCH-ID"])
+    assert missing.exit_code != 0 and "No mothers record NO-SUCH-ID" in str(missing.exception)
 
 
 def test_bad_names_ids_and_dates_do_not_crash(scenario, tmp_path):
