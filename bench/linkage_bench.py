@@ -273,45 +273,59 @@ def kazakh(families: int = 20_000, rate: float = 0.01) -> dict:
 
 
 # ---------------------------------------------------------------- speed
+# Duplicate kinds in the synthetic registry: the name and ID variants of the scenario generator
+# (payproof.scenario.fraud), at the generator's relative weights.
+REGISTRY_KINDS = ("translit", "russian_letters", "no_patronymic", "iin_typo", "iin_swap",
+                  "iin_wrong_digit", "iin_swap_invalid", "iin_dropped_digit",
+                  "iin_extra_digit")  # fmt: skip
+
+
 def registry(n: int, dup_rate: float, seed: int = 7) -> pa.Table:
-    """``n`` registry rows (mothers) with injected duplicates, built vectorised."""
-    from payproof.scenario.identity import ibans, iin_numbers, iin_with_typo, phones
+    """``n`` registry rows (mothers) with injected duplicates, built vectorised.
+
+    Columns ``entity`` and ``kind`` are the truth (``kind`` is NULL on originals).
+    """
+    import pyarrow.compute as pc
+
+    from payproof.scenario.fraud import DUPLICATE_KINDS, DUPLICATE_WEIGHTS
+    from payproof.scenario.identity import ibans, iin_numbers, phones, zero_padded
+    from payproof.scenario.iin_slips import duplicate_iins
     from payproof.scenario.names import mother_names, name_variant
 
     rng = np.random.default_rng(seed)
     d = int(n * dup_rate)
     base = n - d
     births = rng.integers(-9000, 3000, size=base)  # days since 1970: 1945..1978
-    iin = iin_numbers(births, np.ones(base, bool), rng)
-    while True:  # real IINs are unique; random serials can collide
-        _, first = np.unique(iin, return_index=True)
-        again = np.setdiff1d(np.arange(base), first)
-        if not len(again):
-            break
-        iin[again] = iin_numbers(births[again], np.ones(len(again), bool), rng)
+    iin = iin_numbers(births, np.ones(base, bool), rng)  # unique per mother
     names, _ = mother_names(base, rng)
     orig = rng.choice(base, size=d, replace=False)
-    kinds = rng.choice(["translit", "russian_letters", "no_patronymic", "iin_typo"], size=d)
-    dup_iin = iin[orig].copy()
-    typo = kinds == "iin_typo"
-    dup_iin[typo] = iin_with_typo(dup_iin[typo], rng)
-    variants = name_variant(names.take(pa.array(orig)).to_pylist(), list(kinds))
+    codes = np.array([DUPLICATE_KINDS.index(k) for k in REGISTRY_KINDS])
+    p = DUPLICATE_WEIGHTS[codes] / DUPLICATE_WEIGHTS[codes].sum()
+    kind = codes[rng.choice(len(codes), size=d, p=p)]
+    dup_iin, typed, kind = duplicate_iins(iin, orig, kind, rng)
+    kinds = [DUPLICATE_KINDS[k] for k in kind]
+    variants = name_variant(names.take(pa.array(orig)).to_pylist(), kinds)
+    ids = zero_padded(np.concatenate([iin, dup_iin]), 12)
+    broken = np.concatenate([np.zeros(base, bool), typed != ""])
+    ids = pc.if_else(pa.array(broken), pa.array(np.concatenate([np.full(base, ""), typed])), ids)
     all_births = np.concatenate([births, births[orig]]).astype("datetime64[D]")
     return pa.table(
         {
             "family_id": [f"F{k:08d}" for k in range(n)],
-            "mother_id": [f"{v:012d}" for v in np.concatenate([iin, dup_iin])],
+            "mother_id": ids,
             "mother_name": pa.concat_arrays([names, pa.array(variants, pa.string())]),
             "mother_birth_date": pa.array(all_births),
             "district": pa.array(rng.integers(0, 40, size=n).astype(str)),
             "phone": phones(n, rng),
             "bank_account": ibans(n, rng),
             "entity": np.concatenate([np.arange(base), orig]),
+            "kind": pa.array([None] * base + kinds, pa.string()),
         }
     )
 
 
 def speed(n: int) -> dict:
+    """Dedupe ``n`` synthetic registry rows; time, peak memory, accuracy and recall by kind."""
     from payproof.linkage.dedupe import dedupe_mothers
 
     t0 = time.perf_counter()
@@ -320,20 +334,28 @@ def speed(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         engine = DuckDBEngine(Path(tmp) / "speed.duckdb", memory_limit="3GB")
         engine.register_arrow("reg_arrow", table)
-        engine.materialise("families", "SELECT * EXCLUDE (entity) FROM reg_arrow")
+        engine.materialise("families", "SELECT * EXCLUDE (entity, kind) FROM reg_arrow")
         engine.materialise(
             "truth",
-            "SELECT family_id AS record_id, CAST(entity AS VARCHAR) AS entity FROM reg_arrow",
+            "SELECT family_id AS record_id, CAST(entity AS VARCHAR) AS entity, kind FROM reg_arrow",
         )
         del table
         t1 = time.perf_counter()
         res = dedupe_mothers(engine)
         took = time.perf_counter() - t1
         out = evaluate(engine, res, "truth")
+        by_kind = engine.rows(
+            """SELECT d.kind, count(*), count(*) FILTER (c1.cluster_id = c2.cluster_id)
+               FROM truth d JOIN truth o ON o.entity = d.entity AND o.kind IS NULL
+               JOIN mother_clusters c1 ON c1.family_id = o.record_id
+               JOIN mother_clusters c2 ON c2.family_id = d.record_id
+               WHERE d.kind IS NOT NULL GROUP BY 1 ORDER BY 1"""
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     return {"records": n, "generate_s": round(gen, 1), "dedupe_s": round(took, 1),
             "steps": res.timings, "peak_rss_gib": round(peak, 2),
-            "clustered": out["clustered"]}  # fmt: skip
+            "clustered": out["clustered"],
+            "recall_by_kind": {k: round(f / t, 4) for k, t, f in by_kind}}  # fmt: skip
 
 
 # ---------------------------------------------------------------- chart

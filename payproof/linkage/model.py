@@ -46,7 +46,8 @@ def _level(creator, label: str, m: float | None = None, u: float | None = None, 
 def id_comparison(
     col: str = "iin", valid_col: str | None = "iin_valid", *, near_serial: bool = True
 ) -> ComparisonCreator:
-    """National ID: exact, one edit or two digits swapped, same birth part with a near serial.
+    """National ID: exact, one edit (apart where a slip broke the check digit), or the same
+    birth part with a near serial.
 
     A serial-digit typo with a recomputed check digit differs in two places, so the
     'near_serial' level compares the date+century head exactly and the serial loosely.
@@ -54,8 +55,12 @@ def id_comparison(
     # An IIN begins with the birth date, so 'same IIN' and 'same birth date' are not
     # independent evidence. For IINs the u values are therefore fixed at their chance
     # *given the same birth date* (serial of 4 digits): counting the date only once.
+    # A slip that breaks the check digit is one edit from the true IIN; by chance an IIN is
+    # one edit from an unrelated one of the same birth date ~4e-3 of the time, and only
+    # where one of the two is invalid -- rare in a registry (u assumes up to 2 % invalid).
     iin = near_serial
-    u = {"exact": 1e-4, "exact_invalid": 1e-4, "one_edit": 4e-3} if iin else {}
+    u = {"exact": 1e-4, "exact_invalid": 1e-4, "one_edit": 4e-3, "one_edit_invalid": 1.6e-4}
+    u = u if iin else {}
     fix = {"fix_u_probability": True} if iin else {}
 
     def lvl(creator, label: str, m: float):
@@ -66,11 +71,13 @@ def id_comparison(
         valid = cll.CustomLevel(f'"{valid_col}_l" AND "{valid_col}_r"')
         levels.append(lvl(cll.And(cll.ExactMatchLevel(col), valid), "exact", 0.85))
         levels.append(lvl(cll.ExactMatchLevel(col), "exact_invalid", 0.03))
+        one_edit = cll.DamerauLevenshteinLevel(col, 1)
+        levels.append(lvl(cll.And(one_edit, cll.Not(valid)), "one_edit_invalid", 0.1))
     else:
         levels.append(lvl(cll.ExactMatchLevel(col), "exact", 0.88))
-    levels.append(lvl(cll.DamerauLevenshteinLevel(col, 1), "one_edit", 0.04))
-    if near_serial:
+    if near_serial:  # before one_edit: a valid slip keeping the check digit is one edit too
         levels.append(_near_serial(col))
+    levels.append(lvl(cll.DamerauLevenshteinLevel(col, 1), "one_edit", 0.04))
     # a duplicate registration rarely carries a wholly different ID: m fixed, as for names
     levels.append(_level(cll.ElseLevel(), "different", 0.05, fix_m_probability=True))
     return _custom(col, levels, "National ID (IIN)")

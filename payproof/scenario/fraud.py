@@ -11,11 +11,18 @@ from payproof.scenario.families import Families
 HONEST, SKIMMER, DIVERTER, GHOST_MAKER = 0, 1, 2, 3
 ROLE_NAMES = ("honest", "skimmer", "diverter", "ghost_maker")
 # How a duplicate registration differs from the mother's first one (truth/duplicate_mothers.csv):
-# a Latin transliteration, Russian look-alike letters, no patronymic, a mistyped IIN (one digit,
-# or two neighbouring digits swapped), Zh written J, -ova/-eva, a Russian-style patronymic, day
-# and month of birth swapped, or a move to another district with a new phone.
+# a Latin transliteration, Russian look-alike letters, no patronymic, a mistyped IIN, Zh written
+# J, -ova/-eva, a Russian-style patronymic, day and month of birth swapped, or a move to another
+# district with a new phone. IIN slips: most break the check digit (a wrong digit anywhere, two
+# neighbours swapped, a digit dropped or typed twice); a few give another valid number (one
+# serial digit, or two serial digits swapped, with the check digit recomputed).
 DUPLICATE_KINDS = ("translit", "russian_letters", "no_patronymic", "iin_typo", "zh_j", "ova_eva",
-                   "russian_patronymic", "iin_swap", "date_swap", "moved")  # fmt: skip
+                   "russian_patronymic", "iin_swap", "date_swap", "moved", "iin_wrong_digit",
+                   "iin_swap_invalid", "iin_dropped_digit", "iin_extra_digit")  # fmt: skip
+# Relative frequency of each kind: ID slips are a third, three in four of them fail the check.
+DUPLICATE_WEIGHTS = np.array([1, 1, 1, 0.5, 1, 1, 1, 0.5, 1, 1, 0.75, 0.75, 0.75, 0.75])
+# The slips that leave the IIN failing its check, in identity.iin_broken's order.
+BROKEN_IIN_KINDS = ("iin_wrong_digit", "iin_swap_invalid", "iin_dropped_digit", "iin_extra_digit")
 NAME_KINDS = ("zh_j", "ova_eva", "russian_patronymic")
 
 
@@ -67,7 +74,8 @@ def add_duplicates(fams: Families, geo, cfg, end: int, rng) -> tuple[Families, D
     n = fams.n
     d = round(n * cfg.duplicate_mother_rate) if cfg.duplicate_mother_rate > 0 else 0
     orig = np.sort(rng.choice(n, size=d, replace=False)) if d else np.zeros(0, np.int64)
-    kind = rng.integers(0, len(DUPLICATE_KINDS), size=d)
+    p = DUPLICATE_WEIGHTS / DUPLICATE_WEIGHTS.sum()
+    kind = rng.choice(len(DUPLICATE_KINDS), size=d, p=p)
     moved = rng.random(d) < 0.3
     n_off = len(geo.office_district)
     office = np.where(moved, rng.integers(0, n_off, size=d), fams.office[orig])

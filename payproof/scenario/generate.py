@@ -33,12 +33,11 @@ from payproof.scenario.grievances import build_grievances
 from payproof.scenario.identity import (
     ibans,
     iin_numbers,
-    iin_with_swap,
-    iin_with_typo,
     phones,
     swap_day_month,
     zero_padded,
 )
+from payproof.scenario.iin_slips import duplicate_iins
 from payproof.scenario.names import SURNAMES, child_names, mother_names, name_variant
 from payproof.scenario.payments import CHANNELS, SOURCES, run_months
 from payproof.scenario.redflags import inject_red_flags
@@ -209,9 +208,15 @@ def _identities(w: SimpleNamespace, n_base: int, rng: np.random.Generator) -> No
     orig = dups.original
     iin = iin_numbers(fams.mother_birth[:n_base], np.ones(n_base, bool), rng)
     names, w.latin = mother_names(n_base, rng)
-    dup_iin = _duplicate_variants(w, iin[orig], names.take(pa.array(orig)).to_pylist(), rng)
+    dup_iin, dup_text = _duplicate_variants(w, iin, names.take(pa.array(orig)).to_pylist(), rng)
     kind = dups.kind
     w.mother_iin = np.concatenate([iin, dup_iin])
+    w.mother_id = zero_padded(w.mother_iin, 12)  # as typed: a broken IIN keeps its own text
+    broken = dup_text != ""
+    if broken.any():
+        at = pa.array(np.concatenate([np.zeros(n_base, bool), broken]))
+        typed = pa.array(np.concatenate([np.full(n_base, ""), dup_text]), pa.string())
+        w.mother_id = pc.if_else(at, typed, w.mother_id)
     orig_names = names.take(pa.array(orig)).to_pylist()  # duplicates only: a small list
     variants = name_variant(orig_names, [DUPLICATE_KINDS[k] for k in kind])
     w.mother_names = pa.concat_arrays([names, pa.array(variants, type=pa.string())])
@@ -264,12 +269,15 @@ def _identities(w: SimpleNamespace, n_base: int, rng: np.random.Generator) -> No
     w.phones = phones(n_base + len(orig), rng)
 
 
-def _duplicate_variants(w, dup_iin: np.ndarray, orig_names: list[str], rng) -> np.ndarray:
-    """Apply each duplicate's kind of variant to its IIN and birth date; return the IINs.
+def _duplicate_variants(
+    w, iin: np.ndarray, orig_names: list[str], rng
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply each duplicate's kind of variant to its IIN and birth date.
 
-    A kind that cannot change this record (a name with no Ж, a birth day after the
-    12th, an IIN serial of equal digits) falls back to a transliteration or a one-digit
-    typo, and ``w.dups.kind`` records what was really done.
+    Returns the duplicates' IINs as numbers and, where the slip broke the check digit,
+    as typed text ('' elsewhere). A kind that cannot change this record (a name with
+    no Ж, a birth day after the 12th, an IIN serial of equal digits) falls back to a
+    transliteration or a one-digit typo, and ``w.dups.kind`` records what was done.
     """
     k = DUPLICATE_KINDS.index
     kind = w.dups.kind.copy()
@@ -282,14 +290,9 @@ def _duplicate_variants(w, dup_iin: np.ndarray, orig_names: list[str], rng) -> n
     trial = name_variant(orig_names, [DUPLICATE_KINDS[x] for x in kind])
     same = np.array([a == b for a, b in zip(trial, orig_names, strict=True)], bool)
     kind[same & np.isin(kind, [k(x) for x in NAME_KINDS])] = k("translit")
-    dup_iin = dup_iin.copy()
-    sw = np.nonzero(kind == k("iin_swap"))[0]
-    dup_iin[sw], ok = iin_with_swap(dup_iin[sw], rng)
-    kind[sw[~ok]] = k("iin_typo")
-    typo = np.nonzero(kind == k("iin_typo"))[0]
-    dup_iin[typo] = iin_with_typo(dup_iin[typo], rng)
+    dup_iin, text, kind = duplicate_iins(iin, w.dups.original, kind, rng)
     w.dups.kind = kind
-    return dup_iin
+    return dup_iin, text
 
 
 def _families_table(w: SimpleNamespace) -> pa.Table:
@@ -298,7 +301,7 @@ def _families_table(w: SimpleNamespace) -> pa.Table:
     return pa.table(
         {
             "family_id": w.family_ids.slice(0, n),
-            "mother_id": zero_padded(w.mother_iin, 12),
+            "mother_id": w.mother_id,
             "mother_name": w.mother_names,
             "mother_birth_date": dates(f.mother_birth),
             "district": pa.array(w.geo.district_names).take(pa.array(f.district)),
@@ -318,7 +321,7 @@ def _children_table(w: SimpleNamespace, rng: np.random.Generator) -> pa.Table:
     n_orig = int((src == np.arange(c)).sum()) if c else 0
     n_inj = w.red_flags.copied_children  # red-flag copies: last rows, always with the same ID
     n_main = c - n_inj
-    iin = iin_numbers(f.child_birth[:n_orig], f.child_female[:n_orig], rng)
+    iin = iin_numbers(f.child_birth[:n_orig], f.child_female[:n_orig], rng, taken=w.mother_iin)
     has_id = rng.random(n_orig) < 0.97
     dup_has = rng.random(n_main - n_orig) < 0.7
     has_id[src[n_main:]] = True

@@ -36,6 +36,14 @@ def iin_is_valid(text: str) -> bool:
     return check != 10 and check == int(text[11])
 
 
+def iin_valid_array(text: pa.Array) -> np.ndarray:
+    """Vectorised :func:`iin_is_valid` over Arrow strings (the duplicates' truth column)."""
+    ok = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{12}$"), False)
+    values = pc.cast(pc.if_else(ok, text, "0"), pa.int64()).to_numpy(zero_copy_only=False)
+    d = (values[:, None] // _POW12[None, :]) % 10
+    return ok.to_numpy(zero_copy_only=False) & _valid12(d)
+
+
 def century_sex_digit(birth_days: np.ndarray, female: np.ndarray) -> np.ndarray:
     """3/4 for men/women born 1900-1999, 5/6 for 2000-2099."""
     year = birth_days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
@@ -43,9 +51,8 @@ def century_sex_digit(birth_days: np.ndarray, female: np.ndarray) -> np.ndarray:
     return base + np.asarray(female, dtype=np.int64)
 
 
-def iin_numbers(birth_days: np.ndarray, female: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """12-digit IINs (as int64) for people born on ``birth_days``; serials are random."""
-    b = np.asarray(birth_days, dtype=np.int64).astype("datetime64[D]")
+def _iin_draw(b: np.ndarray, female: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One IIN per birth day with a random serial (may repeat across rows)."""
     year = b.astype("datetime64[Y]").astype(np.int64) + 1970
     month = b.astype("datetime64[M]").astype(np.int64) % 12 + 1
     day = (b - b.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
@@ -59,6 +66,38 @@ def iin_numbers(birth_days: np.ndarray, female: np.ndarray, rng: np.random.Gener
         check[bad] = iin_check(head[bad] + serial[bad])
         bad = check == 10
     return (head + serial) * 10 + check
+
+
+def repeats(values: np.ndarray, taken: np.ndarray | None = None) -> np.ndarray:
+    """Mask of values seen earlier in ``values`` or present in ``taken``."""
+    _, first = np.unique(values, return_index=True)
+    out = np.ones(len(values), bool)
+    out[first] = False
+    if taken is not None and len(taken):
+        out |= np.isin(values, taken)
+    return out
+
+
+def iin_numbers(
+    birth_days: np.ndarray,
+    female: np.ndarray,
+    rng: np.random.Generator,
+    taken: np.ndarray | None = None,
+) -> np.ndarray:
+    """12-digit IINs (as int64), one per person and never one in ``taken``.
+
+    Serials are random; an IIN is unique per person in reality, so a serial that
+    repeats one already given (same birth day and sex) is drawn again.
+    """
+    b = np.asarray(birth_days, dtype=np.int64).astype("datetime64[D]")
+    fem = np.asarray(female, bool)
+    iin = _iin_draw(b, fem, rng)
+    for _ in range(1000):
+        again = np.nonzero(repeats(iin, taken))[0]
+        if not len(again):
+            return iin
+        iin[again] = _iin_draw(b[again], fem[again], rng)
+    raise ValueError("More people share one birth day and sex than IIN serials exist.")
 
 
 def iin_with_typo(iins: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -105,6 +144,73 @@ def iin_with_swap(iins: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarra
     ok &= check != 10
     out = np.where(ok, swapped * 10 + check, np.asarray(iins, dtype=np.int64))
     return out, ok
+
+
+# Slips the check digit catches: one wrong digit, two neighbours swapped, a digit lost,
+# a digit typed twice (or a stray one). Codes for :func:`iin_broken`.
+WRONG_DIGIT, SWAP, DROPPED, EXTRA = range(4)
+_POW12 = 10 ** np.arange(11, -1, -1, dtype=np.int64)
+
+
+def _valid12(d: np.ndarray) -> np.ndarray:
+    """Rows of 12 digits whose check digit is right."""
+    body = (d[:, :11] * _POW12[1:]).sum(axis=1)
+    check = iin_check(body)
+    return (check != 10) & (check == d[:, 11])
+
+
+def iin_broken(
+    iins: np.ndarray, kind: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """IINs as a clerk mistypes them so that the number no longer checks out.
+
+    ``kind`` holds one of WRONG_DIGIT, SWAP, DROPPED, EXTRA per IIN; the result is
+    text (11, 12 or 13 digits) that never passes the check digit, and the kinds
+    really applied (a swap where all neighbours are equal, or one that happens to
+    check out, becomes a wrong digit).
+    """
+    iins = np.asarray(iins, np.int64)
+    kind = np.asarray(kind, np.int64).copy()
+    n = len(iins)
+    d = (iins[:, None] // _POW12[None, :]) % 10
+    out = np.full((n, 13), -1, np.int64)
+    out[:, :12] = d
+    # two neighbouring digits that differ, swapped
+    sw = np.nonzero(kind == SWAP)[0]
+    score = rng.random((len(sw), 11))
+    score[d[sw, :-1] == d[sw, 1:]] = -1
+    pos = score.argmax(axis=1)
+    kind[sw[score.max(axis=1) < 0]] = WRONG_DIGIT
+    r = sw[score.max(axis=1) >= 0]
+    pos = pos[score.max(axis=1) >= 0]
+    out[r, pos], out[r, pos + 1] = d[r, pos + 1], d[r, pos]
+    kind[r[_valid12(out[r, :12])]] = WRONG_DIGIT  # the check digit missed it: rare
+    # a digit lost: the rest move left
+    dr = np.nonzero(kind == DROPPED)[0]
+    pos = rng.integers(0, 12, size=len(dr))
+    cols = np.arange(12)[None, :]
+    src = np.where(cols < pos[:, None], cols, cols + 1)
+    out[dr, :12] = np.where(src < 12, np.take_along_axis(d[dr], np.minimum(src, 11), 1), -1)
+    # a digit typed twice (or a stray one): the rest move right
+    ex = np.nonzero(kind == EXTRA)[0]
+    pos = rng.integers(0, 12, size=len(ex))
+    cols = np.arange(13)[None, :]
+    src = np.where(cols <= pos[:, None], cols, cols - 1)
+    out[ex] = np.take_along_axis(d[ex], np.minimum(src, 11), 1)
+    stray = rng.random(len(ex)) < 0.5
+    out[ex[stray], pos[stray]] = rng.integers(0, 10, size=int(stray.sum()))
+    # one wrong digit, anywhere (the date part too), until the number fails its check
+    wd = np.nonzero(kind == WRONG_DIGIT)[0]
+    out[wd, :12] = d[wd]
+    todo = wd
+    while len(todo):
+        pos = rng.integers(0, 12, size=len(todo))
+        out[todo, :12] = d[todo]
+        out[todo, pos] = (d[todo, pos] + rng.integers(1, 10, size=len(todo))) % 10
+        todo = todo[_valid12(out[todo, :12])]
+    chars = np.where(out >= 0, out + 48, 0).astype(np.uint8)
+    text = np.ascontiguousarray(chars).view("S13").ravel().astype(str)
+    return text, kind
 
 
 def swap_day_month(day_numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

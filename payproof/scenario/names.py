@@ -1,4 +1,4 @@
-"""Kazakh names in Cyrillic (most) or Latin transliteration, built from small vocabularies.
+"""Kazakh names in Cyrillic (most) or Latin transliteration, built from vocabularies.
 
 Rows only hold indices into the vocabularies; strings are assembled with Arrow
 compute, so a million names cost a few vectorised calls, not a Python loop.
@@ -147,6 +147,64 @@ SURNAMES = [
     "Тілеубаев",
 ]
 
+# More names, so a million mothers do not share a few thousand full names: real Kazakh
+# surnames are numerous (built from an ancestor's name: -ов/-ев, -баев, -беков).
+FEMALE += [
+    "Айым", "Ақбота", "Ақжан", "Алма", "Алия", "Анар", "Арайлым", "Ақниет", "Баян", "Гүлназ",
+    "Гүлшат", "Гүлдана", "Дариға", "Жаннат", "Жібек", "Зарина", "Зере", "Зейнеп", "Інжу",
+    "Қуралай", "Қымбат", "Майра", "Мақпал", "Маржан", "Мәншүк", "Назерке", "Нұрай", "Нәзира",
+    "Сабина", "Сая", "Сұлушаш", "Талшын", "Тоғжан", "Толқын", "Ұлжан", "Ұлпан", "Шолпан",
+    "Қаламқас", "Гүлсім", "Күләш", "Алтынай", "Ақсұлу", "Нұржамал", "Бақытгүл", "Дәмеш",
+    "Жазира", "Айсұлу", "Ақтоты", "Гүлбану", "Жамал", "Күлпаш", "Мейрамгүл", "Сәния", "Үміт",
+    "Әлия", "Әмина", "Әсем", "Айгерім", "Айжамал", "Бибісара", "Гүлзат", "Дилназ", "Жанерке",
+    "Жансұлу", "Кәмшат", "Ләйла", "Мархабат", "Нұрсұлу", "Салима", "Сәбира", "Тамара",
+    "Торғын", "Ұлбосын", "Шырын", "Айсәуле", "Балнұр", "Гүлнұр", "Жұпар", "Самал", "Ару",
+]  # fmt: skip
+MALE += [
+    "Ақан", "Алмас", "Аманжол", "Арыстан", "Асан", "Әділ", "Әлішер", "Бағдат", "Бақытжан",
+    "Батыр", "Бекжан", "Болат", "Ғабит", "Дамир", "Дәулет", "Досжан", "Ербол", "Ерболат",
+    "Ердос", "Ермек", "Есен", "Жанат", "Жарас", "Ілияс", "Қанат", "Қасым", "Құдайберген",
+    "Мағжан", "Мақсат", "Мейрам", "Мұрат", "Мұса", "Нұржан", "Оспан", "Өмірзақ", "Рақым",
+    "Райымбек", "Сабыр", "Сәкен", "Самат", "Сапар", "Сұлтан", "Талап", "Темір", "Тілек",
+    "Төлеген", "Ұлан", "Ұлықбек", "Шыңғыс", "Ырысбек", "Бекболат", "Ғани", "Жеңіс", "Ислям",
+    "Қожа", "Нұрлыбек", "Рүстем", "Сейіт", "Тоқтар", "Ұзақ", "Шәкен", "Әбу", "Бауыр",
+    "Даулет", "Елдос", "Жомарт", "Кенжебек", "Мақұлбек", "Нариман", "Өтеген", "Серікбол",
+    "Тұрар", "Хасен", "Шерхан", "Ахмет", "Жақып", "Исабек", "Қалдыбек", "Оразбек",
+]  # fmt: skip
+_BAI_ROOTS = ["Жұма", "Сәрсен", "Тілеу", "Серік", "Ораз", "Құл", "Есім", "Дүйсен", "Әбіл",
+              "Мырза", "Тұрсын", "Жақып", "Ермек", "Қалды", "Бөкен", "Ақ", "Қара", "Сары",
+              "Бекмұрат", "Төле", "Кенже", "Иман", "Шал", "Үсен", "Мақ", "Нұр", "Ыбырай",
+              "Қожа", "Байтұр", "Досжан"]  # fmt: skip
+_BEK_ROOTS = ["Жолдас", "Мұрат", "Ақыл", "Талғат", "Нұр", "Әли", "Ораз", "Жан", "Ер", "Қыдыр",
+              "Сейіт", "Темір", "Бай", "Қали", "Ажы", "Досым", "Жолам", "Ілияс"]  # fmt: skip
+
+
+def _surname(root: str) -> str:
+    """Masculine surname from an ancestor's name: -ов after a consonant, -ев after a vowel."""
+    if root.endswith("й"):
+        return root[:-1] + "ев"
+    return root + ("ев" if root[-1] in "аәеиоөұүыі" else "ов")
+
+
+SURNAMES += [
+    x
+    for x in dict.fromkeys(
+        [_surname(m) for m in MALE]
+        + [r + "баев" for r in _BAI_ROOTS]
+        + [r + "беков" for r in _BEK_ROOTS]
+    )
+    if x not in SURNAMES
+]
+FEMALE = list(dict.fromkeys(FEMALE))
+MALE = list(dict.fromkeys(MALE))
+
+
+def name_weights(n: int) -> np.ndarray:
+    """Zipf-like popularity over a vocabulary: a few names are common, most are rare."""
+    w = 1.0 / (np.arange(n) + 8.0)
+    return w / w.sum()
+
+
 _LATIN = {
     "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "yo",
     "ж": "zh", "з": "z", "и": "i", "й": "i", "к": "k", "қ": "k", "л": "l", "м": "m", "н": "n",
@@ -198,9 +256,13 @@ def mother_names(
 ) -> tuple[pa.Array, np.ndarray]:
     """'Surname Given Patronymic-қызы' for mothers; returns the names and the Latin mask."""
     latin = rng.random(n) < latin_rate
-    surname = _pick([feminine(s) for s in SURNAMES], rng.integers(0, len(SURNAMES), n), latin)
-    given = _pick(FEMALE, rng.integers(0, len(FEMALE), n), latin)
-    patronymic = _pick([m + "қызы" for m in MALE], rng.integers(0, len(MALE), n), latin)
+
+    def draw(words: list[str]) -> np.ndarray:
+        return rng.choice(len(words), size=n, p=name_weights(len(words)))
+
+    surname = _pick([feminine(s) for s in SURNAMES], draw(SURNAMES), latin)
+    given = _pick(FEMALE, draw(FEMALE), latin)
+    patronymic = _pick([m + "қызы" for m in MALE], draw(MALE), latin)
     with_patronymic = rng.random(n) < 0.8
     full = pc.binary_join_element_wise(surname, given, patronymic, " ")
     short = pc.binary_join_element_wise(surname, given, " ")

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from payproof.scenario.fraud import DUPLICATE_KINDS, GHOST_MAKER, ROLE_NAMES, SKIMMER
+from payproof.scenario.identity import iin_valid_array
 from payproof.scenario.writer import CSV_OPTIONS, money
 
 
@@ -87,7 +89,10 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
             "family_id": fid.take(pa.array(orig)),
             "duplicate_family_id": fid.take(pa.array(dup)),
             "kind": pa.array(np.array(DUPLICATE_KINDS, dtype=object)[w.dups.kind], pa.string()),
-            "same_mother_id": pa.array(w.mother_iin[orig] == w.mother_iin[dup]),
+            "same_mother_id": pc.equal(
+                w.mother_id.take(pa.array(orig)), w.mother_id.take(pa.array(dup))
+            ),
+            "mother_id_valid": pa.array(iin_valid_array(w.mother_id.take(pa.array(dup)))),
             "same_name": pa.array(
                 [
                     a == b

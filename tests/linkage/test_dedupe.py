@@ -35,7 +35,7 @@ def test_pairs_carry_evidence_per_comparison(deduped):
     )
     assert rows[("D01", "F0000")][1] == "translit_equal"
     assert rows[("D03", "F0002")][0] == "near_serial"
-    assert rows[("D04", "F0003")][0] == "one_edit"
+    assert rows[("D04", "F0003")][0] == "one_edit_invalid"  # the swap broke the check digit
     assert rows[("D06", "F0005")][1] == "same_words"
     assert rows[("D07", "F0006")][0] == "missing"
     assert "day_month_swapped" in {v[2] for v in rows.values()}

@@ -99,12 +99,34 @@ def test_files_conform_to_contract(scenario):
 
 def test_national_ids_are_valid_iins(scenario):
     out, _ = scenario
-    mothers = genuine(out, "families").column("mother_id").to_pylist()
-    assert all(iin_is_valid(v) for v in mothers)
+    fams = genuine(out, "families")
+    dups = read_csv(out / "truth/duplicate_mothers.csv").to_pylist()
+    broken = {d["duplicate_family_id"] for d in dups if d["mother_id_valid"] == "false"}
+    assert broken  # a clerk's slip usually breaks the check digit
+    ids = fams.column("family_id").to_pylist()
+    mothers = dict(zip(ids, fams.column("mother_id").to_pylist(), strict=True))
+    assert all(iin_is_valid(v) != (f in broken) for f, v in mothers.items())
     kids = [v for v in genuine(out, "children").column("child_national_id").to_pylist() if v]
     assert kids and all(iin_is_valid(v) for v in kids)
     # women born in the 1900s / 2000s carry 4 / 6 as the century-and-sex digit
-    assert {v[6] for v in mothers} <= {"4", "6"}
+    assert {v[6] for f, v in mothers.items() if f not in broken} <= {"4", "6"}
+
+
+def test_one_iin_per_mother(scenario):
+    """Real IINs are unique per person: two mothers share one only as a duplicate record."""
+    out, _ = scenario
+    fams = genuine(out, "families")
+    dups = read_csv(out / "truth/duplicate_mothers.csv").to_pylist()
+    entity = {d["duplicate_family_id"]: d["family_id"] for d in dups}
+    by_iin: dict[str, set[str]] = {}
+    ids = fams.column("family_id").to_pylist()
+    for f, v in zip(ids, fams.column("mother_id").to_pylist(), strict=True):
+        by_iin.setdefault(v, set()).add(entity.get(f, f))
+    assert all(len(people) == 1 for people in by_iin.values())
+    same = {d["kind"] for d in dups if d["same_mother_id"] == "true"}
+    assert not any(k.startswith("iin_") for k in same)
+    kids = [v for v in genuine(out, "children").column("child_national_id").to_pylist() if v]
+    assert not set(kids) & set(by_iin)
 
 
 def test_parquet_matches_csv_with_typed_columns(scenario):
