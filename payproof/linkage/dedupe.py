@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,7 +58,7 @@ def dedupe_mothers(
 ) -> DedupeResult:
     """Find mothers registered more than once; tables mother_records/_pairs/_clusters."""
     return run_dedupe(
-        engine, mothers_source(families), mother_spec(), "mother", "family_id",
+        engine, mothers_source(families), mother_spec, "mother", "family_id",
         threshold=threshold, seed=seed, db_api=db_api,
     )  # fmt: skip
 
@@ -73,7 +73,7 @@ def dedupe_children(
 ) -> DedupeResult:
     """Find children recorded more than once (in one family or two); child_* tables."""
     return run_dedupe(
-        engine, children_source(children), child_spec(), "child", "child_id",
+        engine, children_source(children), child_spec, "child", "child_id",
         threshold=threshold, seed=seed, db_api=db_api,
     )  # fmt: skip
 
@@ -104,7 +104,7 @@ class _Clock:
 def run_dedupe(
     engine: DuckDBEngine,
     src: Source,
-    spec: ModelSpec,
+    spec: ModelSpec | Callable[[dict], ModelSpec],
     prefix: str,
     id_column: str,
     *,
@@ -113,10 +113,15 @@ def run_dedupe(
     db_api=None,
     pairs_floor: float = PAIRS_FLOOR,
 ) -> DedupeResult:
-    """Prepare ``src``, train ``spec``, score and cluster; write ``{prefix}_*`` tables."""
+    """Prepare ``src``, train ``spec``, score and cluster; write ``{prefix}_*`` tables.
+
+    ``spec`` may be a function of the data-quality counts (e.g. the share of invalid
+    IINs sets how rare a one-edit IIN pair is among strangers).
+    """
     start = time.perf_counter()
     records = f"{prefix}_records"
     quality = prepare(engine, src, records)
+    spec = spec(quality) if callable(spec) else spec
     res = score_records(
         engine, records, spec, prefix, id_column, quality=quality, threshold=threshold,
         seed=seed, db_api=db_api, pairs_floor=pairs_floor,

@@ -43,8 +43,15 @@ def _level(creator, label: str, m: float | None = None, u: float | None = None, 
     return creator.configure(**opts)
 
 
+INVALID_SHARE = 0.02  # share of invalid IINs assumed when the data has not been counted
+
+
 def id_comparison(
-    col: str = "iin", valid_col: str | None = "iin_valid", *, near_serial: bool = True
+    col: str = "iin",
+    valid_col: str | None = "iin_valid",
+    *,
+    near_serial: bool = True,
+    invalid_share: float = INVALID_SHARE,
 ) -> ComparisonCreator:
     """National ID: exact, one edit (apart where a slip broke the check digit), or the same
     birth part with a near serial.
@@ -57,9 +64,12 @@ def id_comparison(
     # *given the same birth date* (serial of 4 digits): counting the date only once.
     # A slip that breaks the check digit is one edit from the true IIN; by chance an IIN is
     # one edit from an unrelated one of the same birth date ~4e-3 of the time, and only
-    # where one of the two is invalid -- rare in a registry (u assumes up to 2 % invalid).
+    # where one of the two is invalid: u = 4e-3 x P(one side invalid), from the registry's
+    # own share of invalid IINs (counted by prepare; 2 % when not counted).
     iin = near_serial
-    u = {"exact": 1e-4, "exact_invalid": 1e-4, "one_edit": 4e-3, "one_edit_invalid": 1.6e-4}
+    share = min(max(invalid_share, 1e-3), 0.5)
+    u = {"exact": 1e-4, "exact_invalid": 1e-4, "one_edit": 4e-3,
+         "one_edit_invalid": 4e-3 * (1 - (1 - share) ** 2)}  # fmt: skip
     u = u if iin else {}
     fix = {"fix_u_probability": True} if iin else {}
 
@@ -175,7 +185,9 @@ def dob_comparison(
     return _custom("dob", levels, "Birth date")
 
 
-def household_comparison(columns: list[str], description: str = "Household") -> ComparisonCreator:
+def household_comparison(
+    columns: list[str], description: str = "Household", name: str = "household"
+) -> ComparisonCreator:
     """Surname, address and postcode as *one* comparison: all, two, one or none agree.
 
     They are not independent evidence: every member of a household shares them, so
@@ -183,16 +195,18 @@ def household_comparison(columns: list[str], description: str = "Household") -> 
     child, or twins, reach a match on household evidence alone. One comparison counts
     it once, and EM learns how often a person's own records disagree on part of it.
     """
+    # starting u values stand where random pairs never agree (a million records with
+    # unique phones); random sampling replaces them wherever agreement is seen
     exact = [cll.ExactMatchLevel(c) for c in columns]
     levels = [cll.And(*[cll.NullLevel(c) for c in columns]).configure(is_null_level=True)]
-    levels.append(_level(cll.And(*exact), "all_same", 0.8))
+    levels.append(_level(cll.And(*exact), "all_same", 0.8, 1e-6))
     if len(columns) >= 3:
         two = [cll.And(cll.ExactMatchLevel(a), cll.ExactMatchLevel(b))
                for a, b in itertools.combinations(columns, 2)]  # fmt: skip
-        levels.append(_level(cll.Or(*two), "most_same", 0.1))
-    levels.append(_level(cll.Or(*exact), "some_same", 0.05))
+        levels.append(_level(cll.Or(*two), "most_same", 0.1, 1e-6))
+    levels.append(_level(cll.Or(*exact), "some_same", 0.05, 1e-5))
     levels.append(_level(cll.ElseLevel(), "different", 0.05))
-    return _custom("household", levels, f"{description} ({', '.join(columns)})")
+    return _custom(name, levels, f"{description} ({', '.join(columns)})")
 
 
 def exact_comparison(
@@ -239,16 +253,23 @@ class ModelSpec:
     extra_columns: list[str] = field(default_factory=list)
 
 
-def mother_spec() -> ModelSpec:
+def invalid_share(quality: dict) -> float:
+    """Share of present IINs that fail validation, from :func:`prepare.quality` counts."""
+    reasons = quality.get("iin", {})
+    present = sum(v for k, v in reasons.items() if k != "missing")
+    return (present - reasons.get("valid", 0)) / present if present else INVALID_SHARE
+
+
+def mother_spec(quality: dict | None = None) -> ModelSpec:
     return ModelSpec(
         name="mothers",
         comparisons=[
-            id_comparison(),
+            id_comparison(invalid_share=invalid_share(quality or {})),
             name_comparison(),
             dob_comparison(),
             exact_comparison("district", "District", 0.7),
-            exact_comparison("phone", "Phone", 0.5),
-            exact_comparison("account", "Bank account", 0.4),
+            # one cause (a clerk's own phone and account on his ghosts) counted once
+            household_comparison(["phone", "account"], "Contact", name="contact"),
         ],
         blocking=[
             block_on("iin_block"),
@@ -263,10 +284,14 @@ def mother_spec() -> ModelSpec:
     )
 
 
-def child_spec() -> ModelSpec:
+def child_spec(quality: dict | None = None) -> ModelSpec:
     return ModelSpec(
         name="children",
-        comparisons=[id_comparison(), name_comparison(), dob_comparison(household="family_id")],
+        comparisons=[
+            id_comparison(invalid_share=invalid_share(quality or {})),
+            name_comparison(),
+            dob_comparison(household="family_id"),
+        ],
         blocking=[
             block_on("iin_block"),
             block_on("name_key", "dob_unordered"),

@@ -44,7 +44,7 @@ def test_pairs_carry_evidence_per_comparison(deduped):
 def test_model_parameters_are_recorded(deduped):
     _, res, _ = deduped
     names = [c["output_column_name"] for c in res.parameters["comparisons"]]
-    assert names == ["iin", "name", "dob", "district", "phone", "account"]
+    assert names == ["iin", "name", "dob", "district", "contact"]
     assert 0 < res.parameters["probability_two_random_records_match"] < 0.01
     assert set(res.timings) == {"prepare", "train", "predict", "cluster"}
 
@@ -59,7 +59,7 @@ def test_explain_pair_gives_the_waterfall(deduped, tmp_path):
     assert rows[0]["column_name"] == "Prior" and rows[-1]["column_name"] == "Final score"
     assert abs(rows[-1]["log2_bayes_factor"] - weight) < 0.01
     assert [r["column_name"] for r in rows[1:-1]] == [
-        "iin", "name", "dob", "district", "phone", "account"
+        "iin", "name", "dob", "district", "contact"
     ]  # fmt: skip
     assert html.stat().st_size > 1000
     assert "F0000" not in html.read_text() and "D01" not in html.read_text()
@@ -163,3 +163,18 @@ def test_twins_in_one_family_count_their_shared_birthday_once():
         for c in (x.get_comparison("duckdb") for x in child_spec().comparisons)
     }
     assert levels["dob"][1:3] == ["exact_same_household", "exact"]
+
+
+def test_one_edit_invalid_is_as_rare_as_the_registry_makes_it():
+    from payproof.linkage.model import invalid_share, mother_spec
+
+    def u_of(quality):
+        comp = mother_spec(quality).comparisons[0].get_comparison("duckdb")
+        lvl = next(x for x in comp.comparison_levels if x.label_for_charts == "one_edit_invalid")
+        return lvl.u_probability
+
+    clean = {"iin": {"valid": 990, "missing": 500, "bad_check_digit": 10}}
+    messy = {"iin": {"valid": 800, "missing": 0, "bad_check_digit": 150, "wrong_length": 50}}
+    assert invalid_share(clean) == 0.01 and invalid_share(messy) == 0.2
+    assert u_of(messy) > 10 * u_of(clean)  # many invalid IINs: a one-edit pair says less
+    assert abs(u_of(None) - 4e-3 * (1 - 0.98**2)) < 1e-12
