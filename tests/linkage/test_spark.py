@@ -18,9 +18,9 @@ def api():
     pytest.importorskip("pyspark", reason="the Spark extra is not installed")
     if not shutil.which("java"):
         pytest.skip("no Java on PATH for Spark")
-    from payproof.linkage.spark import local_session, spark_api
+    from payproof.linkage.spark import QUICK_JVM, local_session, spark_api
 
-    spark = local_session(cores=2, memory="1g", shuffle_partitions=2)
+    spark = local_session(cores=2, memory="1g", shuffle_partitions=2, jvm_options=QUICK_JVM)
     spark.sparkContext.setLogLevel("ERROR")
     yield spark_api(spark)
     spark.stop()
@@ -93,3 +93,19 @@ def test_every_level_renders_for_spark():
                 assert '"' not in level["sql_condition"], level["sql_condition"]
         for rule in spec.blocking + spec.deterministic + spec.em_blocks:
             assert '"' not in rule.get_blocking_rule("spark").blocking_rule_sql
+
+
+def test_missing_pyspark_or_java_is_a_usage_error(monkeypatch):
+    import sys
+
+    from payproof.errors import UsageError
+    from payproof.linkage import spark
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import fails
+    with pytest.raises(UsageError, match="needs pyspark"):
+        spark.spark_api()
+    monkeypatch.undo()
+    pytest.importorskip("pyspark")
+    monkeypatch.setattr(spark.shutil, "which", lambda _: None)
+    with pytest.raises(UsageError, match="needs Java"):
+        spark.spark_api()
