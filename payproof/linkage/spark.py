@@ -39,9 +39,10 @@ QUICK_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"  # short runs: skip the s
 
 
 def local_session(
-    cores: int = 2, memory: str = "1g", shuffle_partitions: int = 4, jvm_options: str = ""
+    cores: int | None = None, memory: str = "2g", shuffle_partitions: int = 4, jvm_options: str = ""
 ):
-    """A local Spark session with Splink's jar, few shuffle partitions and no UI.
+    """A local Spark session (``cores`` threads, default all) with Splink's jar, few
+    shuffle partitions and no UI.
 
     Spark's default of 200 shuffle partitions costs seconds per step on small data;
     ``jvm_options=QUICK_JVM`` cuts a small run by a third (tests), not a long one.
@@ -50,7 +51,7 @@ def local_session(
     from pyspark.sql import SparkSession
 
     builder = (
-        SparkSession.builder.master(f"local[{cores}]")
+        SparkSession.builder.master(f"local[{cores or '*'}]")
         .appName("payproof-linkage")
         .config("spark.driver.memory", memory)
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))

@@ -109,3 +109,19 @@ def test_missing_pyspark_or_java_is_a_usage_error(monkeypatch):
     monkeypatch.setattr(spark.shutil, "which", lambda _: None)
     with pytest.raises(UsageError, match="needs Java"):
         spark.spark_api()
+
+
+def test_cli_engine_must_be_duckdb_or_spark(tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from payproof.errors import UsageError
+    from payproof.linkage.cli import ghosts
+
+    app = typer.Typer()
+    app.command("ghosts")(ghosts)
+    app.command("noop")(lambda: None)
+    args = ["ghosts", str(tmp_path), "--out", str(tmp_path / "o"), "--engine", "oracle"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, UsageError) and "oracle" in str(result.exception)
+    assert not (tmp_path / "o").exists()
