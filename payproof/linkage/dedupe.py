@@ -179,14 +179,14 @@ def build_linker(engine: DuckDBEngine, tables: list[str], spec: ModelSpec, db_ap
         sdfs = [db_api.register(t) for t in tables]
     else:  # another backend: hand it the prepared records
         sdfs = [
-            db_api.register(_foreign(db_api, engine.arrow(f"SELECT * FROM {t}"))) for t in tables
+            db_api.register(to_backend(db_api, engine.arrow(f"SELECT * FROM {t}"))) for t in tables
         ]
     link_type = "link_only" if len(tables) > 1 else "dedupe_only"
     return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings_for(spec, link_type=link_type),
                   log_level=None)  # fmt: skip
 
 
-def _foreign(db_api, table: pa.Table):
+def to_backend(db_api, table: pa.Table):
     """``table`` in a form ``db_api`` registers with the column types unchanged."""
     if hasattr(db_api, "spark"):  # splink.SparkAPI (imported only when Spark is used)
         from payproof.linkage.spark import to_spark_frame
