@@ -167,6 +167,8 @@ def score_records(
         write_clusters(engine, linker, pred, local, res)
         clock.lap("cluster")
     res.parameters = linker.misc.save_model_to_json()
+    if db_api is not None:  # saved models are reloaded on DuckDB (explain, audit trail)
+        res.parameters = duckdb_model(spec, res.parameters)
     res.counts = _counts(engine, res)
     res.timings = clock.timings
     return res
@@ -193,6 +195,23 @@ def to_backend(db_api, table: pa.Table):
 
         return to_spark_frame(db_api.spark, table)
     return table.to_pandas()
+
+
+def duckdb_model(spec: ModelSpec, params: dict) -> dict:
+    """A model trained on another backend, its SQL rewritten as DuckDB renders the same
+    levels and blocking rules: the m, u and prior stay as trained."""
+    duck = settings_for(spec, link_type=params["link_type"]).get_settings("duckdb").as_dict()
+    out = {**params, "sql_dialect": "duckdb"}
+    out["blocking_rules_to_generate_predictions"] = duck["blocking_rules_to_generate_predictions"]
+    out["comparisons"] = [
+        {**comp, "comparison_levels": [
+            {**lvl, "sql_condition": ref["sql_condition"]}
+            for lvl, ref in zip(comp["comparison_levels"], ref_comp["comparison_levels"],
+                                strict=True)
+        ]}
+        for comp, ref_comp in zip(params["comparisons"], duck["comparisons"], strict=True)
+    ]  # fmt: skip
+    return out
 
 
 def train(linker: Linker, spec: ModelSpec, n: int, seed: int, u_chunks: int = 10) -> list[str]:
