@@ -65,7 +65,7 @@ def _same_as_duckdb(table, name, dedupe, api, expected):
     for pair, (p, levels) in want.items():
         assert got[pair][1] == levels, pair  # each comparison reached the same level
         # DuckDB's jaro_winkler_similarity and Splink's Scala UDF disagree on about 40 %
-        # of name pairs (the Winkler boost below Jaro 0.7), a few of them across a level
+        # of name pairs (mostly dissimilar ones), a few of them across a level
         # bound: the u values of the Jaro-Winkler levels differ by up to 12 %
         assert got[pair][0] == pytest.approx(p, abs=0.01), pair
     assert on_spark.training_notes == on_duck.training_notes
