@@ -10,6 +10,12 @@ from payproof.scenario.identity import ibans, iin_numbers, iin_with_typo, phones
 from payproof.scenario.names import mother_names, transliterate
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "spark: starts a local Spark session (about a minute; -m 'not spark' skips)"
+    )
+
+
 def _swap(d: date) -> date:
     return date(d.year, d.day, d.month)
 

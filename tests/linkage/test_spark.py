@@ -88,6 +88,7 @@ def _same_model(duck: dict, spark: dict) -> None:
                 assert ls.get(k) == pytest.approx(ld.get(k), rel=0.15), (ld, ls)
 
 
+@pytest.mark.spark
 def test_mothers_on_spark_match_duckdb(api, registry):
     table, truth = registry
     duck, spark = _same_as_duckdb(table, "families", dedupe_mothers, api, truth)
@@ -105,6 +106,7 @@ def test_mothers_on_spark_match_duckdb(api, registry):
             assert g["log2_bayes_factor"] == pytest.approx(w["log2_bayes_factor"], abs=0.05)
 
 
+@pytest.mark.spark
 def test_children_on_spark_match_duckdb(api, children_table):
     _same_as_duckdb(table=children_table, name="children", dedupe=dedupe_children, api=api,
                     expected={("C1", "C2"), ("C5", "C6")})  # fmt: skip
