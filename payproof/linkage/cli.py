@@ -53,6 +53,19 @@ def _quality_lines(summary: dict) -> list[str]:
     return lines
 
 
+def _db_api(engine: str):
+    """None for DuckDB (the store's own connection), else a Splink API for ``engine``."""
+    from payproof.errors import UsageError
+
+    if engine == "duckdb":
+        return None
+    if engine == "spark":
+        from payproof.linkage.spark import spark_api
+
+        return spark_api()
+    raise UsageError(f"Unknown --engine {engine!r}.", fix="Give --engine duckdb or spark.")
+
+
 def ghosts(
     input_dir: Path = typer.Argument(..., help="Folder with families, children, … (the audit's)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the outputs (created)."),
@@ -62,6 +75,12 @@ def ghosts(
     memory_limit: str = typer.Option(
         None, "--memory-limit", help="DuckDB memory limit, e.g. 2GB (default 4GB); spills beyond."
     ),
+    engine: str = typer.Option(
+        "duckdb",
+        "--engine",
+        help="Where Splink trains and scores: duckdb, or spark (a local "
+        "Spark session; needs pip install 'payproof[spark]' and Java).",
+    ),  # fmt: skip
 ) -> None:
     """Find mothers and children registered twice (probabilistic record linkage).
 
@@ -72,6 +91,7 @@ def ghosts(
     """
     from payproof.linkage.run import run_ghosts
 
+    db_api = _db_api(engine)
     console = Console()
     with console.status("Starting…") as status:
 
@@ -79,8 +99,9 @@ def ghosts(
             status.update(STEP_WORDS.get(step, step) + "…")
 
         result = run_ghosts(
-            input_dir, out, threshold=threshold, memory_limit=memory_limit, progress=progress
-        )
+            input_dir, out, threshold=threshold, memory_limit=memory_limit, progress=progress,
+            db_api=db_api,
+        )  # fmt: skip
     console.print(_table(result.summary))
     for line in _quality_lines(result.summary):
         console.print(f"[yellow]{line}[/]")

@@ -16,7 +16,7 @@ from splink.internals.waterfall_chart import records_to_waterfall_data
 
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
-from payproof.linkage.dedupe import DedupeResult, quiet_splink
+from payproof.linkage.dedupe import DedupeResult, quiet_splink, to_backend
 
 STORES = ("ghosts.duckdb", "payproof.duckdb")  # what `payproof ghosts` / `payproof audit` write
 PREFIXES = {"mothers": ("mother", "family_id"), "children": ("child", "child_id")}
@@ -29,6 +29,17 @@ def _record(engine: DuckDBEngine, table: str, record_id: str) -> dict:
     if not rows:
         raise InputError(f"No record {record_id} in {table}.", fix="Give an ID from the input.")
     return dict(zip(names, rows[0], strict=True))
+
+
+def _scorable(engine: DuckDBEngine, linker, table: str, record_id: str):
+    """The record as Splink's ``score_pair`` takes it: a dict for DuckDB; for another
+    backend a typed one-row table there (Spark cannot type a value that is None)."""
+    record = _record(engine, table, record_id)
+    api = linker._db_api
+    if isinstance(api, DuckDBAPI):
+        return record
+    row = engine.arrow(f"SELECT * FROM {table} WHERE unique_id = ?", [str(record_id)])
+    return api.register(to_backend(api, row))
 
 
 def explain_pair(
@@ -48,8 +59,8 @@ def explain_pair(
     only, no personal data); ``hide_details`` leaves the compared values out of the rows.
     """
     linker = result.linker
-    left = _record(engine, result.records_table, id_l)
-    right = _record(engine, result.records_table, id_r)
+    left = _scorable(engine, linker, result.records_table, id_l)
+    right = _scorable(engine, linker, result.records_table, id_r)
     with quiet_splink():
         records = linker.inference.score_pair(left, right).as_record_list()
         data = records_to_waterfall_data(records, linker._settings_obj, hide_details)

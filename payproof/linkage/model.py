@@ -78,7 +78,7 @@ def id_comparison(
 
     levels = [cll.NullLevel(col)]
     if valid_col:
-        valid = cll.CustomLevel(f'"{valid_col}_l" AND "{valid_col}_r"')
+        valid = cll.CustomLevel(f'"{valid_col}_l" AND "{valid_col}_r"', base_dialect_str="duckdb")
         levels.append(lvl(cll.And(cll.ExactMatchLevel(col), valid), "exact", 0.85))
         levels.append(lvl(cll.ExactMatchLevel(col), "exact_invalid", 0.03))
         one_edit = cll.DamerauLevenshteinLevel(col, 1)
@@ -169,7 +169,12 @@ def dob_comparison(
         levels.append(_level(same, "exact_same_household", 0.9, twin_share, fix_u_probability=True))
     levels += [
         _level(cll.ExactMatchLevel("dob_text"), "exact", 0.9),
-        _level(cll.CustomLevel('"dob_swapped_l" = "dob_text_r"'), "day_month_swapped", 0.03),
+        _level(
+            # written in DuckDB SQL: Splink transpiles it (Spark quotes names with ``)
+            cll.CustomLevel('"dob_swapped_l" = "dob_text_r"', base_dialect_str="duckdb"),
+            "day_month_swapped",
+            0.03,
+        ),
         _level(cll.DamerauLevenshteinLevel("dob_text", 1), "one_digit", 0.03),
         _level(
             cll.AbsoluteDateDifferenceLevel(

@@ -45,8 +45,13 @@ def run_ghosts(
     threshold: float | None = None,
     memory_limit: str | None = None,
     progress: Progress = None,
+    db_api=None,
 ) -> GhostsResult:
-    """Find duplicate mothers and children in ``input_dir``; write the files into ``out_dir``."""
+    """Find duplicate mothers and children in ``input_dir``; write the files into ``out_dir``.
+
+    ``db_api`` scores with another Splink backend (e.g. :func:`payproof.linkage.spark.spark_api`);
+    everything else stays in the DuckDB store.
+    """
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} exists and is not a folder.", fix="Give a folder for --out.")
@@ -68,12 +73,12 @@ def run_ghosts(
         ingest = load_input(input_dir, engine)
         timings["ingest"] = round(time.perf_counter() - t, 3)
         t = step("mothers")
-        mothers = dedupe_mothers(engine, threshold=threshold)
+        mothers = dedupe_mothers(engine, threshold=threshold, db_api=db_api)
         timings["mothers"] = round(time.perf_counter() - t, 3)
         children = None
         if engine.rows("SELECT count(*) FROM children")[0][0]:
             t = step("children")
-            children = dedupe_children(engine, threshold=threshold)
+            children = dedupe_children(engine, threshold=threshold, db_api=db_api)
             timings["children"] = round(time.perf_counter() - t, 3)
         t = step("flags")
         extras = _other_steps(engine)

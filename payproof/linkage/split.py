@@ -68,7 +68,7 @@ def split_contradicted(
 
 def _score_within_clusters(engine: DuckDBEngine, linker: Linker) -> list[tuple]:
     """Every pair inside each cluster, scored with the trained model."""
-    from payproof.linkage.dedupe import _physical  # one copy-back helper for all backends
+    from payproof.linkage.dedupe import _physical, to_backend  # shared with dedupe
 
     settings = linker.misc.save_model_to_json()
     settings["link_type"] = "dedupe_only"  # a link_only run still may not merge within a file
@@ -77,7 +77,7 @@ def _score_within_clusters(engine: DuckDBEngine, linker: Linker) -> list[tuple]:
     if getattr(db_api, "_con", None) is engine.con:
         sdf = db_api.register("lk_split_records")
     else:
-        sdf = db_api.register(engine.arrow("SELECT * FROM lk_split_records").to_pandas())
+        sdf = db_api.register(to_backend(db_api, engine.arrow("SELECT * FROM lk_split_records")))
     rescore = Linker(sdf, settings, log_level=None)
     pred = rescore.inference.predict(warning_mode="never")
     return engine.rows(

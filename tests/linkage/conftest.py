@@ -10,6 +10,12 @@ from payproof.scenario.identity import ibans, iin_numbers, iin_with_typo, phones
 from payproof.scenario.names import mother_names, transliterate
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "spark: starts a local Spark session (about a minute; -m 'not spark' skips)"
+    )
+
+
 def _swap(d: date) -> date:
     return date(d.year, d.day, d.month)
 
@@ -73,3 +79,38 @@ def deduped(registry):
     engine.register_arrow("families_arrow", table)
     engine.materialise("families", "SELECT * FROM families_arrow")
     return engine, dedupe_mothers(engine), truth
+
+
+@pytest.fixture(scope="session")
+def children_table():
+    """400 children, then a child in two families (C1, C2: same IIN, name in two
+    scripts), twins (C3, C4: kept apart) and a child without IIN recorded twice with
+    day and month swapped (C5, C6); the duplicate clusters are {C1, C2} and {C5, C6}."""
+    import duckdb
+
+    rng = np.random.default_rng(8)
+    n = 400
+    born = rng.integers(14000, 19000, size=n)
+    iin = iin_numbers(born, rng.random(n) < 0.5, rng)
+    names = mother_names(n, rng, latin_rate=0.0)[0].to_pylist()
+    kids = pa.table(
+        {
+            "child_id": [f"K{k:04d}" for k in range(n)],
+            "family_id": [f"F{k // 3:04d}" for k in range(n)],
+            "child_national_id": [f"{v:012d}" for v in iin],
+            "name": [" ".join(x.split(" ")[:2]) for x in names],
+            "birth_date": pa.array(born.astype("datetime64[D]")),
+        }
+    )
+    con = duckdb.connect()
+    con.register("kids", kids)
+    return con.sql(
+        """SELECT * FROM kids UNION ALL SELECT * FROM (VALUES
+           ('C1', 'X1', '150304600013', 'Ахметов Нұрлан', DATE '2015-03-04'),
+           ('C2', 'X2', '150304600013', 'Akhmetov Nurlan', DATE '2015-03-04'),
+           ('C3', 'X1', '170512500021', 'Ахметова Айгүл', DATE '2017-05-12'),
+           ('C4', 'X1', '170512500039', 'Ахметова Айжан', DATE '2017-05-12'),
+           ('C5', 'X3', NULL, 'Омаров Серік', DATE '2012-01-02'),
+           ('C6', 'X4', NULL, 'Omarov Serik', DATE '2012-02-01'),
+           ('C7', 'X5', '180101500012', 'Есенов Ерлан', DATE '2018-01-01'))"""
+    ).to_arrow_table()
