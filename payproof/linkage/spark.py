@@ -17,12 +17,13 @@ INSTALL_FIX = "Install the Spark extra (pip install 'payproof[spark]') and Java 
 
 
 def require_spark() -> None:
-    """Fail with a clear message when pyspark or Java is missing."""
-    try:
-        import pyspark  # noqa: F401
-    except ImportError as exc:
-        raise UsageError("The Spark backend needs pyspark, which is not installed.",
-                         fix=INSTALL_FIX) from exc  # fmt: skip
+    """Fail with a clear message when pyspark, pandas or Java is missing."""
+    for module in ("pyspark", "pandas"):  # pandas: Spark takes Arrow tables through it
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise UsageError(f"The Spark backend needs {module}, which is not installed.",
+                             fix=INSTALL_FIX) from exc  # fmt: skip
     if not shutil.which("java"):
         raise UsageError("The Spark backend needs Java, and no `java` is on PATH.",
                          fix=INSTALL_FIX + " Or set JAVA_HOME and PATH.")  # fmt: skip

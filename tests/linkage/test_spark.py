@@ -150,6 +150,10 @@ def test_missing_pyspark_or_java_is_a_usage_error(monkeypatch):
         spark.spark_api()
     monkeypatch.undo()
     pytest.importorskip("pyspark")
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(UsageError, match="needs pandas"):
+        spark.spark_api()
+    monkeypatch.undo()
     monkeypatch.setattr(spark.shutil, "which", lambda _: None)
     with pytest.raises(UsageError, match="needs Java"):
         spark.spark_api()
