@@ -88,6 +88,7 @@ def run_ghosts(
         write_ghost_files(engine, out_dir)
         drop_splink_tables(engine)
         summary = _summary(input_dir, threshold, ingest, mothers, children, extras)
+        summary["run"]["engine"] = engine_name(db_api)
         summary["run"]["started_at"] = started.isoformat(timespec="seconds")
         summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         summary["timings"] = timings
@@ -227,6 +228,13 @@ def write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(path.name + ".partial")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def engine_name(db_api) -> str:
+    """The SQL engine Splink scored on ("duckdb", "spark"), recorded with the figures."""
+    if db_api is None:
+        return "duckdb"
+    return db_api.sql_dialect.sql_dialect_str
 
 
 def _summary(input_dir, threshold, ingest, mothers, children, extras) -> dict:

@@ -51,6 +51,7 @@ def test_cli_writes_the_files_and_finds_the_duplicates(scenario, tmp_path):
     assert not {"mother_name", "name_raw", "mother_id", "phone_number"} & set(rows[0])
     summary = json.loads((out / "ghosts_summary.json").read_text())
     assert summary["mothers"]["counts"]["matched_pairs"] == len(truth)
+    assert summary["run"]["engine"] == "duckdb"
     assert summary["children"]["counts"]["matched_pairs"] > 0
     assert "Duplicates found" in result.output
 

@@ -13,6 +13,7 @@ from splink import DuckDBAPI, Linker
 from payproof.engine import DuckDBEngine
 from payproof.linkage.dedupe import dedupe_children, dedupe_mothers
 from payproof.linkage.explain import explain_pair
+from payproof.linkage.run import engine_name
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +96,7 @@ def _same_model(duck: dict, spark: dict) -> None:
 def test_mothers_on_spark_match_duckdb(api, registry):
     table, truth = registry
     duck, spark = _same_as_duckdb(table, "families", dedupe_mothers, api, truth)
+    assert engine_name(api) == "spark"  # as ghosts_summary.json records it
     assert set(spark[1].timings) == {"prepare", "train", "predict", "cluster"}
     # the waterfall of a pair is scored on the backend too (records typed for Spark), and
     # the saved Spark model reloads on DuckDB (as `payproof explain` reloads it)
