@@ -29,6 +29,9 @@ class ColumnSpec:
     missing_reference: str = "reject"  # or "flag": keep the row, report a warning
     values: tuple[str, ...] = ()
     past: bool = False  # a date that cannot lie in the future
+    # "flag": an empty or invalid value is reported as a warning and left empty, the
+    # row kept (identity fields that duplicate detection compares as far as it can)
+    bad_value: str = "reject"
 
     @property
     def ref_table(self) -> str | None:
@@ -74,6 +77,7 @@ def load_contract() -> Contract:
                 missing_reference=c.get("missing_reference", "reject"),
                 values=tuple(c.get("values", ())),
                 past=c.get("past", False),
+                bad_value=c.get("bad_value", "reject"),
             )
         tables[tname] = TableSpec(tname, t["required"], tuple(t["key"]), cols)
     return Contract(raw["version"], tables)
@@ -102,6 +106,8 @@ def row_json_schema(table: str) -> dict[str, Any]:
         "title": f"payproof {table} row (contract v{load_contract().version})",
         "type": "object",
         "properties": props,
-        "required": [c.name for c in spec.columns.values() if not c.nullable],
+        "required": [
+            c.name for c in spec.columns.values() if not c.nullable and c.bad_value != "flag"
+        ],
         "additionalProperties": True,
     }

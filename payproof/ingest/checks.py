@@ -50,6 +50,9 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+KEPT_EMPTY = "; the record is kept with this value left empty"
+
+
 @dataclass(frozen=True)
 class CheckSettings:
     today: date
@@ -136,7 +139,8 @@ def typed_expr(col: ColumnSpec, v: str) -> str:
 def checked_select(
     spec: TableSpec, stage_table: str, present: dict[str, str], s: CheckSettings
 ) -> str:
-    """SELECT of _line, typed columns and ``_errors`` (a list of problems) from the stage.
+    """SELECT of _line, typed columns, ``_errors`` (problems that reject the row) and
+    ``_warnings`` (problems reported on a row that is kept) from the stage.
 
     ``present`` maps contract column -> staged column name; absent nullable
     columns become NULL.
@@ -146,7 +150,8 @@ def checked_select(
         raw = f"{q(present[name])}" if name in present else "CAST(NULL AS VARCHAR)"
         inner_cols.append(f"{raw} AS {q('raw_' + name)}")
         inner_cols.append(f"NULLIF(trim({raw}), '') AS {q('v_' + name)}")
-    typed, errors, conds = [], [], []
+    typed, errors, conds, warnings, warn_conds = [], [], [], [], []
+    typed_of: dict[str, str] = {}  # the value each column keeps, for the row rules
 
     def add(cond: str, column: str, value_sql: str, reason_sql: str) -> None:
         conds.append(f"({cond})")
@@ -154,15 +159,26 @@ def checked_select(
 
     for name, col in spec.columns.items():
         v, raw = q("v_" + name), q("raw_" + name)
-        typed.append(f"{typed_expr(col, v)} AS {q(name)}")
-        if not col.nullable:
-            add(f"{v} IS NULL", name, raw, "'missing value (required)'")
-        for cond, reason in _value_checks(col, v, s):
-            add(f"{v} IS NOT NULL AND ({cond})", name, raw, sql_literal(reason))
+        missing = "missing value" + (" (required)" if col.bad_value != "flag" else "")
+        checks = [(f"{v} IS NULL", missing)] if not col.nullable else []
+        if col.bad_value == "flag" and name not in present:
+            checks = []  # an absent column is reported once, by the loader
+        checks += [(f"{v} IS NOT NULL AND ({c})", r) for c, r in _value_checks(col, v, s)]
+        if col.bad_value == "flag":
+            # kept with the value left empty, and the row reported as a warning
+            bad = " OR ".join(f"({c})" for c, _ in checks) or "false"
+            typed_of[name] = f"CASE WHEN {bad} THEN NULL ELSE {typed_expr(col, v)} END"
+            typed.append(f"{typed_of[name]} AS {q(name)}")
+            for cond, reason in checks:
+                warn_conds.append(f"({cond})")
+                warnings.append(_err(cond, name, raw, sql_literal(reason + KEPT_EMPTY)))
+            continue
+        typed_of[name] = typed_expr(col, v)
+        typed.append(f"{typed_of[name]} AS {q(name)}")
+        for cond, reason in checks:
+            add(cond, name, raw, sql_literal(reason))
     for cond, column, reason in ROW_RULES.get(spec.name, []):
-        typed_cond = cond.format(
-            **{n: f"({typed_expr(c, q('v_' + n))})" for n, c in spec.columns.items()}
-        )
+        typed_cond = cond.format(**{n: f"({e})" for n, e in typed_of.items()})
         add(f"coalesce({typed_cond}, false)", column, q("raw_" + column), sql_literal(reason))
     # Build the list of problems only for rows that have one: almost every row is
     # good, and a cheap OR of the conditions is far faster than a list per row.
@@ -171,7 +187,13 @@ def checked_select(
         f"CASE WHEN coalesce({' OR '.join(conds) or 'false'}, false) "
         f"THEN list_filter([{', '.join(errors)}], lambda e: e IS NOT NULL) ELSE {empty} END"
     )
+    warn_list = empty
+    if warnings:
+        warn_list = (
+            f"CASE WHEN coalesce({' OR '.join(warn_conds)}, false) "
+            f"THEN list_filter([{', '.join(warnings)}], lambda e: e IS NOT NULL) ELSE {empty} END"
+        )
     return (
-        f"SELECT _line, {', '.join(typed)}, {err_list} AS _errors "
+        f"SELECT _line, {', '.join(typed)}, {err_list} AS _errors, {warn_list} AS _warnings "
         f"FROM (SELECT {', '.join(inner_cols)} FROM {stage_table})"
     )

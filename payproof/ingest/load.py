@@ -104,11 +104,23 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
     name, file_sql = spec.name, sql_literal(src.path.name)
     chk = f"_chk_{name}"
 
+    absent: list[str] = []
+
     def make_select(relation: str, columns: list[str]) -> str:
         present = _match_columns(spec, columns, src)
+        absent[:] = [
+            c for c, col in spec.columns.items()
+            if c not in present and col.bad_value == "flag" and not col.nullable
+        ]  # fmt: skip
         return checked_select(spec, relation, present, settings)
 
     structural = stage_into(engine, src, chk, make_select)
+    for column in absent:  # one warning for the header, not one per record
+        engine.execute(
+            "INSERT INTO rejects VALUES (?, ?, 1, ?, NULL, ?, 'warning')",
+            [name, src.path.name, column,
+             "column absent: every record is kept with this value empty"],
+        )  # fmt: skip
     if structural:
         engine.execute(
             f"INSERT INTO rejects SELECT {sql_literal(name)}, {file_sql}, line, column_name, "
@@ -119,6 +131,11 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
         f"INSERT INTO rejects SELECT {sql_literal(name)}, {file_sql}, _line, e.column, "
         f"e.value, e.reason, 'error' FROM (SELECT _line, unnest(_errors) AS e FROM {chk} "
         "WHERE len(_errors) > 0)"
+    )
+    engine.execute(
+        f"INSERT INTO rejects SELECT {sql_literal(name)}, {file_sql}, _line, e.column, "
+        f"e.value, e.reason, 'warning' FROM (SELECT _line, unnest(_warnings) AS e FROM {chk} "
+        "WHERE len(_warnings) > 0 AND len(_errors) = 0)"
     )
     _check_keys(engine, spec, chk, file_sql)
     _check_references(engine, spec, chk, file_sql)
@@ -159,7 +176,10 @@ def _match_columns(spec: TableSpec, staged: list[str], src) -> dict[str, str]:
     """Contract column -> staged column, matching names case-insensitively after trimming."""
     by_norm = {c.strip().lower().lstrip("\ufeff"): c for c in staged}
     present = {c: by_norm[c] for c in spec.columns if c in by_norm}
-    missing = [c for c, s in spec.columns.items() if c not in present and not s.nullable]
+    missing = [
+        c for c, s in spec.columns.items()
+        if c not in present and not s.nullable and s.bad_value != "flag"
+    ]  # fmt: skip
     if missing:
         raise InputError(
             f"{src.path.name} lacks required column(s): {', '.join(missing)}.",

@@ -263,6 +263,12 @@ def _parquet_relation(engine: DuckDBEngine, src: SourceFile) -> tuple[str, list[
 def _varchar_cast(name: str, typ: str) -> str:
     if typ == "DATE":
         return f"strftime({_q(name)}, '%Y-%m-%d') AS {_q(name)}"
+    if typ in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"):
+        # pandas and Spark write dates as midnight timestamps: the date, as an XLSX
+        # date cell gives; any other time of day stays visible (and is not a date)
+        c = _q(name)
+        return (f"CASE WHEN CAST({c} AS TIME) = TIME '00:00:00' THEN strftime({c}, '%Y-%m-%d') "
+                f"ELSE CAST({c} AS VARCHAR) END AS {c}")  # fmt: skip
     return f"CAST({_q(name)} AS VARCHAR) AS {_q(name)}"
 
 

@@ -86,10 +86,70 @@ def test_missing_column(scenario, tmp_path):
     folder = _copy(scenario, tmp_path)
     path = folder / "families.csv"
     lines = path.read_text().splitlines()
-    lines[0] = lines[0].replace("mother_id", "mother")
+    lines[0] = lines[0].replace("office_id", "office")
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(InputError, match="lacks required column.*mother_id"):
+    with pytest.raises(InputError, match="lacks required column.*office_id"):
         _load(folder)
+
+
+def test_absent_identity_column_keeps_every_record_with_one_warning(scenario, tmp_path):
+    """Duplicate detection compares what there is: a registry without names is still a
+    registry (the linkage counts the absent column), reported once, not once per row."""
+    folder = _copy(scenario, tmp_path)
+    path = folder / "families.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=[c for c in rows[0] if c != "mother_name"],
+                           extrasaction="ignore")  # fmt: skip
+        w.writeheader()
+        w.writerows(rows)
+    engine, report = _load(folder)
+    assert report.tables["families"].rows_accepted == len(rows)
+    assert engine.rows(
+        "SELECT line, column_name, reason FROM rejects WHERE table_name = 'families'"
+    ) == [(1, "mother_name", "column absent: every record is kept with this value empty")]
+    assert engine.scalar("SELECT count(mother_name) FROM families") == 0
+
+
+def test_bad_identity_values_are_warnings_and_left_empty(scenario, tmp_path):
+    """One empty name or impossible birth date must not drop a family and its children
+    (and make a registered family look like a ghost): kept, value empty, reported."""
+    folder = _copy(scenario, tmp_path)
+    path = folder / "families.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["mother_name"] = "  "
+    rows[1]["mother_birth_date"] = "1988-02-31"
+    rows[2]["mother_birth_date"] = "2099-01-01"
+    rows[3]["mother_id"] = ""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    engine, report = _load(folder)
+    got = engine.rows(
+        "SELECT line, column_name, value, reason, severity FROM rejects "
+        "WHERE table_name = 'families' ORDER BY line"
+    )
+    kept = "; the record is kept with this value left empty"
+    assert got == [
+        (2, "mother_name", "  ", "missing value" + kept, "warning"),
+        (3, "mother_birth_date", "1988-02-31",
+         "not a valid date: write it as YYYY-MM-DD (ISO 8601)" + kept, "warning"),
+        (4, "mother_birth_date", "2099-01-01",
+         f"date in the future (after {TODAY.isoformat()})" + kept, "warning"),
+        (5, "mother_id", None, "missing value" + kept, "warning"),
+    ]  # fmt: skip
+    assert report.tables["families"].rows_rejected == 0
+    assert report.tables["families"].warnings == 4
+    f = {r[0]: r[1:] for r in engine.rows(
+        "SELECT family_id, mother_name, mother_birth_date, mother_id FROM families")}  # fmt: skip
+    assert f[rows[0]["family_id"]][0] is None
+    assert f[rows[1]["family_id"]][1] is None and f[rows[2]["family_id"]][1] is None
+    assert f[rows[3]["family_id"]][2] is None
+    children = report.tables["children"]
+    assert children.rows_rejected == 0 and children.rows_accepted == children.rows_read
 
 
 def test_empty_file(scenario, tmp_path):
@@ -126,3 +186,34 @@ def test_reingest_is_idempotent(scenario):
     e2, _ = _load(scenario)
     q = "SELECT * FROM disbursements ORDER BY _line"
     assert e1.rows(q) == e2.rows(q)
+
+
+def test_parquet_dates_written_as_midnight_timestamps_are_dates(scenario, tmp_path):
+    """pandas and Spark store a date column as TIMESTAMP: midnight is that day (as an
+    XLSX date cell is); a real time of day is not a date and is reported."""
+    folder = _copy(scenario, tmp_path)
+    src = folder / "families.csv"
+    con = DuckDBEngine()
+    con.execute(
+        f"COPY (SELECT * REPLACE (CAST(mother_birth_date AS TIMESTAMP) AS mother_birth_date,"
+        f" CASE WHEN family_id = (SELECT min(family_id) FROM read_csv('{src}', all_varchar=true))"
+        f" THEN CAST(registered_on AS TIMESTAMP) + INTERVAL 13 HOUR"
+        f" ELSE CAST(registered_on AS TIMESTAMP) END AS registered_on)"
+        f" FROM read_csv('{src}', all_varchar=true))"
+        f" TO '{folder / 'families.parquet'}' (FORMAT parquet)"
+    )
+    with src.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    src.unlink()
+    engine, report = _load(folder)
+    first = min(r["family_id"] for r in rows)
+    assert engine.rows(
+        "SELECT column_name, value, severity FROM rejects WHERE table_name = 'families'"
+    ) == [("registered_on", next(r["registered_on"] for r in rows if r["family_id"] == first)
+           + " 13:00:00", "error")]  # fmt: skip
+    assert report.tables["families"].rows_accepted == len(rows) - 1
+    want = {r["family_id"]: r["mother_birth_date"] for r in rows}
+    got = dict(
+        engine.rows("SELECT family_id, strftime(mother_birth_date, '%Y-%m-%d') FROM families")
+    )
+    assert got == {k: v for k, v in want.items() if k != first}
