@@ -42,6 +42,7 @@ def _quality_lines(summary: dict) -> list[str]:
         problems = {
             "invalid IINs": bad_iin, "missing IINs": q["iin"]["missing"],
             "missing names": q["name_missing"], "placeholder names": q["name_placeholder"],
+            "names without letters": q["name_unusable"],
             "mixed-script names": q["name_mixed_script"],
             "missing birth dates": q["birth_date_missing"],
         }  # fmt: skip
@@ -50,6 +51,26 @@ def _quality_lines(summary: dict) -> list[str]:
             lines.append(f"{kind}: {found} (compared as far as the data allows).")
         if q["columns_missing"]:
             lines.append(f"{kind}: columns absent: {', '.join(q['columns_missing'])}.")
+    return lines
+
+
+def _ingest_lines(summary: dict, out: Path) -> list[str]:
+    """Rows the checks rejected, by table, and warnings: never left to the JSON alone."""
+    by_table = summary.get("ingest_rejected_by_table", {})
+    rejected = ", ".join(f"{n:,} {t}" for t, n in by_table.items() if n)
+    warnings = summary.get("ingest_warnings", 0)
+    if not rejected and not warnings:
+        return []
+    said = []
+    if rejected:
+        said.append(f"rows rejected and left out: {rejected}")
+    if warnings:
+        said.append(f"{warnings:,} warnings on rows kept (e.g. a name or IIN left empty)")
+    lines = ["Input: " + "; ".join(said) + f". Every one is listed in {out / 'rejects.csv'} "
+             "(file, line, column, value, reason)."]  # fmt: skip
+    if by_table.get("families") or by_table.get("children"):
+        lines.append("Rejected registry rows are not compared for duplicates; a family whose "
+                     "record was rejected but was paid is flagged not_in_registry.")  # fmt: skip
     return lines
 
 
@@ -103,6 +124,8 @@ def ghosts(
             db_api=db_api,
         )  # fmt: skip
     console.print(_table(result.summary))
+    for line in _ingest_lines(result.summary, out):
+        console.print(f"[yellow]{line}[/]")
     for line in _quality_lines(result.summary):
         console.print(f"[yellow]{line}[/]")
     console.print(

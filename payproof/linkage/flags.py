@@ -256,13 +256,23 @@ def too_many_children_sql() -> str:
 FROM children GROUP BY family_id HAVING count(*) > {MAX_CHILDREN}"""
 
 
-def not_in_registry_sql() -> str:
+def not_in_registry_sql(with_rejects: bool = False) -> str:
+    """Paid families with no accepted registry record. Where ingest rejected the
+    family's record itself (conflicting rows under one family_id), the evidence says
+    so: two records that disagree are not the same as none."""
+    why, join = "'no registry record'", ""
+    if with_rejects:
+        why = """coalesce('registry record rejected at ingest (' || min(r.reason) || ', '
+      || min(r.file) || ' line ' || CAST(min(r.line) AS VARCHAR) || ')', 'no registry record')"""
+        join = """LEFT JOIN (SELECT value, reason, file, line FROM rejects
+           WHERE table_name = 'families' AND column_name = 'family_id'
+             AND severity = 'error') r ON r.value = p.family_id"""
     return f"""SELECT {_head("not_in_registry")}, p.family_id, CAST(NULL AS VARCHAR) AS child_id,
   min(p.office_id) AS entity,
-  'paid ' || CAST(count(*) AS VARCHAR) || ' time(s), ' || min(p.period) || ' to '
-    || max(p.period) || ', by ' || CAST(count(DISTINCT p.office_id) AS VARCHAR)
-    || ' office(s); no registry record' AS evidence
-FROM disbursements p
+  'paid ' || CAST(count(DISTINCT p.payment_id) AS VARCHAR) || ' time(s), ' || min(p.period)
+    || ' to ' || max(p.period) || ', by ' || CAST(count(DISTINCT p.office_id) AS VARCHAR)
+    || ' office(s); ' || {why} AS evidence
+FROM disbursements p {join}
 WHERE NOT EXISTS (SELECT 1 FROM families f WHERE f.family_id = p.family_id)
 GROUP BY p.family_id"""
 
@@ -382,6 +392,7 @@ def flag_steps(
     findings: str | None,
     with_mother_clusters: bool,
     with_child_clusters: bool,
+    with_rejects: bool = False,
 ) -> list[tuple[str, str]]:
     """The (table, SELECT) steps of every rule whose inputs exist, in order.
 
@@ -391,7 +402,7 @@ def flag_steps(
     steps: list[tuple[str, str]] = []
     if with_families and with_disbursements:
         steps.append(("rf_shared_account", shared_account_sql()))
-        steps.append(("rf_not_in_registry", not_in_registry_sql()))
+        steps.append(("rf_not_in_registry", not_in_registry_sql(with_rejects)))
     if with_families:
         steps.append(("rf_shared_phone", shared_phone_sql()))
     if with_children:
@@ -451,6 +462,7 @@ def compute_red_flags(engine, *, findings: str | None = "findings") -> None:
         findings=findings if findings and engine.has_table(findings) else None,
         with_mother_clusters=engine.has_table("mother_clusters"),
         with_child_clusters=engine.has_table("child_clusters"),
+        with_rejects=engine.has_table("rejects"),
     )
     scratch = {"rf_child_gaps"}
     for name, sql in steps:

@@ -12,6 +12,7 @@ from __future__ import annotations
 REASONS = (
     "valid",
     "missing",
+    "placeholder",
     "not_digits",
     "wrong_length",
     "bad_century",
@@ -23,6 +24,11 @@ _W1 = list(range(1, 12))
 _W2 = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]
 
 
+# What people and spreadsheets put inside a typed number: spaces (also no-break, thin
+# and zero-width ones, and the byte-order mark), dashes, dots.
+SEPARATORS = r"[\s\x{00A0}\x{2007}\x{202F}\x{200B}-\x{200D}\x{2060}\x{FEFF}\-\.]"
+
+
 def _weighted(weights: list[int]) -> str:
     terms = [f"{w} * CAST(substr(c, {i + 1}, 1) AS INTEGER)" for i, w in enumerate(weights)]
     return "(" + " + ".join(terms) + ") % 11"
@@ -30,7 +36,9 @@ def _weighted(weights: list[int]) -> str:
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO pp_iin_clean(s) AS
-    nullif(regexp_replace(trim(CAST(s AS VARCHAR)), '[\\s\\-\\.]', '', 'g'), '');
+    nullif(regexp_replace(CAST(s AS VARCHAR), '{SEPARATORS}', '', 'g'), '');
+CREATE OR REPLACE TEMP MACRO pp_iin_placeholder(c) AS
+    length(c) >= 6 AND length(replace(c, substr(c, 1, 1), '')) = 0;
 CREATE OR REPLACE TEMP MACRO pp_iin_check(c) AS
     CASE WHEN {_weighted(_W1)} = 10 THEN {_weighted(_W2)} ELSE {_weighted(_W1)} END;
 CREATE OR REPLACE TEMP MACRO pp_iin_century(c) AS
@@ -38,7 +46,7 @@ CREATE OR REPLACE TEMP MACRO pp_iin_century(c) AS
         WHEN '4' THEN '19' WHEN '5' THEN '20' WHEN '6' THEN '20' END;
 CREATE OR REPLACE TEMP MACRO pp_iin_birth_date(s) AS (
     SELECT CASE WHEN regexp_full_match(coalesce(c, ''), '[0-9]{{12}}')
-                     AND pp_iin_century(c) IS NOT NULL
+                     AND pp_iin_century(c) IS NOT NULL AND NOT pp_iin_placeholder(c)
                 THEN CAST(try_strptime(pp_iin_century(c) || substr(c, 1, 6), '%Y%m%d') AS DATE)
            END
     FROM (SELECT pp_iin_clean(s) AS c)
@@ -53,6 +61,7 @@ CREATE OR REPLACE TEMP MACRO pp_iin_sex(s) AS (
 CREATE OR REPLACE TEMP MACRO pp_iin_reason(s) AS (
     SELECT CASE
         WHEN c IS NULL THEN 'missing'
+        WHEN pp_iin_placeholder(c) THEN 'placeholder'
         WHEN NOT regexp_full_match(c, '[0-9]+') THEN 'not_digits'
         WHEN length(c) <> 12 THEN 'wrong_length'
         WHEN pp_iin_century(c) IS NULL THEN 'bad_century'
@@ -71,6 +80,8 @@ def install_iin_macros(con) -> None:
 
     ``pp_iin_reason(s)`` gives one of :data:`REASONS`; ``pp_iin_birth_date(s)`` and
     ``pp_iin_sex(s)`` ('M'/'F') give what the number encodes, NULL when it cannot be read.
-    ``pp_iin_clean(s)`` strips spaces, dashes and dots (how IINs are often typed).
+    ``pp_iin_clean(s)`` strips spaces (Unicode ones too), dashes and dots (how IINs are
+    often typed); ``pp_iin_placeholder(c)`` is true for one digit repeated
+    ('000000000000'), which stands for "no IIN" and is treated as missing.
     """
     con.execute(MACROS)

@@ -92,7 +92,9 @@ def _latin_sql() -> str:
     s = f"translate({s}, '{_CYR_FROM}', '{_CYR_TO}')"
     s = _nest(s, _LAT_MULTI)
     s = f"strip_accents({s})"
-    s = f"regexp_replace({s}, '[''`ʼ’‘\\-]', '', 'g')"  # apostrophes and hyphens join
+    # apostrophes, hyphens and invisible joiners (zero-width spaces, BOM, soft hyphen) join
+    joiners = "''`ʼ’‘\\-\\x{00AD}\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}"
+    s = f"regexp_replace({s}, '[{joiners}]', '', 'g')"
     return f"regexp_replace({s}, '[^a-z]+', ' ', 'g')"
 
 
@@ -106,8 +108,14 @@ def _norm_sql() -> str:
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO pp_latin(s) AS {_latin_sql()};
 CREATE OR REPLACE TEMP MACRO pp_name_canon(s) AS {_norm_sql()};
-CREATE OR REPLACE TEMP MACRO pp_name_placeholder(s) AS
-    list_has_any(string_split(coalesce(pp_name_canon(s), ''), ' '), {{placeholders}});
+CREATE OR REPLACE TEMP MACRO pp_name_placeholder(s) AS (
+    SELECT list_has_any(t, {{placeholders}})
+        OR (len(t) > 0 AND list_bool_and(list_transform(t, lambda w: length(w) = 1)))
+        OR list_bool_or(list_transform(t, lambda w: length(replace(w, w[1], '')) = 0
+                                                    AND length(w) >= 2))
+    FROM (SELECT list_filter(string_split(coalesce(pp_name_canon(s), ''), ' '),
+                             lambda w: w <> '') AS t)
+);
 CREATE OR REPLACE TEMP MACRO pp_name_norm(s) AS
     CASE WHEN NOT pp_name_placeholder(s) THEN pp_name_canon(s) END;
 CREATE OR REPLACE TEMP MACRO pp_name_tokens(s) AS
@@ -141,7 +149,9 @@ def install_normalise_macros(con) -> None:
     """Create the ``pp_*`` normalisation temp macros on a DuckDB connection (idempotent).
 
     - ``pp_name_norm(s)``: canonical Latin, lowercase, punctuation stripped, variants folded;
-      NULL when the name holds a placeholder word (``pp_name_placeholder(s)``).
+      NULL when the name is a placeholder (``pp_name_placeholder(s)``): it holds a
+      placeholder word, is only single letters ('N/A', 'Н/Д') or has a word of one
+      repeated letter ('XXX').
     - ``pp_name_sorted(s)``: its tokens without the patronymic, sorted (word order and a
       dropped patronymic do not matter).
     - ``pp_name_key(s)``: a short phonetic key per token (first letter + 3 consonants),

@@ -87,7 +87,9 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
                    {_col(cols, src.account)} AS account_in {extra}
             FROM "{src.table}"
         ), base AS (
-            SELECT *, pp_iin_clean(iin_in) AS iin, pp_iin_reason(iin_in) AS iin_reason,
+            SELECT *, CASE WHEN NOT pp_iin_placeholder(pp_iin_clean(iin_in))
+                           THEN pp_iin_clean(iin_in) END AS iin,
+                   pp_iin_reason(iin_in) AS iin_reason,
                    pp_iin_birth_date(iin_in) AS iin_birth,
                    nullif(lower(trim(regexp_replace(name_in, '\\s+', ' ', 'g'))), '') AS name_raw,
                    pp_name_norm(name_in) AS name_norm, pp_name_sorted(name_in) AS name_sorted,

@@ -86,6 +86,7 @@ def run_ghosts(
         t = step("outputs")
         write_outputs(engine, out_dir, mothers, children)
         write_ghost_files(engine, out_dir)
+        _copy_rejects(engine, out_dir)
         drop_splink_tables(engine)
         summary = _summary(input_dir, threshold, ingest, mothers, children, extras)
         summary["run"]["engine"] = engine_name(db_api)
@@ -224,6 +225,15 @@ def _copy(engine: DuckDBEngine, sql: str, path: Path, order: str) -> None:
     os.replace(tmp, path)
 
 
+def _copy_rejects(engine: DuckDBEngine, out_dir: Path) -> None:
+    """rejects.csv, as the audit writes it: every input problem with file, line, column."""
+    from payproof.audit.outputs import rejects_select
+
+    tmp = out_dir / "rejects.csv.partial"
+    engine.execute(f"COPY ({rejects_select()}) TO {sql_literal(str(tmp))} (HEADER)")
+    os.replace(tmp, out_dir / "rejects.csv")
+
+
 def write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(path.name + ".partial")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
@@ -252,6 +262,8 @@ def _summary(input_dir, threshold, ingest, mothers, children, extras) -> dict:
         "run": {"payproof_version": __version__, "input": str(input_dir)},
         "threshold": threshold,
         "rows_rejected_at_ingest": ingest.rejected,
+        "ingest_rejected_by_table": {n: t.rows_rejected for n, t in ingest.tables.items()},
+        "ingest_warnings": sum(t.warnings for t in ingest.tables.values()),
         "mothers": part(mothers),
         "children": part(children),
         **extras,

@@ -83,19 +83,25 @@ def test_bad_input_is_counted_not_fatal():
            ('F3', NULL, 'Ахметова Aigerim', NULL),
            ('F4', '12', '!!!', DATE '1990-02-03'),
            ('F5', '881301400001', 'Ахметова Айгерим', DATE '1988-01-01'),
-           ('F6', NULL, 'Неизвестно', DATE '1988-01-01'))
+           ('F6', NULL, 'Неизвестно', DATE '1988-01-01'),
+           ('F7', '000000000000', 'Ахметова Айгерим', DATE '1988-01-01'))
            t(family_id, mother_id, mother_name, mother_birth_date)"""
     )
     res = dedupe_mothers(engine)
     q = res.quality
-    assert q["records"] == 6
+    assert q["records"] == 7
     assert q["columns_missing"] == ["district", "phone", "bank_account"]
     assert q["name_missing"] == 2 and q["name_unusable"] == 1 and q["name_mixed_script"] == 1
     assert q["name_placeholder"] == 1
-    assert q["iin"] == {"valid": 0, "missing": 2, "not_digits": 1, "wrong_length": 1,
-                        "bad_century": 0, "bad_date": 1, "bad_check_digit": 1}  # fmt: skip
+    assert q["iin"] == {"valid": 0, "missing": 2, "placeholder": 1, "not_digits": 1,
+                        "wrong_length": 1, "bad_century": 0, "bad_date": 1,
+                        "bad_check_digit": 1}  # fmt: skip
     assert q["birth_date_missing"] == 2
-    assert engine.rows("SELECT count(*) FROM mother_clusters")[0][0] == 6
+    assert engine.rows("SELECT count(*) FROM mother_clusters")[0][0] == 7
+    # a placeholder IIN is no IIN: not compared, not blocked on
+    assert engine.rows("SELECT iin, iin_block FROM mother_records WHERE unique_id = 'F7'") == [
+        (None, None)
+    ]
 
 
 def test_empty_and_single_row_tables():

@@ -66,6 +66,9 @@ def test_every_single_digit_change_agrees_with_numpy(engine):
         ("880101712345", "bad_century"),
         ("880230412345", "bad_date"),
         ("881301412345", "bad_date"),
+        ("000000000000", "placeholder"),
+        ("111111111111", "placeholder"),  # would read as a valid 1811 birth date
+        ("999999", "placeholder"),
     ],
 )
 def test_reason_codes(engine, value, reason):
@@ -76,3 +79,15 @@ def test_spaces_and_dashes_are_ignored(engine):
     rng = np.random.default_rng(5)
     s = f"{iin_numbers(np.array([9000]), np.array([True]), rng)[0]:012d}"
     assert _sql(engine, [f" {s[:6]}-{s[6:]} "])[0][1] == "valid"
+
+
+def test_unicode_spaces_inside_are_ignored(engine):
+    """No-break, thin and zero-width spaces and a BOM come with copy-pasted IDs."""
+    rng = np.random.default_rng(6)
+    s = f"{iin_numbers(np.array([9000]), np.array([True]), rng)[0]:012d}"
+    for sep in ("\u00a0", "\u202f", "\u200b", "\ufeff", "\u2060"):
+        assert _sql(engine, [f"{sep}{s[:6]}{sep}{s[6:]}"])[0][1] == "valid", repr(sep)
+
+
+def test_a_placeholder_iin_gives_no_birth_date(engine):
+    assert _sql(engine, ["111111111111"])[0][2] is None

@@ -96,7 +96,7 @@ def test_unusable_names_become_null(engine):
 @pytest.mark.parametrize(
     "value",
     ["Ахметов Мальчик", "Akhmetova Devochka", "ДЕВОЧКА", "Ахметова Қыз", "Неизвестно",
-     "baby boy", "Lady of the house", "Mr", "Белгісіз"],
+     "baby boy", "Lady of the house", "Mr", "Белгісіз", "N/A", "Н/Д", "н.д.", "XXX", "x"],
 )  # fmt: skip
 def test_placeholder_names_are_missing_not_equal(engine, value):
     # twin babies both entered as "Ахметов Мальчик" must not look like one child
@@ -106,8 +106,10 @@ def test_placeholder_names_are_missing_not_equal(engine, value):
 
 
 @pytest.mark.parametrize(
-    "value", ["Ахметова Айгерим", "A. Akhmetova", "Ұлжан Серікқызы", "Ерлан Нұрланұлы", "Son Ye"]
-)
+    "value",
+    ["Ахметова Айгерим", "A. Akhmetova", "Ұлжан Серікқызы", "Ерлан Нұрланұлы", "Son Ye", "Ли Ен",
+     "Ахметова А."],
+)  # fmt: skip
 def test_real_names_are_not_placeholders(engine, value):
     assert _one(engine, "pp_name_placeholder", value) is False
     assert _one(engine, "pp_name_norm", value) is not None
@@ -121,3 +123,10 @@ def test_phone_account_and_date_helpers(engine):
         "= pp_date_unordered(DATE '2001-03-05')"
     )[0]
     assert row == ("7011234567", "7011234567", None, "KZ12345678", "2001-05-03", None, True)
+
+
+def test_invisible_characters_do_not_split_a_name(engine):
+    """A zero-width space, soft hyphen or BOM pasted into a name is not a word break."""
+    for value in ("Куд\u200bайбергенов", "Куд\u00adайбергенов", "\ufeffКудайбергенов",
+                  "Куд\u2060айбергенов"):  # fmt: skip
+        assert _one(engine, "pp_name_norm", value) == _one(engine, "pp_name_norm", "Кудайбергенов")

@@ -89,7 +89,17 @@ def test_bad_names_ids_and_dates_do_not_crash(scenario, tmp_path):
     assert q["name_mixed_script"] >= 1
     assert q["iin"]["wrong_length"] >= 1 and q["iin"]["not_digits"] >= 1
     assert res.summary["threshold"] == 0.95
-    assert res.summary["rows_rejected_at_ingest"] >= 1  # the impossible date is the audit's
+    # the empty name and the impossible date are warnings: the families are kept and
+    # compared on what they have, and every problem is in rejects.csv
+    assert res.summary["rows_rejected_at_ingest"] == 0
+    assert res.summary["mothers"]["counts"]["records"] == len(rows)
+    assert q["name_missing"] >= 1
+    with (tmp_path / "out" / "rejects.csv").open(encoding="utf-8") as fh:
+        rejects = list(csv.DictReader(fh))
+    assert res.summary["ingest_warnings"] == len(rejects)  # (with payments to ghost families)
+    assert [(r["line"], r["column"], r["severity"]) for r in rejects
+            if r["table"] == "families"] == [
+        ("2", "mother_name", "warning"), ("6", "mother_birth_date", "warning")]  # fmt: skip
 
 
 def test_threshold_must_be_a_probability(scenario, tmp_path):
@@ -97,3 +107,29 @@ def test_threshold_must_be_a_probability(scenario, tmp_path):
         _app(), ["ghosts", str(scenario), "--out", str(tmp_path / "o"), "--threshold", "2"]
     )
     assert result.exit_code != 0
+
+
+def test_a_rejected_registry_record_is_said_so_not_called_absent(scenario, tmp_path):
+    """Two conflicting rows under one family_id are rejected at ingest; the family's
+    payments are flagged with that reason, and the console says rows were left out."""
+    folder = tmp_path / "conflict"
+    shutil.copytree(scenario, folder, ignore=shutil.ignore_patterns("truth"))
+    path = folder / "families.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    paid = {r["family_id"] for r in csv.DictReader((folder / "disbursements.csv").open())}
+    twin = dict(next(r for r in rows if r["family_id"] in paid))
+    twin["mother_name"] = "Другая Женщина"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows([*rows, twin])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(_app(), ["ghosts", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "rows rejected and left out: 2 families" in " ".join(result.output.split())
+    with (out / "red_flags.csv").open(encoding="utf-8") as fh:
+        flags = [r for r in csv.DictReader(fh) if r["flag"] == "not_in_registry"]
+    flag = next(r for r in flags if r["family_id"] == twin["family_id"])
+    assert "registry record rejected at ingest (duplicate key family_id" in flag["evidence"]
+    assert int(flag["amount_paid"]) > 0
