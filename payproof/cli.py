@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from payproof import __version__
-from payproof.errors import EXIT_CODES_HELP, PayproofError
+from payproof.errors import EXIT_CODES_HELP, PayproofError, out_of_memory
 
 err_console = Console(stderr=True)
 
@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             return exc.exit_code
+        if (oom := out_of_memory(exc)) is not None:
+            err_console.print(f"[bold red]Error:[/] {oom.message}", highlight=False)
+            return oom.exit_code
         raise
     return 0
 

@@ -82,3 +82,16 @@ class BusyError(PayproofError):
     """Another process holds the lock on a store or log."""
 
     exit_code = EXIT_BUSY
+
+
+def out_of_memory(exc: BaseException) -> UsageError | None:
+    """DuckDB's out-of-memory failure (also when Splink wraps it) as a message the user
+    can act on; None for any other exception."""
+    if "Out of Memory Error" not in str(exc):
+        return None
+    return UsageError(
+        "DuckDB ran out of memory: the --memory-limit is too small for this step "
+        "(it spills to disk where it can, but some steps need their working set in memory).",
+        fix="Give a larger --memory-limit, e.g. 2GB or 4GB (the 1,000,000-record ghosts "
+        "benchmark peaks under 2 GiB), and close other programs.",
+    )

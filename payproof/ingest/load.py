@@ -58,14 +58,19 @@ class IngestReport:
         return sum(t.rows_rejected for t in self.tables.values())
 
 
-def load_input(input_dir: Path, engine: DuckDBEngine, *, today: date | None = None) -> IngestReport:
-    """Validate every row of the tables in ``input_dir`` and create typed tables in ``engine``."""
-    input_dir = Path(input_dir)
-    if not input_dir.is_dir():
+def check_input_folder(input_dir: Path) -> None:
+    """Refuse a missing input folder before anything is created for the run."""
+    if not Path(input_dir).is_dir():
         raise InputError(
             f"Input folder {input_dir} does not exist or is not a folder.",
             fix="Give the folder that holds families.csv, disbursements.csv and the other tables.",
         )
+
+
+def load_input(input_dir: Path, engine: DuckDBEngine, *, today: date | None = None) -> IngestReport:
+    """Validate every row of the tables in ``input_dir`` and create typed tables in ``engine``."""
+    input_dir = Path(input_dir)
+    check_input_folder(input_dir)
     contract = load_contract()
     settings = CheckSettings(today=today or date.today())
     sources = {t: locate(input_dir, t) for t in TABLE_ORDER}

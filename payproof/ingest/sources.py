@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
-from payproof.errors import InputError
+from payproof.errors import InputError, PayproofError, out_of_memory
 from payproof.ingest.lines import blank_line_map, record_line_map
 
 EXTENSIONS = (".csv", ".parquet", ".xlsx")
@@ -105,7 +105,26 @@ def _csv_reader(src: SourceFile) -> str:
     )
 
 
-def _unreadable(src: SourceFile, exc: Exception) -> InputError:
+def _header_reader(src: SourceFile) -> str | None:
+    """A read_csv with the dialect fixed from the header line (the separator that splits
+    it into the most names, every column text); None when the header gives no table."""
+    with src.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline(1 << 20).rstrip("\r\n")
+    splits = {d: next(csv.reader([first], delimiter=d), []) for d in (",", ";", "\t", "|")}
+    delimiter, names = max(splits.items(), key=lambda kv: len(kv[1]))
+    if len(names) < 2 or len(set(names)) < len(names) or not all(n.strip() for n in names):
+        return None
+    columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
+    return (
+        f"read_csv({sql_literal(str(src.path))}, auto_detect = false, header = true, "
+        f"delim = {sql_literal(delimiter)}, columns = {columns}, store_rejects = true, "
+        f"strict_mode = true, null_padding = false, {CSV_QUOTING})"
+    )
+
+
+def _unreadable(src: SourceFile, exc: Exception) -> PayproofError:
+    if (oom := out_of_memory(exc)) is not None:
+        return oom  # the file is fine: the memory limit is not
     return InputError(
         f"{src.path.name} could not be read as CSV: {_first_line(exc)}",
         where=str(src.path),
@@ -134,6 +153,8 @@ SELECT CAST(line AS BIGINT) AS d,
       || max(found) || ' (a value that holds the separator must be in double quotes)'
     WHEN 'invalid encoding' THEN 'invalid encoding: this line is not UTF-8 '
       || '(re-save the file as CSV UTF-8)'
+    WHEN 'unquoted value' THEN 'stray double quote: a value that holds a " must be in double '
+      || 'quotes with the " written twice (""), and a quoted value must be closed'
     END, etype || ': ' || any_value(error_message)) AS reason
 FROM e GROUP BY line, etype
 """
@@ -144,7 +165,17 @@ def _stage_csv(engine: DuckDBEngine, src: SourceFile, table: str, make_select: M
     try:
         columns = [r[0] for r in engine.rows(f"DESCRIBE SELECT * FROM {reader}")]
     except Exception as exc:  # DuckDB raises its own error types for unreadable files
-        raise _unreadable(src, exc) from None
+        # One stray quote can defeat DuckDB's dialect sniffer for the whole file: read it
+        # again with the dialect taken from the header, so the bad record is rejected at
+        # its line and the rest is kept.
+        explicit = _header_reader(src) if "sniffing" in str(exc) else None
+        if explicit is None:
+            raise _unreadable(src, exc) from None
+        try:
+            columns = [r[0] for r in engine.rows(f"DESCRIBE SELECT * FROM {explicit}")]
+        except Exception:
+            raise _unreadable(src, exc) from None
+        reader = explicit
     # _line starts as the record's ordinal among good records + 1 (the header).
     relation = f"(SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * FROM {reader})"
     select = make_select(relation, columns)

@@ -38,9 +38,13 @@ def _quality_lines(summary: dict) -> list[str]:
         if not part:
             continue
         q = part["data_quality"]
-        bad_iin = sum(v for k, v in q["iin"].items() if k not in ("valid", "missing"))
+        fine = ("valid", "missing", "placeholder", "leading_zero_lost")
+        bad_iin = sum(v for k, v in q["iin"].items() if k not in fine)
         problems = {
             "invalid IINs": bad_iin, "missing IINs": q["iin"]["missing"],
+            "placeholder IINs (one digit repeated)": q["iin"].get("placeholder", 0),
+            "IINs missing their leading 0 (stored as numbers)": q["iin"].get(
+                "leading_zero_lost", 0),
             "missing names": q["name_missing"], "placeholder names": q["name_placeholder"],
             "names without letters": q["name_unusable"],
             "mixed-script names": q["name_mixed_script"],
@@ -51,6 +55,7 @@ def _quality_lines(summary: dict) -> list[str]:
             lines.append(f"{kind}: {found} (compared as far as the data allows).")
         if q["columns_missing"]:
             lines.append(f"{kind}: columns absent: {', '.join(q['columns_missing'])}.")
+        lines.extend(f"{kind}: {note}." for note in part.get("training_notes", ()))
     return lines
 
 

@@ -221,19 +221,29 @@ def duckdb_model(spec: ModelSpec, params: dict) -> dict:
     return out
 
 
+SMALL_TABLE = 100  # below this many records the training notes say the weights are rough
+
+
 def train(linker: Linker, spec: ModelSpec, n: int, seed: int, u_chunks: int = 10) -> list[str]:
     """Unsupervised training; returns notes on steps the data could not support."""
     notes: list[str] = []
     t = linker.training
     try:
         t.estimate_probability_two_random_records_match(spec.deterministic, recall=spec.recall)
-    except ValueError as exc:  # tiny tables: more deterministic matches than the recall allows
-        notes.append(f"prior: {exc}")
+    except ValueError:  # tiny tables: more deterministic matches than the recall allows
+        estimated = False
+    else:
+        estimated = True
     settings = linker._settings_obj
-    if not 0 < settings._probability_two_random_records_match < 1:
-        # no near-certain duplicates at all: assume the usual ~0.3 % duplicated records
+    if not estimated or not 0 < settings._probability_two_random_records_match < 1:
+        # no near-certain duplicates, or too few records to count them: assume the
+        # usual ~0.3 % duplicated records
         settings._probability_two_random_records_match = min(0.05, max(1e-9, 0.006 / n))
-        notes.append("prior: no deterministic matches; assumed 0.3 % duplicated records")
+        why = "no deterministic matches" if estimated else f"too few records ({n:,}) to count"
+        notes.append(f"prior: {why}; assumed 0.3 % duplicated records")
+    if n < SMALL_TABLE:
+        notes.append(f"only {n:,} records: chance agreement (u) is estimated from few pairs, "
+                     "so the weights are rough; check matches with `payproof explain`")  # fmt: skip
     max_u = float(min(max(n * 2, 1e5), 2e6))
     t.estimate_u_using_random_sampling(max_pairs=max_u, seed=seed, num_chunks=u_chunks)
     for rule in spec.em_blocks:

@@ -68,6 +68,7 @@ def explain_pair(
             chart = linker.visualisations.waterfall_chart(
                 records, remove_sensitive_data=hide_details
             )
+            Path(html).parent.mkdir(parents=True, exist_ok=True)
             chart.save(str(html))
     return data
 

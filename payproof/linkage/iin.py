@@ -11,6 +11,7 @@ from __future__ import annotations
 
 REASONS = (
     "valid",
+    "leading_zero_lost",
     "missing",
     "placeholder",
     "not_digits",
@@ -58,11 +59,26 @@ CREATE OR REPLACE TEMP MACRO pp_iin_sex(s) AS (
            END
     FROM (SELECT pp_iin_clean(s) AS c)
 );
+CREATE OR REPLACE TEMP MACRO pp_iin_valid12(c) AS
+    CASE WHEN regexp_full_match(coalesce(c, ''), '[0-9]{{12}}')
+              AND pp_iin_century(c) IS NOT NULL
+              AND try_strptime(pp_iin_century(c) || substr(c, 1, 6), '%Y%m%d') IS NOT NULL
+         THEN pp_iin_check(c) <> 10 AND pp_iin_check(c) = CAST(substr(c, 12, 1) AS INTEGER)
+         ELSE false END;
+CREATE OR REPLACE TEMP MACRO pp_iin_zero_lost(c) AS
+    CASE WHEN regexp_full_match(coalesce(c, ''), '[0-9]{{11}}')
+         THEN pp_iin_valid12('0' || c) ELSE false END;
+CREATE OR REPLACE TEMP MACRO pp_iin_key(s) AS (
+    SELECT CASE WHEN pp_iin_placeholder(c) THEN NULL
+                WHEN pp_iin_zero_lost(c) THEN '0' || c ELSE c END
+    FROM (SELECT pp_iin_clean(s) AS c)
+);
 CREATE OR REPLACE TEMP MACRO pp_iin_reason(s) AS (
     SELECT CASE
         WHEN c IS NULL THEN 'missing'
         WHEN pp_iin_placeholder(c) THEN 'placeholder'
         WHEN NOT regexp_full_match(c, '[0-9]+') THEN 'not_digits'
+        WHEN pp_iin_zero_lost(c) THEN 'leading_zero_lost'
         WHEN length(c) <> 12 THEN 'wrong_length'
         WHEN pp_iin_century(c) IS NULL THEN 'bad_century'
         WHEN try_strptime(pp_iin_century(c) || substr(c, 1, 6), '%Y%m%d') IS NULL
@@ -83,5 +99,9 @@ def install_iin_macros(con) -> None:
     ``pp_iin_clean(s)`` strips spaces (Unicode ones too), dashes and dots (how IINs are
     often typed); ``pp_iin_placeholder(c)`` is true for one digit repeated
     ('000000000000'), which stands for "no IIN" and is treated as missing.
+    ``pp_iin_key(s)`` is the IIN as compared: cleaned, NULL for a placeholder, and with
+    the leading zero back where a spreadsheet stored it as a number (11 digits that
+    are a valid IIN with a 0 in front: reason ``leading_zero_lost``, children born
+    2000-2009).
     """
     con.execute(MACROS)

@@ -87,22 +87,21 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
                    {_col(cols, src.account)} AS account_in {extra}
             FROM "{src.table}"
         ), base AS (
-            SELECT *, CASE WHEN NOT pp_iin_placeholder(pp_iin_clean(iin_in))
-                           THEN pp_iin_clean(iin_in) END AS iin,
-                   pp_iin_reason(iin_in) AS iin_reason,
-                   pp_iin_birth_date(iin_in) AS iin_birth,
+            SELECT *, pp_iin_key(iin_in) AS iin, pp_iin_reason(iin_in) AS iin_reason,
+                   pp_iin_birth_date(pp_iin_key(iin_in)) AS iin_birth,
                    nullif(lower(trim(regexp_replace(name_in, '\\s+', ' ', 'g'))), '') AS name_raw,
                    pp_name_norm(name_in) AS name_norm, pp_name_sorted(name_in) AS name_sorted,
                    coalesce(pp_name_placeholder(name_in), false) AS name_placeholder,
                    pp_name_key(name_in) AS name_key,
                    array_to_string(list_transform(pp_name_tokens(name_in),
                                                   lambda t: t[1]), '') AS name_initials,
-                   coalesce(dob_in, pp_iin_birth_date(iin_in)) AS dob,
+                   coalesce(dob_in, pp_iin_birth_date(pp_iin_key(iin_in))) AS dob,
                    nullif(lower(trim(district_in)), '') AS district,
                    pp_phone(phone_in) AS phone, pp_account(account_in) AS account
             FROM raw
         )
-        SELECT unique_id, iin, iin_reason = 'valid' AS iin_valid, iin_reason,
+        SELECT unique_id, iin, iin_reason IN ('valid', 'leading_zero_lost') AS iin_valid,
+               iin_reason,
                CASE WHEN length(iin) = 12 THEN substr(iin, 1, 7) END AS iin_head,
                CASE WHEN length(iin) = 12 THEN substr(iin, 8, 4) END AS iin_serial,
                {_capped("iin")} AS iin_block,
@@ -117,7 +116,8 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
                name_in IS NOT NULL AND regexp_matches(name_in, '[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]')
                    AND regexp_matches(name_in, '[A-Za-z]') AS mixed_script,
                dob_in IS NULL AND iin_birth IS NOT NULL AS dob_from_iin,
-               dob_in IS NOT NULL AND iin_birth IS NOT NULL AND iin_reason = 'valid'
+               dob_in IS NOT NULL AND iin_birth IS NOT NULL
+                   AND iin_reason IN ('valid', 'leading_zero_lost')
                    AND dob_in <> iin_birth AS dob_iin_mismatch
         FROM base
         """,

@@ -22,6 +22,7 @@ from payproof.audit.run import folder_lock
 from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest import load_input
+from payproof.ingest.load import check_input_folder
 from payproof.linkage.dedupe import DEFAULT_THRESHOLD, DedupeResult, dedupe_children, dedupe_mothers
 
 STORE_NAME = "ghosts.duckdb"
@@ -59,6 +60,10 @@ def run_ghosts(
         raise InputError(f"Threshold {threshold} is not a probability between 0 and 1.",
                          fix="Give --threshold as e.g. 0.9.")  # fmt: skip
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    from payproof.audit.run import check_memory_limit
+
+    check_memory_limit(memory_limit)  # before any output is touched
+    check_input_folder(input_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     timings: dict[str, float] = {}

@@ -217,3 +217,22 @@ def test_parquet_dates_written_as_midnight_timestamps_are_dates(scenario, tmp_pa
         engine.rows("SELECT family_id, strftime(mother_birth_date, '%Y-%m-%d') FROM families")
     )
     assert got == {k: v for k, v in want.items() if k != first}
+
+
+def test_a_stray_quote_rejects_its_record_not_the_file(scenario, tmp_path):
+    """One unescaped quote can defeat DuckDB's dialect sniffer; the file is then read with
+    the dialect of its header, and only that record is rejected, at its line."""
+    folder = _copy(scenario, tmp_path)
+    path = folder / "families.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = lines[100].split(",")
+    fields[2] = '"Талғ"Айка"атова Гүлназ"'
+    lines[100] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    engine, report = _load(folder)
+    got = engine.rows(
+        "SELECT line, reason FROM rejects WHERE table_name = 'families' AND severity = 'error'"
+    )
+    assert [line for line, _ in got] == [101]
+    assert got[0][1].startswith("stray double quote")
+    assert report.tables["families"].rows_accepted == len(lines) - 2

@@ -49,7 +49,7 @@ def test_explain_pair_gives_the_waterfall(deduped, tmp_path):
     weight = engine.rows(
         "SELECT match_weight FROM mother_pairs WHERE family_id_l = 'D01' AND family_id_r = 'F0000'"
     )[0][0]
-    html = tmp_path / "w.html"
+    html = tmp_path / "charts" / "new" / "w.html"  # its folder is created
     rows = explain_pair(engine, res, "D01", "F0000", html=html)
     assert rows[0]["column_name"] == "Prior" and rows[-1]["column_name"] == "Final score"
     assert abs(rows[-1]["log2_bayes_factor"] - weight) < 0.01
@@ -93,7 +93,8 @@ def test_bad_input_is_counted_not_fatal():
     assert q["columns_missing"] == ["district", "phone", "bank_account"]
     assert q["name_missing"] == 2 and q["name_unusable"] == 1 and q["name_mixed_script"] == 1
     assert q["name_placeholder"] == 1
-    assert q["iin"] == {"valid": 0, "missing": 2, "placeholder": 1, "not_digits": 1,
+    assert q["iin"] == {"valid": 0, "leading_zero_lost": 0, "missing": 2, "placeholder": 1,
+                        "not_digits": 1,
                         "wrong_length": 1, "bad_century": 0, "bad_date": 1,
                         "bad_check_digit": 1}  # fmt: skip
     assert q["birth_date_missing"] == 2
@@ -114,6 +115,22 @@ def test_empty_and_single_row_tables():
     engine.execute("INSERT INTO families VALUES ('F1', NULL, 'Ахметова Айгерим')")
     res = dedupe_mothers(engine)
     assert engine.rows("SELECT cluster_size FROM mother_clusters") == [(1,)]
+    # two records of one woman: too few to count deterministic matches or estimate u,
+    # and the notes say so in words (not Splink's message about recall)
+    engine.execute("INSERT INTO families VALUES ('F2', NULL, 'Ахметова Айгерим')")
+    res = dedupe_mothers(engine)
+    rough = ("only 2 records: chance agreement (u) is estimated from few pairs, so the "
+             "weights are rough; check matches with `payproof explain`")  # fmt: skip
+    assert res.training_notes[:2] == [
+        "prior: no deterministic matches; assumed 0.3 % duplicated records",
+        rough,
+    ]
+    engine.execute("UPDATE families SET mother_id = '880101412345'")  # one certain match
+    res = dedupe_mothers(engine)
+    assert res.training_notes[:2] == [
+        "prior: too few records (2) to count; assumed 0.3 % duplicated records",
+        rough,
+    ]
 
 
 def test_constrained_clustering_keeps_judged_different_records_apart():

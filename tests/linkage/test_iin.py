@@ -1,5 +1,7 @@
 """IIN validation in SQL agrees with the scenario generator's numpy check digit."""
 
+from datetime import date
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,17 @@ def test_unicode_spaces_inside_are_ignored(engine):
 
 def test_a_placeholder_iin_gives_no_birth_date(engine):
     assert _sql(engine, ["111111111111"])[0][2] is None
+
+
+def test_a_leading_zero_lost_in_a_spreadsheet_is_put_back(engine):
+    """Excel stores an IIN typed as a number without its leading 0 (children born
+    2000-2009): 11 digits that are a valid IIN with the 0 in front."""
+    rng = np.random.default_rng(7)
+    born_2004 = np.array([12_500])  # days since 1970: 2004-03-23
+    s = f"{iin_numbers(born_2004, np.array([False]), rng)[0]:012d}"
+    assert s[0] == "0"
+    assert _sql(engine, [s[1:]])[0][1:3] == ("leading_zero_lost", None)
+    assert engine.rows("SELECT pp_iin_key(?), pp_iin_birth_date(pp_iin_key(?))",
+                       [s[1:], s[1:]])[0] == (s, date(2004, 3, 23))  # fmt: skip
+    assert engine.rows("SELECT pp_iin_key('000000000000'), pp_iin_key(' 8801 01')")[0] == (
+        None, "880101")  # fmt: skip

@@ -102,6 +102,25 @@ def test_bad_names_ids_and_dates_do_not_crash(scenario, tmp_path):
         ("2", "mother_name", "warning"), ("6", "mother_birth_date", "warning")]  # fmt: skip
 
 
+def test_a_bad_memory_limit_stops_before_any_output(scenario, tmp_path):
+    from payproof.errors import UsageError
+
+    with pytest.raises(UsageError, match="not a memory size"):
+        run_ghosts(scenario, tmp_path / "out", memory_limit="lots")
+    assert not (tmp_path / "out").exists()
+
+
+def test_running_out_of_memory_is_a_message_not_a_traceback(scenario, tmp_path, capsys):
+    """Not blamed on an input file either: DuckDB's failure names the option to change."""
+    from payproof.cli import main
+
+    out = str(tmp_path / "out")
+    assert main(["ghosts", str(scenario), "--out", out, "--memory-limit", "1KB"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "DuckDB ran out of memory" in err and "larger --memory-limit" in err
+    assert "Traceback" not in err and "could not be read" not in err
+
+
 def test_threshold_must_be_a_probability(scenario, tmp_path):
     result = CliRunner().invoke(
         _app(), ["ghosts", str(scenario), "--out", str(tmp_path / "o"), "--threshold", "2"]
