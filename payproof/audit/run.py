@@ -79,7 +79,7 @@ def folder_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise BusyError(
-                "Another payproof audit is writing into this folder.",
+                "Another payproof run (audit or ghosts) is writing into this folder.",
                 where=str(out_dir),
                 fix="Wait for it to finish, or give a different --out folder.",
             ) from exc

@@ -10,6 +10,7 @@ registry is evidence, not noise).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from payproof.contract import TableSpec, load_contract
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
-from payproof.ingest.sources import file_sha256, locate, stage_into
+from payproof.ingest.sources import file_sha256, header_names, locate, stage_into
 
 TABLE_ORDER = (
     "offices",
@@ -179,7 +180,23 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
 
 def _match_columns(spec: TableSpec, staged: list[str], src) -> dict[str, str]:
     """Contract column -> staged column, matching names case-insensitively after trimming."""
-    by_norm = {c.strip().lower().lstrip("\ufeff"): c for c in staged}
+    by_norm: dict[str, str] = {}
+    for c in staged:
+        norm = c.strip().lower().lstrip("\ufeff")
+        renamed = re.fullmatch(r"(.+)_[0-9]+", norm)  # DuckDB renames a repeated header
+        if (norm in spec.columns and norm in by_norm) or (
+            renamed and renamed[1] in spec.columns and renamed[1] in by_norm
+            and c not in (header_names(src) or {c})
+        ):  # fmt: skip
+            first = by_norm.get(norm) or by_norm[renamed[1]]
+            raise InputError(
+                f"{src.path.name} has two columns that both read as "
+                f"{(renamed[1] if norm not in by_norm else norm)!r}: {first!r} and "
+                f"another one (read as {c!r}).",
+                where=str(src.path),
+                fix="Rename or delete one of them: payproof cannot tell which is meant.",
+            )
+        by_norm[norm] = c
     present = {c: by_norm[c] for c in spec.columns if c in by_norm}
     missing = [
         c for c, s in spec.columns.items()

@@ -105,6 +105,16 @@ def _csv_reader(src: SourceFile) -> str:
     )
 
 
+def header_names(src: SourceFile) -> set[str] | None:
+    """The column names a CSV file's header line holds (before DuckDB renames a repeated
+    one to name_1); None for other formats."""
+    if src.format != "csv":
+        return None
+    with src.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline(1 << 20).rstrip("\r\n")
+    return {n for d in (",", ";", "\t", "|") for n in next(csv.reader([first], delimiter=d), [])}
+
+
 def _header_reader(src: SourceFile) -> str | None:
     """A read_csv with the dialect fixed from the header line (the separator that splits
     it into the most names, every column text); None when the header gives no table."""

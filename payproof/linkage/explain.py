@@ -15,7 +15,7 @@ from splink import DuckDBAPI, Linker
 from splink.internals.waterfall_chart import records_to_waterfall_data
 
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
-from payproof.errors import InputError
+from payproof.errors import InputError, UsageError
 from payproof.linkage.dedupe import DedupeResult, quiet_splink, to_backend
 
 STORES = ("ghosts.duckdb", "payproof.duckdb")  # what `payproof ghosts` / `payproof audit` write
@@ -87,8 +87,12 @@ def explain_saved(
     weights are exactly those the run used; the store is opened read-only.
     """
     out_dir = Path(out_dir)
+    id_l, id_r = str(id_l).strip(), str(id_r).strip()  # as ingest trims identifiers
     if kind not in PREFIXES:
         raise InputError(f"Unknown record kind {kind!r}.", fix="Use mothers or children.")
+    if id_l == id_r:
+        raise UsageError(f"Both IDs are {id_l!r}: a record always matches itself.",
+                         fix="Give two different record IDs.")  # fmt: skip
     store = next((out_dir / n for n in STORES if (out_dir / n).is_file()), None)
     model = out_dir / f"{kind}_model.json"
     if store is None or not model.is_file():

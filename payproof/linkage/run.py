@@ -99,9 +99,11 @@ def run_ghosts(
         summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         summary["timings"] = timings
         write_json(out_dir / "ghosts_summary.json", summary)
-        for res in (mothers, children):
+        for kind, res in (("mothers", mothers), ("children", children)):
             if res is not None:
-                write_json(out_dir / f"{res.kind}_model.json", res.parameters)
+                write_json(out_dir / f"{kind}_model.json", res.parameters)
+            else:  # not a model of an earlier run into this folder
+                (out_dir / f"{kind}_model.json").unlink(missing_ok=True)
         timings["outputs"] = round(time.perf_counter() - t, 3)
     return GhostsResult(out_dir, out_dir / STORE_NAME, summary, mothers, children, timings)
 

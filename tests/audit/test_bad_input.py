@@ -285,7 +285,9 @@ def test_second_audit_into_the_same_folder_is_busy(valid_input, tmp_path, capfd)
     out.mkdir()
     with folder_lock(out):
         assert audit(valid_input, out) == EXIT_BUSY
-    assert_user_error(capfd, "Another payproof audit is writing into this folder", "--out")
+    assert_user_error(
+        capfd, "Another payproof run (audit or ghosts) is writing into this folder", "--out"
+    )
     assert audit(valid_input, out) == 0  # the lock is gone with its holder
 
 

@@ -236,3 +236,14 @@ def test_a_stray_quote_rejects_its_record_not_the_file(scenario, tmp_path):
     assert [line for line, _ in got] == [101]
     assert got[0][1].startswith("stray double quote")
     assert report.tables["families"].rows_accepted == len(lines) - 2
+
+
+def test_two_columns_that_read_as_one_are_refused(scenario, tmp_path):
+    folder = _copy(scenario, tmp_path)
+    path = folder / "families.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [line + "," + line.split(",")[2] for line in lines]  # the name column again
+    lines[0] = lines[0].rsplit(",", 1)[0] + ",MOTHER_NAME"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="two columns that both read as 'mother_name'"):
+        _load(folder)

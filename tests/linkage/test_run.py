@@ -67,6 +67,10 @@ def test_cli_writes_the_files_and_finds_the_duplicates(scenario, tmp_path):
     assert "iin" in shown.output and "Prior" in shown.output
     missing = CliRunner().invoke(_app(), ["explain", str(out), a, "NO-SUCH-ID"])
     assert missing.exit_code != 0 and "No mothers record NO-SUCH-ID" in str(missing.exception)
+    padded = CliRunner().invoke(_app(), ["explain", str(out), f" {a} ", b])
+    assert padded.exit_code == 0, padded.output  # IDs are trimmed, as ingest trims them
+    same = CliRunner().invoke(_app(), ["explain", str(out), a, a])
+    assert same.exit_code != 0 and "a record always matches itself" in str(same.exception)
 
 
 def test_bad_names_ids_and_dates_do_not_crash(scenario, tmp_path):
