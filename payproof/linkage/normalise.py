@@ -10,6 +10,8 @@ becomes plain string equality, which any Splink backend can compare.
 
 from __future__ import annotations
 
+import string
+
 # Multi-letter Cyrillic first, then one-to-one letters (translate needs equal lengths).
 _CYR_MULTI = [
     ("щ", "sh"),
@@ -72,6 +74,9 @@ PLACEHOLDER_WORDS = (
     "nino", "goh", "coh", "doh", "loh", "soh", "moh",
 )  # fmt: skip
 PATRONYMIC_RE = r"(kizi|uli|ovna|ovich)$"
+# a word of one letter repeated ("xx" once doubles are folded from "XXX"); RE2 has no
+# back-references, so the 26 letters are spelled out
+REPEATED_LETTER_WORD = "(^| )(" + "|".join(c * 2 + "+" for c in string.ascii_lowercase) + ")( |$)"
 
 
 def _nest(expr: str, pairs: list[tuple[str, str]]) -> str:
@@ -108,14 +113,11 @@ def _norm_sql() -> str:
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO pp_latin(s) AS {_latin_sql()};
 CREATE OR REPLACE TEMP MACRO pp_name_canon(s) AS {_norm_sql()};
-CREATE OR REPLACE TEMP MACRO pp_name_placeholder(s) AS (
-    SELECT list_has_any(t, {{placeholders}})
-        OR (len(t) > 0 AND list_bool_and(list_transform(t, lambda w: length(w) = 1)))
-        OR list_bool_or(list_transform(t, lambda w: length(replace(w, w[1], '')) = 0
-                                                    AND length(w) >= 2))
-    FROM (SELECT list_filter(string_split(coalesce(pp_name_canon(s), ''), ' '),
-                             lambda w: w <> '') AS t)
-);
+CREATE OR REPLACE TEMP MACRO pp_name_placeholder(s) AS
+    CASE WHEN pp_name_canon(s) IS NULL THEN false
+         ELSE list_has_any(string_split(pp_name_canon(s), ' '), {{placeholders}})
+              OR regexp_full_match(pp_name_canon(s), '[a-z]( [a-z])*')
+              OR regexp_matches(pp_name_canon(s), '{REPEATED_LETTER_WORD}') END;
 CREATE OR REPLACE TEMP MACRO pp_name_norm(s) AS
     CASE WHEN NOT pp_name_placeholder(s) THEN pp_name_canon(s) END;
 CREATE OR REPLACE TEMP MACRO pp_name_tokens(s) AS

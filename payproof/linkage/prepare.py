@@ -86,19 +86,32 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
                    {_col(cols, src.district)} AS district_in, {_col(cols, src.phone)} AS phone_in,
                    {_col(cols, src.account)} AS account_in {extra}
             FROM "{src.table}"
+        ), ids AS (
+            SELECT *, pp_iin_clean(iin_in) AS iin_clean, pp_iin_reason(iin_in) AS iin_reason0
+            FROM raw
+        ), keyed AS (
+            -- the leading 0 a spreadsheet dropped is put back only where the IIN then
+            -- tells the recorded birth date (or none is recorded): an IIN that lost
+            -- another digit rarely becomes valid with a 0 in front, but it can
+            SELECT *, CASE WHEN iin_reason0 = 'placeholder' THEN NULL
+                           WHEN zero_lost THEN '0' || iin_clean ELSE iin_clean END AS iin,
+                   CASE WHEN iin_reason0 = 'leading_zero_lost' AND NOT zero_lost
+                        THEN 'wrong_length' ELSE iin_reason0 END AS iin_reason
+            FROM (SELECT *, iin_reason0 = 'leading_zero_lost' AND coalesce(
+                              pp_iin_birth_date('0' || iin_clean) = dob_in, true) AS zero_lost
+                  FROM ids)
         ), base AS (
-            SELECT *, pp_iin_key(iin_in) AS iin, pp_iin_reason(iin_in) AS iin_reason,
-                   pp_iin_birth_date(pp_iin_key(iin_in)) AS iin_birth,
+            SELECT *, pp_iin_birth_date(iin) AS iin_birth,
                    nullif(lower(trim(regexp_replace(name_in, '\\s+', ' ', 'g'))), '') AS name_raw,
                    pp_name_norm(name_in) AS name_norm, pp_name_sorted(name_in) AS name_sorted,
                    coalesce(pp_name_placeholder(name_in), false) AS name_placeholder,
                    pp_name_key(name_in) AS name_key,
                    array_to_string(list_transform(pp_name_tokens(name_in),
                                                   lambda t: t[1]), '') AS name_initials,
-                   coalesce(dob_in, pp_iin_birth_date(pp_iin_key(iin_in))) AS dob,
+                   coalesce(dob_in, pp_iin_birth_date(iin)) AS dob,
                    nullif(lower(trim(district_in)), '') AS district,
                    pp_phone(phone_in) AS phone, pp_account(account_in) AS account
-            FROM raw
+            FROM keyed
         )
         SELECT unique_id, iin, iin_reason IN ('valid', 'leading_zero_lost') AS iin_valid,
                iin_reason,

@@ -1,5 +1,7 @@
 """End-to-end dedupe with known answers: each injected duplicate found, nothing else."""
 
+from datetime import date
+
 from payproof.engine import DuckDBEngine
 from payproof.linkage.dedupe import dedupe_children, dedupe_mothers
 from payproof.linkage.explain import explain_pair
@@ -173,3 +175,28 @@ def test_one_edit_invalid_is_as_rare_as_the_registry_makes_it():
     assert invalid_share(clean) == 0.01 and invalid_share(messy) == 0.2
     assert u_of(messy) > 10 * u_of(clean)  # many invalid IINs: a one-edit pair says less
     assert abs(u_of(None) - 4e-3 * (1 - 0.98**2)) < 1e-12
+
+
+def test_a_lost_leading_zero_is_put_back_only_where_the_birth_date_agrees():
+    import numpy as np
+
+    from payproof.scenario.identity import iin_numbers
+
+    rng = np.random.default_rng(8)
+    iin = f"{iin_numbers(np.array([12_500]), np.array([True]), rng)[0]:012d}"  # 2004-03-23
+    engine = DuckDBEngine()
+    engine.execute(
+        f"""CREATE TABLE families AS SELECT * FROM (VALUES
+           ('F1', '{iin[1:]}', 'Ахметова Айгерим', DATE '2004-03-23'),
+           ('F2', '{iin[1:]}', 'Серікова Дана', DATE '1990-07-01'),
+           ('F3', '{iin[1:]}', 'Омарова Сая', NULL))
+           t(family_id, mother_id, mother_name, mother_birth_date)"""
+    )
+    res = dedupe_mothers(engine)
+    got = engine.rows("SELECT unique_id, iin, iin_reason, dob FROM mother_records ORDER BY 1")
+    assert got == [
+        ("F1", iin, "leading_zero_lost", date(2004, 3, 23)),
+        ("F2", iin[1:], "wrong_length", date(1990, 7, 1)),  # the IIN tells another date
+        ("F3", iin, "leading_zero_lost", date(2004, 3, 23)),  # the date from the IIN
+    ]
+    assert res.quality["iin"]["leading_zero_lost"] == 2
