@@ -38,10 +38,10 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
         ),
     ],
     "families": [
-        (
+        (  # blames the birth date (an identity field: left empty, the family kept)
             "{registered_on} < {mother_birth_date}",
-            "registered_on",
-            "registered before the mother was born",
+            "mother_birth_date",
+            "the mother's birth date is after the family's registration date",
         ),
     ],
     "disbursements": [
@@ -128,6 +128,10 @@ def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, 
     return []
 
 
+def _any(checks: list[tuple[str, str]]) -> str:
+    return " OR ".join(f"({c})" for c, _ in checks) or "false"
+
+
 def typed_expr(col: ColumnSpec, v: str) -> str:
     if col.type == "date":
         return f"TRY_CAST({v} AS DATE)"
@@ -150,8 +154,9 @@ def checked_select(
         raw = f"{q(present[name])}" if name in present else "CAST(NULL AS VARCHAR)"
         inner_cols.append(f"{raw} AS {q('raw_' + name)}")
         inner_cols.append(f"NULLIF(trim({raw}), '') AS {q('v_' + name)}")
-    typed, errors, conds, warnings, warn_conds = [], [], [], [], []
+    errors, conds, warnings, warn_conds = [], [], [], []
     typed_of: dict[str, str] = {}  # the value each column keeps, for the row rules
+    flagged: dict[str, list[tuple[str, str]]] = {}  # identity field -> (condition, reason)
 
     def add(cond: str, column: str, value_sql: str, reason_sql: str) -> None:
         conds.append(f"({cond})")
@@ -166,20 +171,25 @@ def checked_select(
         checks += [(f"{v} IS NOT NULL AND ({c})", r) for c, r in _value_checks(col, v, s)]
         if col.bad_value == "flag":
             # kept with the value left empty, and the row reported as a warning
-            bad = " OR ".join(f"({c})" for c, _ in checks) or "false"
-            typed_of[name] = f"CASE WHEN {bad} THEN NULL ELSE {typed_expr(col, v)} END"
-            typed.append(f"{typed_of[name]} AS {q(name)}")
-            for cond, reason in checks:
-                warn_conds.append(f"({cond})")
-                warnings.append(_err(cond, name, raw, sql_literal(reason + KEPT_EMPTY)))
+            flagged[name] = checks
+            typed_of[name] = f"CASE WHEN {_any(checks)} THEN NULL ELSE {typed_expr(col, v)} END"
             continue
         typed_of[name] = typed_expr(col, v)
-        typed.append(f"{typed_of[name]} AS {q(name)}")
         for cond, reason in checks:
             add(cond, name, raw, sql_literal(reason))
     for cond, column, reason in ROW_RULES.get(spec.name, []):
         typed_cond = cond.format(**{n: f"({e})" for n, e in typed_of.items()})
-        add(f"coalesce({typed_cond}, false)", column, q("raw_" + column), sql_literal(reason))
+        if column in flagged:  # the rule blames an identity field: that value is left empty
+            flagged[column].append((f"coalesce({typed_cond}, false)", reason))
+        else:
+            add(f"coalesce({typed_cond}, false)", column, q("raw_" + column), sql_literal(reason))
+    for name, checks in flagged.items():
+        col, v, raw = spec.columns[name], q("v_" + name), q("raw_" + name)
+        typed_of[name] = f"CASE WHEN {_any(checks)} THEN NULL ELSE {typed_expr(col, v)} END"
+        for cond, reason in checks:
+            warn_conds.append(f"({cond})")
+            warnings.append(_err(cond, name, raw, sql_literal(reason + KEPT_EMPTY)))
+    typed = [f"{typed_of[name]} AS {q(name)}" for name in spec.columns]
     # Build the list of problems only for rows that have one: almost every row is
     # good, and a cheap OR of the conditions is far faster than a list per row.
     empty = 'CAST([] AS STRUCT("column" VARCHAR, "value" VARCHAR, reason VARCHAR)[])'

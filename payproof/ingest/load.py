@@ -10,7 +10,6 @@ registry is evidence, not noise).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +31,10 @@ TABLE_ORDER = (
     "grievances",
 )
 
+# The key of each record left out (where it could be read), by table and line.
+REJECTED_KEYS_DDL = (
+    "CREATE OR REPLACE TABLE rejected_keys (table_name VARCHAR, line BIGINT, key VARCHAR)"
+)
 REJECTS_DDL = (
     "CREATE OR REPLACE TABLE rejects (table_name VARCHAR, file VARCHAR, line BIGINT, "
     "column_name VARCHAR, value VARCHAR, reason VARCHAR, severity VARCHAR)"
@@ -77,6 +80,7 @@ def load_input(input_dir: Path, engine: DuckDBEngine, *, today: date | None = No
     sources = {t: locate(input_dir, t) for t in TABLE_ORDER}
     _require(input_dir, sources)
     engine.execute(REJECTS_DDL)
+    engine.execute(REJECTED_KEYS_DDL)
     report = IngestReport()
     for name in TABLE_ORDER:
         spec = contract.table(name)
@@ -153,6 +157,18 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
     keep = "len(_errors) = 0"
     if engine.scalar(f"SELECT count(*) FROM ({rejected})"):
         keep += f" AND _line NOT IN ({rejected})"
+        # a row left out keeps only its errors ("kept with this value empty" is untrue
+        # there), and its key, so later steps can say why a family is not in the registry
+        engine.execute(
+            f"DELETE FROM rejects WHERE table_name = ? AND severity = 'warning' "
+            f"AND line IN ({rejected})",
+            [name],
+        )
+        key_text = " || '/' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '')" for k in spec.key)
+        engine.execute(
+            f"INSERT INTO rejected_keys SELECT {sql_literal(name)}, _line, {key_text} "
+            f"FROM {chk} WHERE _line IN ({rejected})"
+        )
     # Dictionary compression only: DuckDB's automatic choice analyses every column
     # and takes about twice as long to write tens of millions of rows.
     engine.execute("SET force_compression = 'dictionary'")
@@ -180,23 +196,15 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
 
 def _match_columns(spec: TableSpec, staged: list[str], src) -> dict[str, str]:
     """Contract column -> staged column, matching names case-insensitively after trimming."""
-    by_norm: dict[str, str] = {}
-    for c in staged:
-        norm = c.strip().lower().lstrip("\ufeff")
-        renamed = re.fullmatch(r"(.+)_[0-9]+", norm)  # DuckDB renames a repeated header
-        if (norm in spec.columns and norm in by_norm) or (
-            renamed and renamed[1] in spec.columns and renamed[1] in by_norm
-            and c not in (header_names(src) or {c})
-        ):  # fmt: skip
-            first = by_norm.get(norm) or by_norm[renamed[1]]
+    by_norm = {c.strip().lower().lstrip("\ufeff"): c for c in staged}
+    raw = [h.strip().lower().lstrip("\ufeff") for h in header_names(src) or []]
+    for name in spec.columns:  # DuckDB renames a repeated header (name_1): refuse it
+        if raw.count(name) > 1:
             raise InputError(
-                f"{src.path.name} has two columns that both read as "
-                f"{(renamed[1] if norm not in by_norm else norm)!r}: {first!r} and "
-                f"another one (read as {c!r}).",
+                f"{src.path.name} has {raw.count(name)} columns that all read as {name!r}.",
                 where=str(src.path),
-                fix="Rename or delete one of them: payproof cannot tell which is meant.",
+                fix="Rename or delete the extra ones: payproof cannot tell which is meant.",
             )
-        by_norm[norm] = c
     present = {c: by_norm[c] for c in spec.columns if c in by_norm}
     missing = [
         c for c, s in spec.columns.items()

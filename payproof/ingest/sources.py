@@ -35,6 +35,7 @@ class SourceFile:
     format: str  # csv | parquet | xlsx
     sha256: str = ""
     size: int = 0
+    header: list[str] | None = None  # column names as the file holds them (XLSX: read once)
 
 
 def locate(input_dir: Path, table: str) -> SourceFile | None:
@@ -105,14 +106,22 @@ def _csv_reader(src: SourceFile) -> str:
     )
 
 
-def header_names(src: SourceFile) -> set[str] | None:
-    """The column names a CSV file's header line holds (before DuckDB renames a repeated
-    one to name_1); None for other formats."""
-    if src.format != "csv":
-        return None
+def header_names(src: SourceFile) -> list[str] | None:
+    """The column names as the file holds them, before DuckDB renames a repeated one to
+    name_1 (CSV: the header line split on the separator that gives the most names)."""
+    if src.header is not None or src.format == "xlsx":
+        return src.header
+    if src.format == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(src.path).names)
+        except Exception:  # noqa: BLE001 - unreadable files are reported by the reader
+            return None
     with src.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         first = fh.readline(1 << 20).rstrip("\r\n")
-    return {n for d in (",", ";", "\t", "|") for n in next(csv.reader([first], delimiter=d), [])}
+    splits = [next(csv.reader([first], delimiter=d), []) for d in (",", ";", "\t", "|")]
+    return max(splits, key=len)
 
 
 def _header_reader(src: SourceFile) -> str | None:
@@ -304,12 +313,16 @@ def _parquet_relation(engine: DuckDBEngine, src: SourceFile) -> tuple[str, list[
 def _varchar_cast(name: str, typ: str) -> str:
     if typ == "DATE":
         return f"strftime({_q(name)}, '%Y-%m-%d') AS {_q(name)}"
-    if typ in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"):
-        # pandas and Spark write dates as midnight timestamps: the date, as an XLSX
-        # date cell gives; any other time of day stays visible (and is not a date)
+    if typ in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
+               "TIMESTAMP WITH TIME ZONE"):  # fmt: skip
+        # pandas and Spark write dates as midnight timestamps (tz-aware ones in UTC): the
+        # date, as an XLSX date cell gives; any other time of day, or infinity, stays
+        # visible as text (and is not a date)
         c = _q(name)
-        return (f"CASE WHEN CAST({c} AS TIME) = TIME '00:00:00' THEN strftime({c}, '%Y-%m-%d') "
-                f"ELSE CAST({c} AS VARCHAR) END AS {c}")  # fmt: skip
+        t = f"timezone('UTC', {c})" if typ.endswith("TIME ZONE") else c
+        midnight = f"isfinite({t}) AND CAST({t} AS TIME) = TIME '00:00:00'"
+        as_date = f"strftime({t}, '%Y-%m-%d')"
+        return f"CASE WHEN {midnight} THEN {as_date} ELSE CAST({c} AS VARCHAR) END AS {c}"
     return f"CAST({_q(name)} AS VARCHAR) AS {_q(name)}"
 
 
@@ -349,6 +362,7 @@ def _stage_xlsx(engine: DuckDBEngine, src: SourceFile, stage_table: str) -> None
         names = [
             str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)
         ]
+        src.header = names
         engine.materialise(
             stage_table,
             "SELECT CAST(NULL AS BIGINT) AS _line, "

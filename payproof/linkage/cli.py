@@ -54,7 +54,8 @@ def _quality_lines(summary: dict) -> list[str]:
         if found:
             lines.append(f"{kind}: {found} (compared as far as the data allows).")
         if q["columns_missing"]:
-            lines.append(f"{kind}: columns absent: {', '.join(q['columns_missing'])}.")
+            absent = ", ".join(q["columns_missing"])
+            lines.append(f"{kind}: columns absent or empty in every record: {absent}.")
         lines.extend(f"{kind}: {note}." for note in part.get("training_notes", ()))
     return lines
 

@@ -168,7 +168,10 @@ def child_in_two_families_sql(d: Dialect, with_clusters: bool) -> str:
     """Children whose national ID (or linkage cluster) appears in several families."""
     keys = [
         "SELECT child_id, family_id, 'national ID ' || child_national_id AS grp, 1 AS pref "
-        "FROM children WHERE child_national_id IS NOT NULL AND child_national_id <> ''"
+        "FROM children WHERE child_national_id IS NOT NULL AND child_national_id <> '' "
+        # one digit repeated ('000000000000') is a clerk's "no IIN", not a shared child
+        "AND NOT (length(child_national_id) >= 6 AND "
+        "replace(child_national_id, substr(child_national_id, 1, 1), '') = '')"
     ]
     if with_clusters:
         keys.append(
@@ -264,9 +267,10 @@ def not_in_registry_sql(with_rejects: bool = False) -> str:
     if with_rejects:
         why = """coalesce('registry record rejected at ingest (' || min(r.reason) || ', '
       || min(r.file) || ' line ' || CAST(min(r.line) AS VARCHAR) || ')', 'no registry record')"""
-        join = """LEFT JOIN (SELECT value, reason, file, line FROM rejects
-           WHERE table_name = 'families' AND column_name = 'family_id'
-             AND severity = 'error') r ON r.value = p.family_id"""
+        join = """LEFT JOIN (SELECT k.key, r.reason, r.file, r.line
+           FROM rejected_keys k JOIN rejects r
+             ON r.table_name = k.table_name AND r.line = k.line AND r.severity = 'error'
+           WHERE k.table_name = 'families') r ON r.key = p.family_id"""
     return f"""SELECT {_head("not_in_registry")}, p.family_id, CAST(NULL AS VARCHAR) AS child_id,
   min(p.office_id) AS entity,
   'paid ' || CAST(count(DISTINCT p.payment_id) AS VARCHAR) || ' time(s), ' || min(p.period)
@@ -462,7 +466,7 @@ def compute_red_flags(engine, *, findings: str | None = "findings") -> None:
         findings=findings if findings and engine.has_table(findings) else None,
         with_mother_clusters=engine.has_table("mother_clusters"),
         with_child_clusters=engine.has_table("child_clusters"),
-        with_rejects=engine.has_table("rejects"),
+        with_rejects=engine.has_table("rejects") and engine.has_table("rejected_keys"),
     )
     scratch = {"rf_child_gaps"}
     for name, sql in steps:

@@ -25,9 +25,10 @@ _W1 = list(range(1, 12))
 _W2 = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]
 
 
-# What people and spreadsheets put inside a typed number: spaces (also no-break, thin
-# and zero-width ones, and the byte-order mark), dashes, dots.
-SEPARATORS = r"[\s\x{00A0}\x{2007}\x{202F}\x{200B}-\x{200D}\x{2060}\x{FEFF}\-\.]"
+# What people and spreadsheets put inside a typed number: spaces (every Unicode space,
+# zero-width ones and the byte-order mark too), dashes, dots; and a trailing ".0" where
+# a number column was written as floats.
+SEPARATORS = r"[\s\p{Z}\x{200B}-\x{200D}\x{2060}\x{FEFF}\-\.]"
 
 
 def _weighted(weights: list[int]) -> str:
@@ -37,7 +38,8 @@ def _weighted(weights: list[int]) -> str:
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO pp_iin_clean(s) AS
-    nullif(regexp_replace(CAST(s AS VARCHAR), '{SEPARATORS}', '', 'g'), '');
+    nullif(regexp_replace(regexp_replace(CAST(s AS VARCHAR), '^\\s*([0-9]+)\\.0+\\s*$', '\\1'),
+                          '{SEPARATORS}', '', 'g'), '');
 CREATE OR REPLACE TEMP MACRO pp_iin_placeholder(c) AS
     length(c) >= 6 AND length(replace(c, substr(c, 1, 1), '')) = 0;
 CREATE OR REPLACE TEMP MACRO pp_iin_check(c) AS
@@ -55,6 +57,7 @@ CREATE OR REPLACE TEMP MACRO pp_iin_birth_date(s) AS (
 CREATE OR REPLACE TEMP MACRO pp_iin_sex(s) AS (
     SELECT CASE WHEN regexp_full_match(coalesce(c, ''), '[0-9]{{12}}')
                      AND substr(c, 7, 1) IN ('1', '2', '3', '4', '5', '6')
+                     AND NOT pp_iin_placeholder(c)
                 THEN CASE WHEN CAST(substr(c, 7, 1) AS INTEGER) % 2 = 1 THEN 'M' ELSE 'F' END
            END
     FROM (SELECT pp_iin_clean(s) AS c)
@@ -68,11 +71,6 @@ CREATE OR REPLACE TEMP MACRO pp_iin_valid12(c) AS
 CREATE OR REPLACE TEMP MACRO pp_iin_zero_lost(c) AS
     CASE WHEN regexp_full_match(coalesce(c, ''), '[0-9]{{11}}')
          THEN pp_iin_valid12('0' || c) ELSE false END;
-CREATE OR REPLACE TEMP MACRO pp_iin_key(s) AS (
-    SELECT CASE WHEN pp_iin_placeholder(c) THEN NULL
-                WHEN pp_iin_zero_lost(c) THEN '0' || c ELSE c END
-    FROM (SELECT pp_iin_clean(s) AS c)
-);
 CREATE OR REPLACE TEMP MACRO pp_iin_reason(s) AS (
     SELECT CASE
         WHEN c IS NULL THEN 'missing'
@@ -99,9 +97,8 @@ def install_iin_macros(con) -> None:
     ``pp_iin_clean(s)`` strips spaces (Unicode ones too), dashes and dots (how IINs are
     often typed); ``pp_iin_placeholder(c)`` is true for one digit repeated
     ('000000000000'), which stands for "no IIN" and is treated as missing.
-    ``pp_iin_key(s)`` is the IIN as compared: cleaned, NULL for a placeholder, and with
-    the leading zero back where a spreadsheet stored it as a number (11 digits that
-    are a valid IIN with a 0 in front: reason ``leading_zero_lost``, children born
-    2000-2009).
+    Reason ``leading_zero_lost``: 11 digits that are a valid IIN with a 0 in front (a
+    spreadsheet stored the IIN of a child born 2000-2009 as a number); the
+    preparation step puts the 0 back where the birth date agrees.
     """
     con.execute(MACROS)

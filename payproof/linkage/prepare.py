@@ -65,6 +65,22 @@ def _capped(col: str) -> str:
     return f"CASE WHEN count(*) OVER (PARTITION BY {col}) <= {BLOCK_CAP} THEN {col} END"
 
 
+def _empty_columns(engine: DuckDBEngine, src: Source, cols: set[str]) -> set[str]:
+    """Compared columns with no value in any record: absent in all but name (ingest
+    creates every contract column, NULL where the file lacked it)."""
+    wanted = [c for c in (src.iin, src.name, src.dob, src.district, src.phone, src.account)
+              if c and c in cols]  # fmt: skip
+    if not wanted:
+        return set()
+    counts = engine.rows(
+        f"SELECT count(*), {', '.join(f'count({chr(34)}{c}{chr(34)})' for c in wanted)} "
+        f'FROM "{src.table}"'
+    )[0]
+    if not counts[0]:
+        return set()
+    return {c for c, n in zip(wanted, counts[1:], strict=True) if n == 0}
+
+
 def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
     """Create table ``out`` (one row per record, ``unique_id`` first); return quality counts."""
     cols = _columns(engine, src.table)
@@ -73,6 +89,7 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
             f"Table {src.table} has no {src.id_col} column, so records cannot be told apart.",
             fix=f"Add the {src.id_col} column (see docs/data-contract.md).",
         )
+    cols -= _empty_columns(engine, src, cols)
     install_macros(engine.con)
     extra = "".join(f', CAST("{c}" AS VARCHAR) AS {c}' for c in src.extra if c in cols)
     extra += "".join(f", CAST(NULL AS VARCHAR) AS {c}" for c in src.extra if c not in cols)

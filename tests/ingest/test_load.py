@@ -245,5 +245,80 @@ def test_two_columns_that_read_as_one_are_refused(scenario, tmp_path):
     lines = [line + "," + line.split(",")[2] for line in lines]  # the name column again
     lines[0] = lines[0].rsplit(",", 1)[0] + ",MOTHER_NAME"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="two columns that both read as 'mother_name'"):
+    with pytest.raises(InputError, match="2 columns that all read as 'mother_name'"):
         _load(folder)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_repeated_columns_are_refused_in_xlsx_and_parquet_too(scenario, tmp_path, fmt):
+    folder = _copy(scenario, tmp_path)
+    src = folder / "families.csv"
+    with src.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    src.unlink()
+    header = [*rows[0], "Mother_Name"]
+    body = [[*r, "junk"] for r in rows[1:]]
+    if fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        book.active.append(header)
+        for r in body:
+            book.active.append(r)
+        book.save(folder / "families.xlsx")
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        cols = [pa.array([r[i] for r in body]) for i in range(len(header))]
+        pq.write_table(pa.Table.from_arrays(cols, names=header), folder / "families.parquet")
+    with pytest.raises(InputError, match="2 columns that all read as 'mother_name'"):
+        _load(folder)
+
+
+def test_a_birth_date_after_registration_is_left_empty_not_the_family_dropped(scenario, tmp_path):
+    folder = _copy(scenario, tmp_path)
+    path = folder / "families.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["mother_birth_date"] = "2025-01-01"  # after any registration in the scenario
+    rows[1]["mother_name"] = ""  # a warning on a row then rejected for its key ...
+    rows.append(dict(rows[1], district="Другой"))  # ... conflicting with this copy
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    engine, report = _load(folder)
+    got = engine.rows(
+        "SELECT line, column_name, severity FROM rejects WHERE table_name = 'families' "
+        "ORDER BY line, severity"
+    )
+    assert got == [
+        (2, "mother_birth_date", "warning"),
+        (3, "family_id", "error"),  # no "kept" warning on a row left out
+        (len(rows) + 1, "family_id", "error"),
+    ]
+    assert engine.rows(
+        "SELECT mother_birth_date FROM families WHERE family_id = ?", [rows[0]["family_id"]]
+    ) == [(None,)]
+    assert engine.rows(
+        "SELECT line, key FROM rejected_keys WHERE table_name = 'families' ORDER BY line"
+    ) == [
+        (3, rows[1]["family_id"]), (len(rows) + 1, rows[1]["family_id"])]  # fmt: skip
+
+
+def test_an_infinite_parquet_timestamp_is_a_rejected_value_not_a_crash(scenario, tmp_path):
+    folder = _copy(scenario, tmp_path)
+    src = folder / "families.csv"
+    con = DuckDBEngine()
+    con.execute(
+        f"COPY (SELECT * REPLACE (CASE WHEN family_id = (SELECT min(family_id) FROM "
+        f"read_csv('{src}', all_varchar=true)) THEN 'infinity'::TIMESTAMP "
+        f"ELSE CAST(registered_on AS TIMESTAMP) END AS registered_on) "
+        f"FROM read_csv('{src}', all_varchar=true)) TO '{folder / 'families.parquet'}' "
+        "(FORMAT parquet)"
+    )
+    src.unlink()
+    engine, _ = _load(folder)
+    got = engine.rows("SELECT column_name, value FROM rejects WHERE table_name = 'families'")
+    assert set(got) == {("registered_on", "infinity")}

@@ -200,3 +200,16 @@ def test_a_lost_leading_zero_is_put_back_only_where_the_birth_date_agrees():
         ("F3", iin, "leading_zero_lost", date(2004, 3, 23)),  # the date from the IIN
     ]
     assert res.quality["iin"]["leading_zero_lost"] == 2
+
+
+def test_a_column_empty_in_every_record_counts_as_absent():
+    """Ingest creates every contract column; one the file lacked is NULL throughout."""
+    engine = DuckDBEngine()
+    engine.execute(
+        """CREATE TABLE families AS SELECT * FROM (VALUES
+           ('F1', '880101412345', CAST(NULL AS VARCHAR), DATE '1988-01-01'),
+           ('F2', '900512412349', NULL, DATE '1990-05-12'))
+           t(family_id, mother_id, mother_name, mother_birth_date)"""
+    )
+    assert dedupe_mothers(engine).quality["columns_missing"] == [
+        "mother_name", "district", "phone", "bank_account"]  # fmt: skip

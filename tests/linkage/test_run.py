@@ -156,3 +156,40 @@ def test_a_rejected_registry_record_is_said_so_not_called_absent(scenario, tmp_p
     flag = next(r for r in flags if r["family_id"] == twin["family_id"])
     assert "registry record rejected at ingest (duplicate key family_id" in flag["evidence"]
     assert int(flag["amount_paid"]) > 0
+
+
+def test_flags_quote_any_rejection_and_ignore_placeholder_child_iins(scenario, tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(scenario, folder, ignore=shutil.ignore_patterns("truth"))
+    paid = {r["family_id"] for r in csv.DictReader((folder / "disbursements.csv").open())}
+    path = folder / "families.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    victim = next(r for r in rows if r["family_id"] in paid)
+    victim["district"] = ""  # required: the record is rejected
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    kids = folder / "children.csv"
+    with kids.open(encoding="utf-8") as fh:
+        children = list(csv.DictReader(fh))
+    seen: set[str] = set()
+    for child in children:  # one child in each of three families: "no IIN"
+        if len(seen) < 3 and child["family_id"] not in seen | {victim["family_id"]}:
+            seen.add(child["family_id"])
+            child["child_national_id"] = "000000000000"
+    with kids.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(children[0]))
+        w.writeheader()
+        w.writerows(children)
+    run_ghosts(folder, tmp_path / "out")
+    with (tmp_path / "out" / "red_flags.csv").open(encoding="utf-8") as fh:
+        flags = list(csv.DictReader(fh))
+    absent = [f for f in flags if f["flag"] == "not_in_registry"]
+    absent = next(f for f in absent if f["family_id"] == victim["family_id"])
+    assert (
+        "registry record rejected at ingest (missing value (required), families.csv"
+        in (absent["evidence"])
+    )
+    assert not [f for f in flags if "000000000000" in f["evidence"]]
