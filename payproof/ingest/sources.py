@@ -26,6 +26,7 @@ MAX_XLSX_BYTES = 200 * 1024 * 1024  # documented in docs/data-contract.md
 XLSX_BATCH_ROWS = 50_000  # rows held in Python at once while reading a sheet
 ENCODING_SHARE_TO_FAIL = 0.2  # above this share of bad-encoding records, the whole file is wrong
 CSV_QUOTING = "quote = '\"', escape = '\"'"  # RFC 4180, as the contract says
+SEPARATORS = (",", ";", "\t", "|")  # the ones DuckDB's sniffer tries first
 
 
 @dataclass
@@ -118,19 +119,20 @@ def header_names(src: SourceFile) -> list[str] | None:
             return list(pq.read_schema(src.path).names)
         except Exception:  # noqa: BLE001 - unreadable files are reported by the reader
             return None
-    with src.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+    return max(_header_splits(src.path).values(), key=len)
+
+
+def _header_splits(path: Path) -> dict[str, list[str]]:
+    """The header line split on each separator payproof accepts."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         first = fh.readline(1 << 20).rstrip("\r\n")
-    splits = [next(csv.reader([first], delimiter=d), []) for d in (",", ";", "\t", "|")]
-    return max(splits, key=len)
+    return {d: next(csv.reader([first], delimiter=d), []) for d in SEPARATORS}
 
 
 def _header_reader(src: SourceFile) -> str | None:
     """A read_csv with the dialect fixed from the header line (the separator that splits
     it into the most names, every column text); None when the header gives no table."""
-    with src.path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
-        first = fh.readline(1 << 20).rstrip("\r\n")
-    splits = {d: next(csv.reader([first], delimiter=d), []) for d in (",", ";", "\t", "|")}
-    delimiter, names = max(splits.items(), key=lambda kv: len(kv[1]))
+    delimiter, names = max(_header_splits(src.path).items(), key=lambda kv: len(kv[1]))
     if len(names) < 2 or len(set(names)) < len(names) or not all(n.strip() for n in names):
         return None
     columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
@@ -282,10 +284,7 @@ def _line_map(src: SourceFile, cols: list[str], records: int):
 
 def _delimiter(path: Path, cols: list[str]) -> str:
     """The separator DuckDB detected: the one that splits the header into its columns."""
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
-        first = fh.readline(1 << 20)
-    for delimiter in (",", ";", "\t", "|"):
-        header = next(csv.reader([first], delimiter=delimiter), [])
+    for delimiter, header in _header_splits(path).items():
         if [h.strip() for h in header] == [c.strip() for c in cols]:
             return delimiter
     return ","
