@@ -12,6 +12,7 @@ from payproof.errors import InputError
 from payproof.ingest import load_input
 from payproof.scenario.config import ScenarioConfig
 from payproof.scenario.generate import generate_scenario
+from tests.csv_rows import read_rows, write_rows
 
 TODAY = date(2026, 11, 25)
 
@@ -97,13 +98,8 @@ def test_absent_identity_column_keeps_every_record_with_one_warning(scenario, tm
     registry (the linkage counts the absent column), reported once, not once per row."""
     folder = _copy(scenario, tmp_path)
     path = folder / "families.csv"
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=[c for c in rows[0] if c != "mother_name"],
-                           extrasaction="ignore")  # fmt: skip
-        w.writeheader()
-        w.writerows(rows)
+    rows = read_rows(path)
+    write_rows(path, rows, columns=[c for c in rows[0] if c != "mother_name"])
     engine, report = _load(folder)
     assert report.tables["families"].rows_accepted == len(rows)
     assert engine.rows(
@@ -117,16 +113,12 @@ def test_bad_identity_values_are_warnings_and_left_empty(scenario, tmp_path):
     (and make a registered family look like a ghost): kept, value empty, reported."""
     folder = _copy(scenario, tmp_path)
     path = folder / "families.csv"
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_rows(path)
     rows[0]["mother_name"] = "  "
     rows[1]["mother_birth_date"] = "1988-02-31"
     rows[2]["mother_birth_date"] = "2099-01-01"
     rows[3]["mother_id"] = ""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(path, rows)
     engine, report = _load(folder)
     got = engine.rows(
         "SELECT line, column_name, value, reason, severity FROM rejects "
@@ -202,8 +194,7 @@ def test_parquet_dates_written_as_midnight_timestamps_are_dates(scenario, tmp_pa
         f" FROM read_csv('{src}', all_varchar=true))"
         f" TO '{folder / 'families.parquet'}' (FORMAT parquet)"
     )
-    with src.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_rows(src)
     src.unlink()
     engine, report = _load(folder)
     first = min(r["family_id"] for r in rows)
@@ -279,15 +270,11 @@ def test_repeated_columns_are_refused_in_xlsx_and_parquet_too(scenario, tmp_path
 def test_a_birth_date_after_registration_is_left_empty_not_the_family_dropped(scenario, tmp_path):
     folder = _copy(scenario, tmp_path)
     path = folder / "families.csv"
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_rows(path)
     rows[0]["mother_birth_date"] = "2025-01-01"  # after any registration in the scenario
     rows[1]["mother_name"] = ""  # a warning on a row then rejected for its key ...
     rows.append(dict(rows[1], district="Другой"))  # ... conflicting with this copy
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(path, rows)
     engine, report = _load(folder)
     got = engine.rows(
         "SELECT line, column_name, severity FROM rejects WHERE table_name = 'families' "

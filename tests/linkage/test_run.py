@@ -13,6 +13,7 @@ from payproof.linkage.cli import explain, ghosts
 from payproof.linkage.run import run_ghosts
 from payproof.scenario.config import ScenarioConfig
 from payproof.scenario.generate import generate_scenario
+from tests.csv_rows import read_rows, write_rows
 
 
 @pytest.fixture(scope="module")
@@ -77,17 +78,13 @@ def test_bad_names_ids_and_dates_do_not_crash(scenario, tmp_path):
     folder = tmp_path / "bad"
     shutil.copytree(scenario, folder, ignore=shutil.ignore_patterns("truth"))
     path = folder / "families.csv"
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_rows(path)
     rows[0]["mother_name"] = ""
     rows[1]["mother_name"] = "Ахметова Aigerim"
     rows[2]["mother_id"] = "12345"
     rows[3]["mother_id"] = "88013141234X"
     rows[4]["mother_birth_date"] = "1988-02-31"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(path, rows)
     res = run_ghosts(folder, tmp_path / "out", threshold=0.95)
     q = res.summary["mothers"]["data_quality"]
     assert q["name_mixed_script"] >= 1
@@ -138,15 +135,11 @@ def test_a_rejected_registry_record_is_said_so_not_called_absent(scenario, tmp_p
     folder = tmp_path / "conflict"
     shutil.copytree(scenario, folder, ignore=shutil.ignore_patterns("truth"))
     path = folder / "families.csv"
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_rows(path)
     paid = {r["family_id"] for r in csv.DictReader((folder / "disbursements.csv").open())}
     twin = dict(next(r for r in rows if r["family_id"] in paid))
     twin["mother_name"] = "Другая Женщина"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows([*rows, twin])
+    write_rows(path, [*rows, twin])
     out = tmp_path / "out"
     result = CliRunner().invoke(_app(), ["ghosts", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -163,26 +156,18 @@ def test_flags_quote_any_rejection_and_ignore_placeholder_child_iins(scenario, t
     shutil.copytree(scenario, folder, ignore=shutil.ignore_patterns("truth"))
     paid = {r["family_id"] for r in csv.DictReader((folder / "disbursements.csv").open())}
     path = folder / "families.csv"
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_rows(path)
     victim = next(r for r in rows if r["family_id"] in paid)
     victim["district"] = ""  # required: the record is rejected
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(path, rows)
     kids = folder / "children.csv"
-    with kids.open(encoding="utf-8") as fh:
-        children = list(csv.DictReader(fh))
+    children = read_rows(kids)
     seen: set[str] = set()
     for child in children:  # one child in each of three families: "no IIN"
         if len(seen) < 3 and child["family_id"] not in seen | {victim["family_id"]}:
             seen.add(child["family_id"])
             child["child_national_id"] = "000000000000"
-    with kids.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(children[0]))
-        w.writeheader()
-        w.writerows(children)
+    write_rows(kids, children)
     run_ghosts(folder, tmp_path / "out")
     with (tmp_path / "out" / "red_flags.csv").open(encoding="utf-8") as fh:
         flags = list(csv.DictReader(fh))
