@@ -292,7 +292,8 @@ def run_audit(
 
 
 def write_rejects_only(engine: DuckDBEngine, out_dir: Path) -> None:
-    """Under --strict, still tell the user which rows were wrong."""
+    """rejects.csv alone: under --strict (the user still learns which rows were wrong),
+    and for `payproof ghosts`."""
     from payproof.audit.outputs import rejects_select
     from payproof.engine.duckdb_engine import sql_literal
 

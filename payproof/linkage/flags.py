@@ -170,6 +170,7 @@ def child_in_two_families_sql(d: Dialect, with_clusters: bool) -> str:
         "SELECT child_id, family_id, 'national ID ' || child_national_id AS grp, 1 AS pref "
         "FROM children WHERE child_national_id IS NOT NULL AND child_national_id <> '' "
         # one digit repeated ('000000000000') is a clerk's "no IIN", not a shared child
+        # (pp_iin_placeholder's rule, spelled in SQL that Spark runs too)
         "AND NOT (length(child_national_id) >= 6 AND "
         "replace(child_national_id, substr(child_national_id, 1, 1), '') = '')"
     ]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from payproof import __version__
-from payproof.audit.run import folder_lock
+from payproof.audit.run import check_memory_limit, folder_lock, write_rejects_only
 from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest import load_input
@@ -60,8 +60,6 @@ def run_ghosts(
         raise InputError(f"Threshold {threshold} is not a probability between 0 and 1.",
                          fix="Give --threshold as e.g. 0.9.")  # fmt: skip
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-    from payproof.audit.run import check_memory_limit
-
     check_memory_limit(memory_limit)  # before any output is touched
     check_input_folder(input_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -91,7 +89,7 @@ def run_ghosts(
         t = step("outputs")
         write_outputs(engine, out_dir, mothers, children)
         write_ghost_files(engine, out_dir)
-        _copy_rejects(engine, out_dir)
+        write_rejects_only(engine, out_dir)  # rejects.csv, as the audit writes it
         drop_splink_tables(engine)
         summary = _summary(input_dir, threshold, ingest, mothers, children, extras)
         summary["run"]["engine"] = engine_name(db_api)
@@ -230,15 +228,6 @@ def _copy(engine: DuckDBEngine, sql: str, path: Path, order: str) -> None:
         f"COPY (SELECT * FROM ({sql}) ORDER BY {order}) TO {sql_literal(str(tmp))} (HEADER)"
     )
     os.replace(tmp, path)
-
-
-def _copy_rejects(engine: DuckDBEngine, out_dir: Path) -> None:
-    """rejects.csv, as the audit writes it: every input problem with file, line, column."""
-    from payproof.audit.outputs import rejects_select
-
-    tmp = out_dir / "rejects.csv.partial"
-    engine.execute(f"COPY ({rejects_select()}) TO {sql_literal(str(tmp))} (HEADER)")
-    os.replace(tmp, out_dir / "rejects.csv")
 
 
 def write_json(path: Path, data: dict) -> None:

@@ -180,22 +180,30 @@ def test_reingest_is_idempotent(scenario):
     assert e1.rows(q) == e2.rows(q)
 
 
+def _families_to_parquet(folder: Path, replace: str) -> None:
+    """families.csv becomes families.parquet with columns replaced as pandas or Spark
+    would type them; ``{first}`` in ``replace`` is the first family_id."""
+    src = folder / "families.csv"
+    csv_sql = f"read_csv('{src}', all_varchar=true)"
+    replace = replace.format(first=f"(SELECT min(family_id) FROM {csv_sql})")
+    DuckDBEngine().execute(
+        f"COPY (SELECT * REPLACE ({replace}) FROM {csv_sql}) "
+        f"TO '{folder / 'families.parquet'}' (FORMAT parquet)"
+    )
+    src.unlink()
+
+
 def test_parquet_dates_written_as_midnight_timestamps_are_dates(scenario, tmp_path):
     """pandas and Spark store a date column as TIMESTAMP: midnight is that day (as an
     XLSX date cell is); a real time of day is not a date and is reported."""
     folder = _copy(scenario, tmp_path)
-    src = folder / "families.csv"
-    con = DuckDBEngine()
-    con.execute(
-        f"COPY (SELECT * REPLACE (CAST(mother_birth_date AS TIMESTAMP) AS mother_birth_date,"
-        f" CASE WHEN family_id = (SELECT min(family_id) FROM read_csv('{src}', all_varchar=true))"
-        f" THEN CAST(registered_on AS TIMESTAMP) + INTERVAL 13 HOUR"
-        f" ELSE CAST(registered_on AS TIMESTAMP) END AS registered_on)"
-        f" FROM read_csv('{src}', all_varchar=true))"
-        f" TO '{folder / 'families.parquet'}' (FORMAT parquet)"
+    rows = read_rows(folder / "families.csv")
+    _families_to_parquet(
+        folder,
+        "CAST(mother_birth_date AS TIMESTAMP) AS mother_birth_date, "
+        "CASE WHEN family_id = {first} THEN CAST(registered_on AS TIMESTAMP) + INTERVAL 13 HOUR "
+        "ELSE CAST(registered_on AS TIMESTAMP) END AS registered_on",
     )
-    rows = read_rows(src)
-    src.unlink()
     engine, report = _load(folder)
     first = min(r["family_id"] for r in rows)
     assert engine.rows(
@@ -296,16 +304,11 @@ def test_a_birth_date_after_registration_is_left_empty_not_the_family_dropped(sc
 
 def test_an_infinite_parquet_timestamp_is_a_rejected_value_not_a_crash(scenario, tmp_path):
     folder = _copy(scenario, tmp_path)
-    src = folder / "families.csv"
-    con = DuckDBEngine()
-    con.execute(
-        f"COPY (SELECT * REPLACE (CASE WHEN family_id = (SELECT min(family_id) FROM "
-        f"read_csv('{src}', all_varchar=true)) THEN 'infinity'::TIMESTAMP "
-        f"ELSE CAST(registered_on AS TIMESTAMP) END AS registered_on) "
-        f"FROM read_csv('{src}', all_varchar=true)) TO '{folder / 'families.parquet'}' "
-        "(FORMAT parquet)"
+    _families_to_parquet(
+        folder,
+        "CASE WHEN family_id = {first} THEN 'infinity'::TIMESTAMP "
+        "ELSE CAST(registered_on AS TIMESTAMP) END AS registered_on",
     )
-    src.unlink()
     engine, _ = _load(folder)
     got = engine.rows("SELECT column_name, value FROM rejects WHERE table_name = 'families'")
     assert set(got) == {("registered_on", "infinity")}
