@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
+from payproof.ingest.rejects import rejects_select
 from payproof.money import format_amount, sql_major_units
 from payproof.reconcile import FLAGS, MONEY_COLUMNS
 from payproof.statuses import STATUSES
@@ -68,13 +69,6 @@ def offices_select() -> str:
     return (
         f"SELECT office_id, name, region, district, families, {money}, staff, flagged_staff "
         "FROM office_results ORDER BY office_id"
-    )
-
-
-def rejects_select() -> str:
-    return (
-        'SELECT table_name AS "table", file, line, column_name AS "column", value, reason, '
-        "severity FROM rejects ORDER BY table_name, line, column_name, reason"
     )
 
 

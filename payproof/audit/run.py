@@ -29,6 +29,7 @@ from payproof.audit.outputs import result_summary, write_files
 from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine
 from payproof.errors import BusyError, InputError, RejectedRowsError, UsageError
 from payproof.ingest import IngestReport, load_input
+from payproof.ingest.rejects import REJECTS_FILE, write_rejects_csv
 from payproof.reconcile import ChildRules, attribute, reconcile
 from payproof.rules import compute_entitlements, load_rules
 
@@ -214,7 +215,7 @@ def run_audit(
             with clock.step("ingest"):
                 ingest = load_input(input_dir, engine, today=today)
             if strict and ingest.rejected:
-                write_rejects_only(engine, out_dir)
+                write_rejects_csv(engine, out_dir / REJECTS_FILE)
                 raise RejectedRowsError(
                     f"{ingest.rejected} input row(s) were rejected and --strict is set.",
                     where=str(out_dir / "rejects.csv"),
@@ -289,17 +290,6 @@ def run_audit(
         else:
             (out_dir / "report.html").unlink(missing_ok=True)
     return AuditResult(out_dir, store, summary, ingest, clock.timings)
-
-
-def write_rejects_only(engine: DuckDBEngine, out_dir: Path) -> None:
-    """rejects.csv alone: under --strict (the user still learns which rows were wrong),
-    and for `payproof ghosts`."""
-    from payproof.audit.outputs import rejects_select
-    from payproof.engine.duckdb_engine import sql_literal
-
-    tmp = out_dir / ".rejects.csv.tmp"
-    engine.execute(f"COPY ({rejects_select()}) TO {sql_literal(str(tmp))} (HEADER, DELIMITER ',')")
-    os.replace(tmp, out_dir / "rejects.csv")
 
 
 def _summary(engine, input_dir: Path, rules, ingest: IngestReport, given: bool, strict: bool):

@@ -37,10 +37,16 @@ class SourceFile:
     sha256: str = ""
     size: int = 0
     header: list[str] | None = None  # column names as the file holds them (XLSX: read once)
+    # How to read a CSV file, when declared (an import mapping, or `payproof inspect`);
+    # None means detect it.
+    encoding: str | None = None  # a Python codec name, e.g. "cp1251", "utf-16"
+    delimiter: str | None = None  # one character, e.g. ";"
 
 
-def locate(input_dir: Path, table: str) -> SourceFile | None:
-    """The file for ``table`` in ``input_dir``, or None; two formats for one table is an error."""
+def locate(input_dir: Path, table: str, patterns: list[str] | None = None) -> SourceFile | None:
+    """The file for ``table`` in ``input_dir``, or None; two candidates for one table is an
+    error. ``patterns`` (glob patterns from an import mapping) replace the default
+    ``<table>.csv|.parquet|.xlsx`` names."""
     found = [
         input_dir / f"{table}{ext}" for ext in EXTENSIONS if (input_dir / f"{table}{ext}").is_file()
     ]

@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from payproof import __version__
-from payproof.audit.run import check_memory_limit, folder_lock, write_rejects_only
+from payproof.audit.run import check_memory_limit, folder_lock
 from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest import load_input
 from payproof.ingest.load import check_input_folder
+from payproof.ingest.rejects import REJECTS_FILE, write_rejects_csv
 from payproof.linkage.dedupe import DEFAULT_THRESHOLD, DedupeResult, dedupe_children, dedupe_mothers
 
 STORE_NAME = "ghosts.duckdb"
@@ -89,7 +90,7 @@ def run_ghosts(
         t = step("outputs")
         write_outputs(engine, out_dir, mothers, children)
         write_ghost_files(engine, out_dir)
-        write_rejects_only(engine, out_dir)  # rejects.csv, as the audit writes it
+        write_rejects_csv(engine, out_dir / REJECTS_FILE)  # as the audit writes it
         drop_splink_tables(engine)
         summary = _summary(input_dir, threshold, ingest, mothers, children, extras)
         summary["run"]["engine"] = engine_name(db_api)

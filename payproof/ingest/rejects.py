@@ -1,0 +1,31 @@
+"""The rejects writer: every input problem, as ``rejects.csv``, for every command.
+
+One query and one writer, so ``audit``, ``ghosts`` and ``ledger append`` report
+rejected rows the same way (file, line, column, value, reason, severity).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
+
+REJECTS_FILE = "rejects.csv"
+
+
+def rejects_select() -> str:
+    """The ``rejects`` table in the column order and sort order of ``rejects.csv``."""
+    return (
+        'SELECT table_name AS "table", file, line, column_name AS "column", value, reason, '
+        "severity FROM rejects ORDER BY table_name, line, column_name, reason"
+    )
+
+
+def write_rejects_csv(engine: DuckDBEngine, path: Path) -> Path:
+    """Write ``rejects.csv`` to ``path`` atomically (a temporary file renamed into place)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    engine.execute(f"COPY ({rejects_select()}) TO {sql_literal(str(tmp))} (HEADER, DELIMITER ',')")
+    os.replace(tmp, path)
+    return path
