@@ -97,8 +97,8 @@ def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, 
             ),
             (
                 f"regexp_full_match({v}, '[0-9]{{4}}-(0[1-9]|1[0-2])') AND "
-                f"(CAST(left({v}, 4) AS INTEGER) < {EARLIEST_PERIOD_YEAR} OR "
-                f"CAST(left({v}, 4) AS INTEGER) > {s.today.year + 1})",
+                f"(TRY_CAST(left({v}, 4) AS INTEGER) < {EARLIEST_PERIOD_YEAR} OR "
+                f"TRY_CAST(left({v}, 4) AS INTEGER) > {s.today.year + 1})",
                 f"implausible period (outside {EARLIEST_PERIOD_YEAR} to {s.today.year + 1})",
             ),
         ]

@@ -70,6 +70,18 @@ ROW_CASES = [
         [("period", "2024-13", "not a valid period")],
         id="period-2024-13",
     ),
+    pytest.param(  # once aborted the whole run ("could not be read as CSV")
+        "disbursements",
+        DISBURSEMENT.format(period="Jan-2024", amount="59183"),
+        [("period", "Jan-2024", "not a valid period")],
+        id="period-Jan-2024",
+    ),
+    pytest.param(
+        "disbursements",
+        DISBURSEMENT.format(period="\uff12\uff10\uff12\uff14-01", amount="59183"),
+        [("period", "\uff12\uff10\uff12\uff14-01", "not a valid period")],
+        id="period-full-width-digits",
+    ),
     pytest.param(
         "disbursements",
         "P99,F1,2024-01,59183",
