@@ -40,18 +40,24 @@ def keygen(
     name: str = typer.Argument(..., help="Key name = log origin, e.g. gov.example/payproof/prog"),
     out: Path = typer.Option(Path("."), help="Folder for <name>.key and <name>.vkey."),
     witness: bool = typer.Option(False, help="Make a witness cosignature key (type 0x04)."),
+    rotate: bool = typer.Option(
+        False,
+        "--rotate",
+        help="Replace an existing key pair of this name: the old files are kept, renamed "
+        "<file>.replaced-<UTC time>; nothing is deleted.",
+    ),
 ) -> None:
-    """Generate an Ed25519 key pair in Go signed-note formats."""
-    from payproof.ledger.note import CosignatureSigner, generate_key
+    """Generate an Ed25519 key pair in Go signed-note formats (never overwrites a key)."""
+    from payproof.ledger.keys import write_key_pair
 
-    s = generate_key(name)
-    vkey = CosignatureSigner(name, s.seed).vkey if witness else s.vkey
-    out.mkdir(parents=True, exist_ok=True)
-    stem = name.replace("/", "_")
-    key_path = out / f"{stem}.key"
-    key_path.touch(mode=0o600)
-    key_path.write_text(s.private_key_string + "\n", encoding="utf-8")
-    (out / f"{stem}.vkey").write_text(vkey + "\n", encoding="utf-8")
+    key_path, vkey, kept = write_key_pair(name, out, witness=witness, rotate=rotate)
+    for old, new in kept:
+        typer.echo(f"kept the previous {old.name} as {new}")
+    if kept:
+        typer.echo(
+            "note: a log signed with the previous key cannot be appended to with the new one; "
+            "a new key means a new log (origin): see docs/ledger.md, Keys"
+        )
     typer.echo(f"private key: {key_path} (keep secret)\nverifier key: {vkey}")
 
 
@@ -76,21 +82,130 @@ def append(
         "entitlements,disbursements,receipts,grievances", help="Comma-separated tables to log."
     ),
     batch_rows: int = typer.Option(100_000, help="Entries per batch (one checkpoint each)."),
+    rules: str = typer.Option(
+        None,
+        "--rules",
+        help="Rules name or YAML file for entitlements when the export has no entitlements "
+        "table (default: kz-large-family).",
+    ),
+    rejects: Path = typer.Option(
+        None,
+        "--rejects",
+        help="Where to write rejects.csv (rows rejected at ingest; it quotes personal values). "
+        "Default: <log>/private/rejects.csv.",
+    ),
 ) -> None:
-    """Validate a programme's files and append them to the log, one checkpoint per batch."""
+    """Validate a programme's files and append its new records, one checkpoint per batch.
+
+    Records already in the log (same kind and key, same content) are skipped, so running
+    the same append again after an interruption completes the log without doubling it.
+    Records whose content differs from what was logged are refused (nothing is appended).
+    """
     from payproof.engine.duckdb_engine import DuckDBEngine
-    from payproof.ingest import load_input  # the lead's ingest step
-    from payproof.ledger.entries import append_from_engine
     from payproof.ledger.storage import Log
 
+    rejects_path = rejects or Path(log_dir) / "private" / "rejects.csv"
+    wanted = [t.strip() for t in tables.split(",") if t.strip()]
+    rules_obj = _rules(rules) if "entitlements" in wanted else None
     with DuckDBEngine() as engine, Log.open(log_dir, signer=_signer(key), write=True) as log:
-        load_input(input_dir, engine)
-        counts = append_from_engine(
-            log, engine, [t.strip() for t in tables.split(",") if t.strip()], batch_rows=batch_rows
+        ingest = _ingest(input_dir, engine, rejects_path)
+        _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows, rejects_path)
+
+
+def _rules(rules: str | None):
+    from payproof.rules import load_rules
+
+    return load_rules(rules)
+
+
+def _ingest(input_dir: Path, engine, rejects_path: Path):
+    """Ingest, and write the rejects table first whatever happens (if ingest created it)."""
+    from payproof.ingest import load_input
+
+    try:
+        ingest = load_input(input_dir, engine)
+    except BaseException:
+        _write_rejects(engine, rejects_path, None)
+        raise
+    _write_rejects(engine, rejects_path, ingest)
+    return ingest
+
+
+def _write_rejects(engine, path: Path, ingest) -> None:
+    from payproof.ingest.rejects import write_rejects_csv
+
+    has = engine.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'rejects'"
+    )
+    if not has:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_rejects_csv(engine, path)
+    rows = (
+        ingest.rejected
+        if ingest is not None
+        else engine.scalar(
+            "SELECT count(DISTINCT (table_name, line)) FROM rejects WHERE severity = 'error'"
         )
-        for table, n in counts.items():
-            typer.echo(f"{table}: {n} entries")
-        typer.echo(f"log size {log.size}, root {log.root_hash.hex()}")
+    )
+    typer.echo(f"rejected at ingest: {rows} row(s); details in {path}", err=ingest is None)
+
+
+def _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows, rejects_path):
+    from payproof.ledger.append import AppendProgress, append_from_engine, entitlement_source
+
+    sources: dict[str, str] = {}
+    ent = None
+    if "entitlements" in wanted:
+        given = ingest.tables["entitlements"].file is not None
+        ent = entitlement_source(engine, given, rules_obj)
+        if ent.relation is None:
+            wanted = [t for t in wanted if t != "entitlements"]
+        else:
+            sources["entitlements"] = ent.relation
+    progress = AppendProgress()
+    try:
+        append_from_engine(
+            log,
+            engine,
+            wanted,
+            batch_rows=batch_rows,
+            sources=sources,
+            progress=progress,
+            conflicts_csv=Path(log.private) / "conflicts.csv",
+        )
+    except BaseException as exc:
+        _report_stop(progress, exc)
+        raise
+    for table, plan in progress.plans.items():
+        rejected = ingest.tables[table].rows_rejected if table in ingest.tables else 0
+        basis = ""
+        if table == "entitlements" and ent is not None and ent.basis == "rules":
+            basis = f" (computed with rules {ent.rules_label}, sha256 {ent.rules_sha256[:16]}...)"
+        typer.echo(
+            f"{table}{basis}: {plan.new} new, {plan.already} already logged"
+            f" ({plan.rows} accepted, {rejected} rejected at ingest)"
+        )
+    if ent is not None and ent.basis == "none":
+        typer.echo("entitlements: none in the export and no children to compute them from")
+    typer.echo(
+        f"{progress.batches} batch(es), {progress.entries} entries appended; "
+        f"log size {log.size}, root {log.root_hash.hex()}"
+    )
+
+
+def _report_stop(progress, exc: BaseException) -> None:
+    """Say what landed before an interruption or failure (each batch is signed or absent)."""
+    from payproof.errors import PayproofError
+
+    if progress.done or (isinstance(exc, PayproofError) and not progress.batches):
+        return
+    typer.echo(
+        f"stopped: {progress.batches} batch(es), {progress.entries} entries were appended and "
+        f"signed before this point (log size {progress.size}); the log is consistent. "
+        "Run the same command again to append the rest: records already logged are skipped.",
+        err=True,
+    )
 
 
 @app.command()

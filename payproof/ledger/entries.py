@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +24,10 @@ import pyarrow.compute as pc
 
 from payproof.errors import InputError, VerificationError
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 1  # the layout of payment, receipt and grievance entries
+# Entry layouts a verifier knows: version -> entry types with that layout. Version 2 is the
+# entitlement that names the rules which produced its amount (v1 entitlements had no basis).
+KNOWN_VERSIONS = {1: {"entitlement", "payment", "receipt", "grievance"}, 2: {"entitlement"}}
 COMMIT_DOMAIN = b"payproof/ledger/v1/commit\x00"
 
 
@@ -39,11 +41,17 @@ class Kind:
     clear: tuple[tuple[str, str], ...]  # (column, "str" | "int" | "date")
     committed: tuple[str, ...]
     narrative: str | None = None
+    version: int = ENTRY_VERSION
 
 
 KINDS: dict[str, Kind] = {
     "entitlements": Kind(
-        "entitlements", "entitlement", None, (("period", "str"), ("amount", "int")), ("family_id",)
+        "entitlements",
+        "entitlement",
+        None,
+        (("period", "str"), ("amount", "int"), ("rules", "str"), ("rules_sha256", "str")),
+        ("family_id",),
+        version=2,
     ),
     "disbursements": Kind(
         "disbursements",
@@ -144,7 +152,7 @@ def _hex_array(digests: bytes, n: int, valid: np.ndarray | None) -> pa.Array:
 @dataclass
 class EncodedBatch:
     entries: list[bytes]
-    private: pa.Table  # one row per entry: kind, record_id, salt, committed plaintexts, keys
+    private: pa.Table  # per entry: kind, record_id, salt, plaintexts, keys, content digest
     blobs: dict[str, bytes]  # narrative blob hash -> encrypted blob
 
 
@@ -161,7 +169,7 @@ def encode_batch(
         raise InputError(f"table {kind.table} lacks column(s) {', '.join(missing)}")
     salts = os.urandom(32 * n) if salts is None else salts
     sha = hashlib.sha256
-    pieces: list = [f'{{"v":{ENTRY_VERSION},"type":"{kind.type}"']
+    pieces: list = [f'{{"v":{kind.version},"type":"{kind.type}"']
     for name, typ in kind.clear:
         pieces += [f',"{name}":', _json_literals(cols[name], typ)]
     private: dict[str, pa.Array] = {}
@@ -195,12 +203,19 @@ def encode_batch(
             pc.cast(cols["family_id"], pa.string()), pc.cast(cols["period"], pa.string()), ":"
         )
     )
+    if "content_sha256" in cols:
+        digests = cols["content_sha256"]
+    else:
+        from payproof.ledger.index import content_digests
+
+        digests = content_digests(kind, batch)
     table = pa.table(
         {
             "type": pa.array([kind.type] * n, pa.string()),
             "record_id": ids,
             "salt": pa.Array.from_buffers(pa.binary(32), n, [None, pa.py_buffer(salts)]),
             **private,
+            "content_sha256": digests,
         }
     )
     return EncodedBatch(entries, table, blobs)
@@ -245,8 +260,12 @@ def decode_entry(entry: bytes) -> dict:
         obj = json.loads(entry)
     except (ValueError, UnicodeDecodeError) as exc:
         raise VerificationError("the entry is not valid JSON") from exc
-    if not isinstance(obj, dict) or obj.get("v") != ENTRY_VERSION or obj.get("type") not in TYPES:
-        raise VerificationError("the entry is not a payproof v1 entry")
+    version = obj.get("v") if isinstance(obj, dict) else None
+    if type(version) is not int or obj.get("type") not in KNOWN_VERSIONS.get(version, ()):
+        raise VerificationError(
+            "the entry is not a payproof entry of a known version",
+            fix="entitlements are v1 or v2, payments, receipts and grievances v1",
+        )
     if json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() != entry:
         raise VerificationError("the entry is not in canonical form")
     return obj
@@ -269,42 +288,3 @@ def check_opening(entry: dict, opening: dict) -> list[str]:
             )
         matched.append(name)
     return matched
-
-
-def append_from_engine(
-    log,
-    engine,
-    tables: Iterable[str] = ORDER,
-    *,
-    batch_rows: int = 100_000,
-) -> dict[str, int]:
-    """Append the contract tables found in ``engine`` to ``log``; one checkpoint per batch.
-
-    Rows are read in Arrow batches in key order (deterministic), encoded
-    vectorised, and appended; grievance narrative blobs are stored encrypted in
-    the log's private directory before their entries are appended.
-    """
-    counts: dict[str, int] = {}
-    for table in tables:
-        if table not in KINDS:
-            raise InputError(f"unknown ledger table {table!r}", fix=f"use one of {ORDER}")
-        if (
-            not engine.con.cursor()
-            .execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])
-            .fetchone()[0]
-        ):
-            continue
-        kind = KINDS[table]
-        order = kind.id_column or "family_id, period"
-        cursor = engine.con.cursor()  # its own result stream, independent of the engine's
-        reader = cursor.sql(f"SELECT * FROM {table} ORDER BY {order}").to_arrow_reader(batch_rows)
-        counts[table] = 0
-        for batch in reader:
-            if batch.num_rows == 0:
-                continue
-            enc = encode_batch(kind, batch)
-            for digest, blob in enc.blobs.items():
-                log.store_blob(digest, blob)
-            log.append(enc.entries, enc.private)
-            counts[table] += batch.num_rows
-    return counts

@@ -292,9 +292,10 @@ class Log:
                     for f in pdir.iterdir():
                         if not f.name.isdigit() or n > keep_full or int(f.name) > keep_w:
                             f.unlink()
-        for f in (self.private / "openings").glob("*.parquet"):
-            if int(f.stem.split("-")[1]) > size:
-                f.unlink()
+        for folder in ("openings", "index"):
+            for f in (self.private / folder).glob("*.parquet"):
+                if int(f.stem.split("-")[1]) > size:
+                    f.unlink()
 
     def _load_edges(self) -> None:
         self._edges = {}
@@ -373,16 +374,7 @@ class Log:
         write_durably(self.private / "pending.json", json.dumps({"target": target}).encode())
         w = DurableWriter(self.public, fsync=self.fsync)
         if private_rows is not None:
-            if private_rows.num_rows != len(entries):
-                raise ValueError("private_rows must have one row per entry")
-            rows = private_rows.append_column(
-                "index", pa.array(range(start, target), type=pa.int64())
-            )
-            pw = DurableWriter(self.private / "openings", fsync=self.fsync)
-            sink = pa.BufferOutputStream()
-            pq.write_table(rows, sink, compression="zstd")
-            pw.write(f"{start:012d}-{target:012d}.parquet", sink.getvalue().to_pybytes())
-            pw.sync_dirs()
+            self._write_openings(start, target, private_rows)
         _crash_point("after-openings")
         self._write_bundles(w, start, entries)
         _crash_point("after-bundles")
@@ -394,6 +386,27 @@ class Log:
         (self.private / "pending.json").unlink(missing_ok=True)
         _crash_point("after-checkpoint")
         return AppendResult(start, len(entries), text)
+
+    def _write_openings(self, start: int, target: int, private_rows: pa.Table) -> None:
+        """The batch's openings and its record-index rows, durable before any entry is."""
+        from payproof.ledger.index import index_path, index_rows
+
+        if private_rows.num_rows != target - start:
+            raise ValueError("private_rows must have one row per entry")
+        pw = DurableWriter(self.private, fsync=self.fsync)
+        digests = "content_sha256" in private_rows.column_names
+        if digests:
+            idx = index_rows(private_rows, start)
+            rel = index_path(self.private, start, target).relative_to(self.private)
+            pw.write(str(rel), _parquet_bytes(idx))
+            private_rows = private_rows.drop_columns(["content_sha256"])
+        rows = private_rows.append_column("index", pa.array(range(start, target), type=pa.int64()))
+        pw.write(f"openings/{start:012d}-{target:012d}.parquet", _parquet_bytes(rows))
+        pw.sync_dirs()
+
+    def write_private(self, path: Path, table: pa.Table) -> None:
+        """Write a private Parquet file durably (the record index, when it is rebuilt)."""
+        write_durably(path, _parquet_bytes(table))
 
     def _write_bundles(self, w: DurableWriter, start: int, entries: list[bytes]) -> None:
         pending = self._bundle_edge + entries
@@ -432,6 +445,12 @@ class Log:
             level += 1
         # An upper-level partial tile whose content did not change is still on disk.
         return preload
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
 
 
 def _read_or_full(public: Path, rel: str, level, n: int) -> bytes:

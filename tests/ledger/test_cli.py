@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import payproof.ingest
 from payproof.cli import main
+from payproof.ingest.load import TABLE_ORDER, IngestReport, TableReport
 
 
 def _fake_load_input(input_dir, engine):
     cur = engine.con.cursor()
     cur.execute(
-        """CREATE TABLE disbursements AS SELECT 'P' || range AS payment_id, 'F1' AS family_id,
-        '2024-01' AS period, CAST(4676000 AS BIGINT) AS amount, DATE '2024-01-05' AS paid_on,
-        'OF1' AS office_id, 'S1' AS staff_id, 'cash' AS channel, NULL AS account FROM range(10)"""
+        """CREATE OR REPLACE TABLE disbursements AS SELECT 'P' || range AS payment_id,
+        'F1' AS family_id, '2024-01' AS period, CAST(4676000 AS BIGINT) AS amount,
+        DATE '2024-01-05' AS paid_on, 'OF1' AS office_id, 'S1' AS staff_id, 'cash' AS channel,
+        NULL AS account FROM range(10)"""
     )
+    cur.execute(
+        """CREATE OR REPLACE TABLE receipts (receipt_id VARCHAR, family_id VARCHAR,
+        period VARCHAR, amount BIGINT, reported_on DATE, source VARCHAR)"""
+    )
+    cur.execute("CREATE OR REPLACE TABLE children (family_id VARCHAR)")
+    report = IngestReport({t: TableReport(t) for t in TABLE_ORDER})
+    report.tables["disbursements"].file = "disbursements.csv"
+    return report
 
 
 def test_cli_flow(tmp_path, monkeypatch, capsys):
@@ -24,7 +34,7 @@ def test_cli_flow(tmp_path, monkeypatch, capsys):
     log = str(tmp_path / "log")
     assert main(["ledger", "init", log, "--key", str(key)]) == 0
     assert main(["ledger", "append", log, str(tmp_path), "--key", str(key)]) == 0
-    assert "disbursements: 10 entries" in capsys.readouterr().out
+    assert "disbursements: 10 new, 0 already logged" in capsys.readouterr().out
     rec = tmp_path / "r.json"
     assert main(["ledger", "receipt", log, "P3", "--out", str(rec)]) == 0
     assert main(["ledger", "verify-receipt", str(rec), "--vkey", str(vkey)]) == 0

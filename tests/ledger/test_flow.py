@@ -11,6 +11,7 @@ from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import VerificationError
 from payproof.ledger import entries as E
 from payproof.ledger import note
+from payproof.ledger.append import append_from_engine
 from payproof.ledger.audit import audit_log
 from payproof.ledger.policy import parse_policy
 from payproof.ledger.receipt import make_receipt, parse_tlog_proof, verify_receipt
@@ -38,7 +39,7 @@ def engine():
     )
     cur.execute(
         """CREATE TABLE entitlements AS SELECT 'F1' family_id, '2024-01' period,
-        CAST(4676000 AS BIGINT) amount"""
+        CAST(4676000 AS BIGINT) amount, 'kz@1' rules, repeat('ab', 32) rules_sha256"""
     )
     cur.execute(
         """CREATE TABLE grievances AS SELECT 'G1' grievance_id, 'F1' family_id,
@@ -53,7 +54,8 @@ def engine():
 def log(tmp_path, engine):
     signer = note.generate_key("gov.example/payproof/allowance")
     lg = Log.create(tmp_path / "log", signer, fsync=False)
-    counts = E.append_from_engine(lg, engine, batch_rows=300)
+    done = append_from_engine(lg, engine, batch_rows=300)
+    counts = {t: p.appended for t, p in done.plans.items()}
     assert counts == {"entitlements": 1, "disbursements": 700, "receipts": 1, "grievances": 1}
     return lg
 
@@ -76,7 +78,15 @@ def test_entries_are_canonical_and_private(log):
 def test_commitments_use_fresh_salts():
     import pyarrow as pa
 
-    t = pa.table({"family_id": ["F1", "F1"], "period": ["2024-01"] * 2, "amount": [1, 1]})
+    t = pa.table(
+        {
+            "family_id": ["F1", "F1"],
+            "period": ["2024-01"] * 2,
+            "amount": [1, 1],
+            "rules": ["kz@1"] * 2,
+            "rules_sha256": [None, None],
+        }
+    )
     enc = E.encode_batch(E.KINDS["entitlements"], t)
     assert enc.entries[0] != enc.entries[1]
     fixed = E.encode_batch(E.KINDS["entitlements"], t, salts=b"\x01" * 64)
