@@ -14,6 +14,7 @@ from pathlib import Path
 from payproof.errors import VerificationError
 from payproof.ledger import merkle
 from payproof.ledger.checkpoint import open_checkpoint
+from payproof.ledger.duplicates import PublicIds, describe, private_duplicates
 from payproof.ledger.note import Verifier, open_note, parse_vkey
 from payproof.ledger.policy import Policy
 from payproof.ledger.tiles import (
@@ -38,10 +39,11 @@ class AuditReport:
     cosigners: list[str] = field(default_factory=list)
     quorum_met: bool | None = None
     problems: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # records logged more than once
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.quorum_met is not False
+        return not self.problems and not self.duplicates and self.quorum_met is not False
 
     def summary(self) -> str:
         head = (
@@ -51,10 +53,16 @@ class AuditReport:
         wit = f"cosigned by: {', '.join(self.cosigners) or 'no trusted witness'}"
         if self.quorum_met is not None:
             wit += f" (witness quorum {'met' if self.quorum_met else 'NOT met'})"
-        verdict = (
-            "OK: nothing was altered." if self.ok else "FAILED:\n  " + "\n  ".join(self.problems)
-        )
-        return f"{head}\n{wit}\n{verdict}"
+        if self.ok:
+            return f"{head}\n{wit}\nOK: nothing was altered and no record is logged twice."
+        parts = [head, wit, "FAILED:"]
+        parts += [f"  {p}" for p in self.problems]
+        if self.duplicates:
+            parts.append("  records logged more than once (a repeated append; docs/ledger.md):")
+            parts += [f"    {d}" for d in self.duplicates]
+        if self.quorum_met is False:
+            parts.append("  the witness quorum is not met")
+        return "\n".join(parts)
 
 
 def _public_and_vkey(path: Path, vkey: str | None) -> tuple[Path, Verifier]:
@@ -92,23 +100,212 @@ def audit_log(path: Path, vkey: str | None = None, policy: Policy | None = None)
             rep.quorum_met = policy.satisfied(signed)
         except VerificationError as exc:
             rep.problems.append(f"checkpoint cosignature: {exc.what}")
-    size = rep.size
-    recomputed_edges: dict[str, bytes] = {}
-    parents = _audit_level0(public, size, rep, recomputed_edges)
-    for level in range(1, tile_levels(size)):
-        parents = _audit_level(public, level, size, parents, rep, recomputed_edges)
-    rep.entries_checked = size
+    ids = PublicIds()
+    chains = _Chains(public, rep.size, rep, ids)
+    chains.run()
+    chains.verdict(rep.root)
+    rep.entries_checked = rep.size
+    private = Path(path) / "private"
+    private_dups = private_duplicates(private, rep.size) if private.is_dir() else []
+    rep.duplicates = describe(ids.duplicates(), private_dups)
+    return rep
 
+
+@dataclass
+class _Findings:
+    """Disagreements between the entries, the stored tiles and older partial files.
+
+    Which file was altered is only decided at the end: if the root recomputed from the
+    entries matches the signed checkpoint, the entries are authentic and the tiles that
+    disagree with them were altered; if the stored tiles are consistent with each other
+    and with the checkpoint, they are authentic and the entries that disagree were
+    altered. Otherwise both sides are named with the ambiguous wording.
+    """
+
+    leaf: list[tuple[int, str, str]] = field(default_factory=list)  # (entry, bundle, tile)
+    upper: list[tuple[str, list[int], list[int]]] = field(default_factory=list)
+    old_tiles: list[tuple[str, bool, bool]] = field(default_factory=list)  # rel, vs C, vs S
+    # (rel, entries differing from the stored tile; [-1]: could not be checked)
+    old_bundles: list[tuple[str, list[int]]] = field(default_factory=list)
+    stored_broken: bool = False
+
+
+class _Chains:
+    """Two hash chains over the tree: C from the entries up, S from the stored tiles up."""
+
+    def __init__(self, public: Path, size: int, rep: AuditReport, ids: PublicIds):
+        self.public, self.size, self.rep, self.ids = public, size, rep, ids
+        self.f = _Findings()
+        self.edges_c: dict[str, bytes] = {}
+        self.edges_s: dict[str, bytes] = {}
+
+    def run(self) -> None:
+        parents = self._level0()
+        for level in range(1, tile_levels(self.size)):
+            parents = self._level(level, *parents)
+
+    def _level0(self) -> tuple[list[bytes], list[bytes]]:
+        pc: list[bytes] = []  # parents of the entries chain
+        ps: list[bytes] = []  # parents implied by the stored tiles
+        for n, width in tiles_for_size(0, self.size):
+            count = width or TILE_WIDTH
+            brel, trel = tile_path("entries", n, width), tile_path(0, n, width)
+            data = _read(self.public, brel, self.rep)
+            he: bytes | None = None
+            if data is not None:
+                try:
+                    entries = decode_bundle(data, count, brel)
+                    self.ids.add(n * TILE_WIDTH, entries)
+                    he = b"".join(merkle.leaf_hashes(entries))
+                except VerificationError as exc:
+                    self.rep.problems.append(exc.what)
+            ts = self._stored(trel, count)
+            self.rep.tiles_checked += 1
+            c = he if he is not None else ts if ts is not None else b"\x00" * (count * HS)
+            s = ts if ts is not None else c
+            if he is not None and ts is not None and he != ts:
+                for i in _differing(he, ts):
+                    self.f.leaf.append((n * TILE_WIDTH + i, brel, trel))
+            self._old_tiles(0, n, c, s)
+            self._old_bundles(n, data, ts)
+            self._close(0, n, width, trel, c, s, pc, ps)
+        return pc, ps
+
+    def _level(self, level: int, below_c: list[bytes], below_s: list[bytes]):
+        pc: list[bytes] = []
+        ps: list[bytes] = []
+        for n, width in tiles_for_size(level, self.size):
+            count = width or TILE_WIDTH
+            rel = tile_path(level, n, width)
+            c = b"".join(below_c[n * TILE_WIDTH : n * TILE_WIDTH + count])
+            implied = b"".join(below_s[n * TILE_WIDTH : n * TILE_WIDTH + count])
+            ts = self._stored(rel, count)
+            self.rep.tiles_checked += 1
+            s = ts if ts is not None else implied
+            vs_c = _differing(c, s)
+            vs_implied = _differing(implied, s)
+            if vs_implied:
+                self.f.stored_broken = True
+            if vs_c or vs_implied:
+                self.f.upper.append((rel, vs_c, vs_implied))
+            self._old_tiles(level, n, c, s)
+            self._close(level, n, width, rel, c, s, pc, ps)
+        return pc, ps
+
+    def _close(self, level, n, width, rel, c: bytes, s: bytes, pc: list, ps: list) -> None:
+        """Hand a tile's perfect-subtree hash to the level above, or keep it as an edge."""
+        if width is None:
+            hc = merkle.root_of_perfect(_split(c))
+            pc.append(hc)
+            ps.append(hc if s == c else merkle.root_of_perfect(_split(s)))
+        else:
+            self.edges_c[rel], self.edges_s[rel] = c, s
+
+    def _stored(self, rel: str, count: int) -> bytes | None:
+        stored = _read(self.public, rel, self.rep)
+        if stored is not None and len(stored) != count * HS:
+            self.rep.problems.append(f"{rel} is truncated or corrupted ({len(stored)} bytes)")
+            stored = None
+        if stored is None:
+            self.f.stored_broken = True
+        return stored
+
+    def _old_tiles(self, level: int, n: int, c: bytes, s: bytes) -> None:
+        pdir = self.public / (tile_path(level, n) + ".p")
+        if not pdir.is_dir():
+            return
+        for f in sorted(pdir.iterdir()):
+            if f.name.isdigit() and int(f.name) * HS <= len(c):
+                old, w = f.read_bytes(), int(f.name) * HS
+                self.f.old_tiles.append(
+                    (tile_path(level, n, int(f.name)), old != c[:w], old != s[:w])
+                )
+
+    def _old_bundles(self, n: int, data: bytes | None, ts: bytes | None) -> None:
+        pdir = self.public / (tile_path("entries", n) + ".p")
+        if data is None or not pdir.is_dir():
+            return
+        for f in sorted(pdir.iterdir()):
+            if not f.name.isdigit():
+                continue
+            rel, old = tile_path("entries", n, int(f.name)), f.read_bytes()
+            if data.startswith(old):
+                continue
+            bad: list[int] = []
+            if ts is not None:
+                try:
+                    hs = b"".join(merkle.leaf_hashes(decode_bundle(old, int(f.name), rel)))
+                    bad = [n * TILE_WIDTH + i for i in _differing(hs, ts[: len(hs)])]
+                except VerificationError:
+                    bad = [-1]
+            self.f.old_bundles.append((rel, bad if ts is not None else [-1]))
+
+    def verdict(self, signed_root: bytes) -> None:
+        """Name what was altered, from the two chains and the signed root."""
+        rep, f = self.rep, self.f
+        root_c = _root(self.size, self.edges_c)
+        root_s = _root(self.size, self.edges_s)
+        entries_ok = root_c == signed_root
+        tiles_ok = not f.stored_broken and root_s == signed_root
+        for entry, brel, trel in f.leaf:
+            if entries_ok:
+                rep.problems.append(
+                    f"{trel} was altered: its hash of entry {entry} differs from the entry "
+                    f"in {brel}, which the signed root confirms"
+                )
+            elif tiles_ok:
+                rep.problems.append(
+                    f"entry {entry} (in {brel}) was altered: its leaf hash differs from "
+                    f"{trel}, which the signed root confirms"
+                )
+            else:
+                rep.problems.append(
+                    f"entry {entry} (in {brel}) does not match its leaf hash in {trel}: "
+                    "the entry or the tile was altered"
+                )
+        for rel, vs_c, vs_implied in f.upper:
+            # Entries authentic: a tile differing from them was altered. Otherwise only an
+            # inconsistency among the stored tiles themselves names an upper tile.
+            bad = vs_c if entries_ok else vs_implied
+            if bad:
+                rep.problems.append(f"{rel} was altered (hash positions {bad[:10]})")
+        for rel, vs_c, vs_s in f.old_tiles:
+            if vs_c if entries_ok else vs_s:
+                rep.problems.append(f"{rel} (an older partial tile) was altered")
+        for rel, bad in f.old_bundles:
+            if entries_ok or bad == [-1]:
+                rep.problems.append(f"{rel} (an older entry bundle) was altered")
+            else:
+                for entry in bad:
+                    rep.problems.append(
+                        f"entry {entry} in {rel} (an older entry bundle) was altered"
+                    )
+        if not entries_ok:
+            rep.problems.append(
+                "the root recomputed from the entries does not match the signed checkpoint: "
+                "entries were altered, added or removed (see the entry problems above)"
+            )
+
+
+def _differing(a: bytes, b: bytes) -> list[int]:
+    """Positions of the 32-byte hashes that differ between two equal-length blobs."""
+    if a == b:
+        return []
+    return [i for i in range(len(a) // HS) if a[i * HS : (i + 1) * HS] != b[i * HS : (i + 1) * HS]]
+
+
+def _split(blob: bytes) -> list[bytes]:
+    return [blob[i : i + HS] for i in range(0, len(blob), HS)]
+
+
+def _root(size: int, edges: dict[str, bytes]) -> bytes:
     def no_fetch(_rel: str) -> bytes | None:
         return None
 
-    root = TileReader(no_fetch, size, recomputed_edges).root()
-    if root != rep.root:
-        rep.problems.append(
-            "the root recomputed from the entries does not match the signed checkpoint: "
-            "entries were altered, added or removed (see the entry problems above)"
-        )
-    return rep
+    try:
+        return TileReader(no_fetch, size, edges).root()
+    except VerificationError:
+        return b""
 
 
 def _read(public: Path, rel: str, rep: AuditReport) -> bytes | None:
@@ -117,92 +314,3 @@ def _read(public: Path, rel: str, rep: AuditReport) -> bytes | None:
     except FileNotFoundError:
         rep.problems.append(f"{rel} is missing")
         return None
-
-
-def _audit_level0(public: Path, size: int, rep: AuditReport, edges: dict[str, bytes]) -> list:
-    parents: list[bytes] = []
-    for n, width in tiles_for_size(0, size):
-        count = width or TILE_WIDTH
-        brel = tile_path("entries", n, width)
-        trel = tile_path(0, n, width)
-        data = _read(public, brel, rep)
-        hashes: list[bytes] | None = None
-        if data is not None:
-            try:
-                hashes = merkle.leaf_hashes(decode_bundle(data, count, brel))
-            except VerificationError as exc:
-                rep.problems.append(exc.what)
-        stored = _read(public, trel, rep)
-        rep.tiles_checked += 1
-        if stored is not None and len(stored) != count * HS:
-            rep.problems.append(f"{trel} is truncated or corrupted ({len(stored)} bytes)")
-            stored = None
-        if hashes is None:
-            hashes = (
-                [stored[i : i + HS] for i in range(0, len(stored), HS)]
-                if stored
-                else [b"\x00" * HS] * count
-            )
-        elif stored is not None:
-            for i, h in enumerate(hashes):
-                if stored[i * HS : (i + 1) * HS] != h:
-                    rep.problems.append(
-                        f"entry {n * TILE_WIDTH + i} (in {brel}) does not match its leaf hash "
-                        f"in {trel}: the entry or the tile was altered"
-                    )
-        blob = b"".join(hashes)
-        _check_old_partials(public, 0, n, blob, rep)
-        _check_old_bundle_partials(public, n, data, rep)
-        if width is None:
-            parents.append(merkle.root_of_perfect(hashes))
-        else:
-            edges[trel] = blob
-    return parents
-
-
-def _audit_level(
-    public: Path, level: int, size: int, below: list[bytes], rep: AuditReport, edges: dict
-) -> list[bytes]:
-    parents: list[bytes] = []
-    for n, width in tiles_for_size(level, size):
-        count = width or TILE_WIDTH
-        hashes = below[n * TILE_WIDTH : n * TILE_WIDTH + count]
-        blob = b"".join(hashes)
-        rel = tile_path(level, n, width)
-        stored = _read(public, rel, rep)
-        rep.tiles_checked += 1
-        if stored is not None and stored != blob:
-            if len(stored) != len(blob):
-                rep.problems.append(f"{rel} is truncated or corrupted ({len(stored)} bytes)")
-            else:
-                bad = [i for i in range(count) if stored[i * HS : (i + 1) * HS] != hashes[i]]
-                rep.problems.append(f"{rel} was altered (hash positions {bad[:10]})")
-        _check_old_partials(public, level, n, blob, rep)
-        if width is None:
-            parents.append(merkle.root_of_perfect(hashes))
-        else:
-            edges[rel] = blob
-    return parents
-
-
-def _check_old_partials(public: Path, level: int, n: int, blob: bytes, rep: AuditReport) -> None:
-    """Superseded partial tiles must be prefixes of the current data (history unchanged)."""
-    pdir = public / (tile_path(level, n) + ".p")
-    if not pdir.is_dir():
-        return
-    for f in pdir.iterdir():
-        if f.name.isdigit():
-            w = int(f.name)
-            if w * HS <= len(blob) and f.read_bytes() != blob[: w * HS]:
-                rep.problems.append(f"{tile_path(level, n, w)} (an older partial tile) was altered")
-
-
-def _check_old_bundle_partials(public: Path, n: int, data: bytes | None, rep: AuditReport) -> None:
-    pdir = public / (tile_path("entries", n) + ".p")
-    if data is None or not pdir.is_dir():
-        return
-    for f in pdir.iterdir():
-        if f.name.isdigit() and not data.startswith(f.read_bytes()):
-            rep.problems.append(
-                f"{tile_path('entries', n, int(f.name))} (an older entry bundle) was altered"
-            )

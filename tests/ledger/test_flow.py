@@ -245,3 +245,51 @@ def test_audit_finds_exactly_what_was_altered(log):
     assert any("not signed by any trusted key" in p for p in audit_log(log.root).problems)
     (pub / "checkpoint").write_text(cp)
     assert audit_log(log.root).ok
+
+
+ROOT_MISMATCH = (
+    "the root recomputed from the entries does not match the signed checkpoint: "
+    "entries were altered, added or removed (see the entry problems above)"
+)
+
+
+def _flip(path, pos: int) -> bytes:
+    data = path.read_bytes()
+    path.write_bytes(data[:pos] + bytes([data[pos] ^ 1]) + data[pos + 1 :])
+    return data
+
+
+def test_audit_names_exactly_what_changed_and_nothing_else(log):
+    """One flipped entry in the partial bundle: older partial tiles and bundles (unchanged)
+    are not reported as altered (issue 9, defect 12)."""
+    pub, w = log.public, log.size % 256
+    assert log.size // 256 == 2 and any((pub / "tile/0/002.p").iterdir())
+    rel, trel = f"tile/entries/002.p/{w}", f"tile/0/002.p/{w}"
+    entries = log.entries(512, log.size)
+    i = next(k for k, e in enumerate(entries) if b'"amount":4676600' in e)
+    data = (pub / rel).read_bytes()
+    pos = data.index(b'"amount":4676600') + len(b'"amount":467660')
+    original = _flip(pub / rel, pos)
+    rep = audit_log(log.root)
+    assert rep.problems == [
+        f"entry {512 + i} (in {rel}) was altered: its leaf hash differs from {trel}, "
+        "which the signed root confirms",
+        ROOT_MISMATCH,
+    ]
+    (pub / rel).write_bytes(original)
+    # A flipped hash in a full level-0 tile: the tile, not the entry nor the tile above.
+    original = _flip(pub / "tile/0/001", 32 + 5)
+    rep = audit_log(log.root)
+    assert rep.problems == [
+        "tile/0/001 was altered: its hash of entry 257 differs from the entry in "
+        "tile/entries/001, which the signed root confirms"
+    ]
+    (pub / "tile/0/001").write_bytes(original)
+    # An older partial tile altered: only that file.
+    old = sorted((pub / "tile/0/002.p").iterdir(), key=lambda p: int(p.name))[0]
+    original = _flip(old, 0)
+    assert audit_log(log.root).problems == [
+        f"tile/0/002.p/{old.name} (an older partial tile) was altered"
+    ]
+    old.write_bytes(original)
+    assert audit_log(log.root).ok
