@@ -111,7 +111,7 @@ def _logged_view(cur, files: list[Path]) -> None:
     else:
         cur.execute(
             "CREATE OR REPLACE TEMP VIEW _ledger_logged AS SELECT NULL::VARCHAR AS type, "
-            'NULL::VARCHAR AS record_id, NULL::VARCHAR AS content_sha256, NULL::BIGINT AS "index" '
+            'NULL::VARCHAR AS record_id, NULL::BLOB AS content_sha256, NULL::BIGINT AS "index" '
             "WHERE false"
         )
 

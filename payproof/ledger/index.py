@@ -44,7 +44,7 @@ def content_sql(kind: Kind) -> str:
         if col == kind.narrative:
             v = f"nullif({v}, '')"  # an empty narrative is sealed as "none"
         parts.append(f"coalesce('|' || CAST(length({v}) AS VARCHAR) || ':' || {v}, '|-')")
-    return "sha256(" + " || ".join(parts) + ")"
+    return "unhex(sha256(" + " || ".join(parts) + "))"  # 32 bytes, not 64 hex characters
 
 
 def key_sql(kind: Kind) -> str:
@@ -62,7 +62,7 @@ def content_digests(kind: Kind, batch: pa.RecordBatch | pa.Table) -> pa.Array:
         got = con.sql(f"SELECT {content_sql(kind)} AS d FROM batch_rows").to_arrow_table()
     finally:
         con.close()
-    return got.column("d").combine_chunks().cast(pa.string())
+    return got.column("d").combine_chunks().cast(pa.binary())
 
 
 def batch_range(path: Path) -> tuple[int, int]:
@@ -146,7 +146,7 @@ def empty_index() -> pa.Table:
         {
             "type": pa.array([], pa.string()),
             "record_id": pa.array([], pa.string()),
-            "content_sha256": pa.array([], pa.string()),
+            "content_sha256": pa.array([], pa.binary()),
             "index": pa.array([], pa.int64()),
         }
     )

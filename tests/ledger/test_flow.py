@@ -293,3 +293,37 @@ def test_audit_names_exactly_what_changed_and_nothing_else(log):
     ]
     old.write_bytes(original)
     assert audit_log(log.root).ok
+
+
+def test_public_duplicates_read_escaped_ids_and_index_digests_are_private(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from payproof.ledger.duplicates import PublicIds
+
+    t = pa.table(
+        {
+            "payment_id": ['P"1', "П-2", 'P"1'],
+            "family_id": ["F1"] * 3,
+            "period": ["2024-01"] * 3,
+            "amount": pa.array([1, 2, 1], pa.int64()),
+            "paid_on": pa.array([None] * 3, pa.date32()),
+            "office_id": ["O"] * 3,
+            "staff_id": [None] * 3,
+            "channel": ["cash"] * 3,
+            "account": [None] * 3,
+        }
+    )
+    enc = E.encode_batch(E.KINDS["disbursements"], t)
+    ids = PublicIds()
+    ids.add(10, enc.entries)
+    assert ids.duplicates() == [("payment", 'P"1', [10, 12])]
+    # Same record, same content digest, though the salted entries differ.
+    digests = enc.private.column("content_sha256").to_pylist()
+    assert digests[0] == digests[2] != digests[1] and len(digests[0]) == 32
+    assert enc.entries[0] != enc.entries[2]
+    log = Log.create(tmp_path / "log", note.generate_key("t.example/log"), fsync=False)
+    log.append(enc.entries, enc.private)
+    (opening,) = (tmp_path / "log/private/openings").glob("*.parquet")
+    assert "content_sha256" not in pq.read_table(opening).column_names
+    assert not any(b"content" in p.read_bytes() for p in log.public.rglob("*") if p.is_file())
