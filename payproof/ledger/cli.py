@@ -179,13 +179,10 @@ def _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows, rejec
         raise
     for table, plan in progress.plans.items():
         rejected = ingest.tables[table].rows_rejected if table in ingest.tables else 0
-        basis = ""
+        source = f"{plan.rows} accepted, {rejected} rejected at ingest"
         if table == "entitlements" and ent is not None and ent.basis == "rules":
-            basis = f" (computed with rules {ent.rules_label}, sha256 {ent.rules_sha256[:16]}...)"
-        typer.echo(
-            f"{table}{basis}: {plan.new} new, {plan.already} already logged"
-            f" ({plan.rows} accepted, {rejected} rejected at ingest)"
-        )
+            source = f"{plan.rows} computed with rules {ent.rules_label}, sha256 {ent.rules_sha256}"
+        typer.echo(f"{table}: {plan.new} new, {plan.already} already logged ({source})")
     if ent is not None and ent.basis == "none":
         typer.echo("entitlements: none in the export and no children to compute them from")
     typer.echo(
