@@ -327,3 +327,41 @@ def test_public_duplicates_read_escaped_ids_and_index_digests_are_private(tmp_pa
     (opening,) = (tmp_path / "log/private/openings").glob("*.parquet")
     assert "content_sha256" not in pq.read_table(opening).column_names
     assert not any(b"content" in p.read_bytes() for p in log.public.rglob("*") if p.is_file())
+
+
+def test_interrupted_inside_a_batch_rolls_back_and_a_rerun_completes(tmp_path, engine, monkeypatch):
+    """Ctrl-C in the middle of a batch: the half-written batch is not in the log after
+    recovery, its openings and record index are rolled back, and a rerun adds the rest."""
+    from payproof.ledger.append import AppendProgress
+
+    signer = note.generate_key("gov.example/payproof/allowance")
+    root = tmp_path / "log"
+    lg = Log.create(root, signer, fsync=False)
+    real = Log._write_tiles
+    calls = []
+
+    def interrupted(self, w, start, hashes):
+        if calls:
+            raise KeyboardInterrupt  # after the bundles, before the tiles and the checkpoint
+        calls.append(start)
+        return real(self, w, start, hashes)
+
+    monkeypatch.setattr(Log, "_write_tiles", interrupted)
+    progress = AppendProgress()
+    with pytest.raises(KeyboardInterrupt):
+        append_from_engine(lg, engine, batch_rows=300, progress=progress)
+    lg.close()
+    monkeypatch.setattr(Log, "_write_tiles", real)
+    assert (progress.batches, progress.entries, progress.size) == (1, 1, 1)
+    assert (root / "private" / "pending.json").exists()
+    lg = Log.open(root, signer=signer, write=True)  # recovery rolls the half batch back
+    assert lg.size == 1 and Log.open(root).size == 1
+    for folder in ("openings", "index"):
+        ends = [int(f.stem.split("-")[1]) for f in (root / "private" / folder).glob("*")]
+        assert ends == [1]
+    done = append_from_engine(lg, engine, batch_rows=300)
+    plans = done.plans
+    assert plans["entitlements"].already == 1 and plans["disbursements"].new == 700
+    assert lg.size == 703
+    rep = audit_log(root)
+    assert rep.ok and not rep.duplicates
