@@ -106,10 +106,24 @@ def append(
 
     rejects_path = rejects or Path(log_dir) / "private" / "rejects.csv"
     wanted = [t.strip() for t in tables.split(",") if t.strip()]
+    _check_tables(wanted)
     rules_obj = _rules(rules) if "entitlements" in wanted else None
     with DuckDBEngine() as engine, Log.open(log_dir, signer=_signer(key), write=True) as log:
         ingest = _ingest(input_dir, engine, rejects_path)
         _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows, rejects_path)
+
+
+def _check_tables(wanted: list[str]) -> None:
+    """Refuse an unknown table name before the export is read."""
+    from payproof.errors import UsageError
+    from payproof.ledger.entries import ORDER
+
+    unknown = [t for t in wanted if t not in ORDER]
+    if unknown or not wanted:
+        raise UsageError(
+            f"--tables: unknown ledger table(s) {', '.join(unknown) or '(none given)'}",
+            fix=f"use a comma-separated list of {', '.join(ORDER)}",
+        )
 
 
 def _rules(rules: str | None):

@@ -107,10 +107,16 @@ def rebuild_index_table(log, openings_file: Path) -> pa.Table:
             cols = [f"json_extract_string(ent.e, '$.{c}') AS {_q(c)}" for c, _ in kind.clear] + [
                 f"op.{_q(c)} AS {_q(c)}" for c in kind.committed
             ]
+            digest = content_sql(kind)
             if kind.narrative:
                 con.register("narr", _narratives(log, op))
-                cols.append(f"narr.text AS {_q(kind.narrative)}")
+                cols += [f"narr.text AS {_q(kind.narrative)}", "op.narrative_key"]
                 join = 'LEFT JOIN narr ON narr.idx = op."index"'
+                # A narrative whose blob is gone cannot be compared: digest unknown (NULL),
+                # so the record counts as logged and is never logged again.
+                narrative = _q(kind.narrative)
+                digest = f"CASE WHEN narrative_key IS NOT NULL AND {narrative} IS NULL "
+                digest += f"THEN NULL ELSE {content_sql(kind)} END"
             else:
                 join = ""
             rel = (
@@ -118,8 +124,7 @@ def rebuild_index_table(log, openings_file: Path) -> pa.Table:
                 f"JOIN ent ON ent.idx = op.\"index\" {join} WHERE op.type = '{type_}'"
             )
             parts.append(
-                f'SELECT type, record_id, {content_sql(kind)} AS content_sha256, "index" '
-                f"FROM ({rel})"
+                f'SELECT type, record_id, {digest} AS content_sha256, "index" FROM ({rel})'
             )
         if not parts:
             return empty_index()
@@ -130,7 +135,7 @@ def rebuild_index_table(log, openings_file: Path) -> pa.Table:
 
 
 def _narratives(log, op: pa.Table) -> pa.Table:
-    """Decrypt the narratives of a batch's grievances (a blob that is gone reads as NULL)."""
+    """Decrypt the narratives of a batch's grievances (a blob that is gone is left out)."""
     idx, text = [], []
     if "narrative_key" in op.column_names:
         for row in op.select(["index", "narrative_key", "narrative_sha256"]).to_pylist():

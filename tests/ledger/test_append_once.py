@@ -152,6 +152,13 @@ def _first(log: Path, type_: str) -> int:
     return next(i for i, e in enumerate(entries) if decode_entry(e)["type"] == type_)
 
 
+def test_unknown_table_is_refused_before_reading(setup, capsys):
+    data, log, key = setup
+    assert _append(log, data, key, "--tables", "payments") == 2
+    assert "unknown ledger table(s) payments" in capsys.readouterr().err
+    assert not (log / "private" / "rejects.csv").exists()
+
+
 def test_keygen_never_overwrites_a_key(tmp_path, capsys):
     keys = tmp_path / "keys"
     assert main(["ledger", "keygen", ORIGIN, "--out", str(keys)]) == 0

@@ -365,3 +365,25 @@ def test_interrupted_inside_a_batch_rolls_back_and_a_rerun_completes(tmp_path, e
     assert lg.size == 703
     rep = audit_log(root)
     assert rep.ok and not rep.duplicates
+
+
+def test_record_index_is_rebuilt_from_the_sidecar(log, engine):
+    """A lost index is rebuilt (same digests: nothing is new or changed); a grievance whose
+    narrative blob is gone (crypto-shredded) cannot be compared and counts as logged."""
+    import shutil
+
+    shutil.rmtree(log.private / "index")
+    for blob in (log.private / "blobs").iterdir():
+        blob.unlink()
+    size = log.size
+    done = append_from_engine(log, engine, batch_rows=300)
+    assert {t: (p.new, p.changed) for t, p in done.plans.items()} == {
+        t: (0, 0) for t in ("entitlements", "disbursements", "receipts", "grievances")
+    }
+    assert done.plans["grievances"].already == 1 and log.size == size
+    engine.execute("UPDATE disbursements SET amount = amount + 1 WHERE payment_id = 'P7'")
+    from payproof.ledger.append import ChangedRecordsError
+
+    with pytest.raises(ChangedRecordsError, match="disbursements P7: logged at entry"):
+        append_from_engine(log, engine, batch_rows=300)
+    assert log.size == size
