@@ -58,7 +58,7 @@ class AuditReport:
         parts = [head, wit, "FAILED:"]
         parts += [f"  {p}" for p in self.problems]
         if self.duplicates:
-            parts.append("  records logged more than once (a repeated append; docs/ledger.md):")
+            parts.append("  records logged more than once (count each once; docs/ledger.md):")
             parts += [f"    {d}" for d in self.duplicates]
         if self.quorum_met is False:
             parts.append("  the witness quorum is not met")

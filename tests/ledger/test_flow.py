@@ -387,3 +387,40 @@ def test_record_index_is_rebuilt_from_the_sidecar(log, engine):
     with pytest.raises(ChangedRecordsError, match="disbursements P7: logged at entry"):
         append_from_engine(log, engine, batch_rows=300)
     assert log.size == size
+
+
+def test_a_row_stream_that_ends_early_is_an_error_not_a_success(tmp_path, engine):
+    """If the database stops the row stream early (an interrupt it swallowed), the append
+    fails and says so instead of reporting the part it read as the whole table."""
+    from payproof.errors import InputError
+
+    class Stops:
+        def __init__(self, cur):
+            self.cur = cur
+
+        def __getattr__(self, name):
+            return getattr(self.cur, name)
+
+        def sql(self, query):
+            rel = self.cur.sql(query)
+
+            class Rel:
+                def to_arrow_reader(self, n):
+                    return iter(list(rel.to_arrow_reader(n))[:1])
+
+            return Rel() if "content_sha256 FROM disbursements" in query else rel
+
+    class Con:
+        def __init__(self, con):
+            self.con = con
+
+        def cursor(self):
+            return Stops(self.con.cursor())
+
+    class Engine:
+        con = Con(engine.con)
+
+    lg = Log.create(tmp_path / "log", note.generate_key("t.example/log"), fsync=False)
+    with pytest.raises(InputError, match="300 of 700 new records were read"):
+        append_from_engine(lg, Engine(), ["disbursements"], batch_rows=300)
+    assert lg.size == 300
