@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from payproof.cli import app, main
@@ -113,8 +114,6 @@ def test_audit_names_records_logged_twice(setup, capsys):
     from payproof.ledger.note import parse_private_key
 
     with Log.open(log, signer=parse_private_key(Path(key).read_text()), write=True) as w:
-        import pyarrow.parquet as pq
-
         for f, entries in dup:
             w.append(entries, pq.read_table(f).drop_columns(["index"]))
     assert _size(log) == 2 * size
@@ -190,6 +189,18 @@ def test_entitlements_computed_from_rules_are_logged_with_the_rules_hash(setup, 
     e = decode_entry(Log.open(log).entry(_first(log, "entitlement")))
     assert e["v"] == 2 and e["rules"] == rules.label and e["rules_sha256"] == rules.sha256
     assert list(e)[:6] == ["v", "type", "period", "amount", "rules", "rules_sha256"]
+    # A v2 entitlement's receipt verifies offline like any other.
+    from payproof.ledger.receipt import make_receipt, verify_receipt
+
+    opened = Log.open(log)
+    record_id = next(
+        r["record_id"]
+        for f in sorted(_openings(log))
+        for r in pq.read_table(f).to_pylist()
+        if r["type"] == "entitlement"
+    )
+    verdict = verify_receipt(make_receipt(opened, record_id), opened.verifier)
+    assert verdict.entry["rules_sha256"] == rules.sha256 and "VALID" in verdict.explain()
 
 
 def test_rejects_are_written_and_counted(setup, capsys):
