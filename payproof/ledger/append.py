@@ -117,19 +117,23 @@ def _logged_view(cur, files: list[Path]) -> None:
 
 
 def _classified(table: str, relation: str) -> str:
-    """Each row's key, its logged entries and whether one of them has the same content."""
+    """Each row's key, its logged entries and whether one of them has the same content.
+
+    The content digest is only computed for rows whose key is logged (inside the CASE), so
+    on a first append each row's digest is computed once, when it is streamed.
+    """
     kind = KINDS[table]
     return f"""
-        WITH r AS (SELECT {key_sql(kind)} AS record_id, {content_sql(kind)} AS c
-                   FROM {relation}),
-             l AS (SELECT record_id, list("index" ORDER BY "index") AS idxs,
-                          bool_or(content_sha256 IS NULL) AS unknown, list(content_sha256) AS cs
+        WITH l AS (SELECT record_id AS _l_key, list("index" ORDER BY "index") AS _l_idxs,
+                          bool_or(content_sha256 IS NULL) AS _l_unknown,
+                          list(content_sha256) AS _l_cs
                    FROM _ledger_logged WHERE type = {sql_literal(kind.type)} GROUP BY record_id)
-        SELECT r.record_id, l.idxs,
-               CASE WHEN l.record_id IS NULL THEN 'new'
-                    WHEN l.unknown OR list_contains(l.cs, r.c) THEN 'already'
+        SELECT _r_key AS record_id, _l_idxs AS idxs,
+               CASE WHEN _l_key IS NULL THEN 'new'
+                    WHEN _l_unknown OR list_contains(_l_cs, {content_sql(kind)}) THEN 'already'
                     ELSE 'changed' END AS status
-        FROM r LEFT JOIN l USING (record_id)"""
+        FROM (SELECT *, {key_sql(kind)} AS _r_key FROM {relation}) r
+        LEFT JOIN l ON r._r_key = l._l_key"""
 
 
 def _plan(cur, table: str, relation: str) -> TablePlan:

@@ -37,14 +37,15 @@ def content_fields(kind: Kind) -> list[str]:
 
 
 def content_sql(kind: Kind) -> str:
-    """SQL for a row's content digest: each value length-prefixed (unambiguous), NULL as '-'."""
+    """SQL for a row's content digest: each value as ``|<byte length>:<value>``, a NULL as
+    ``|:`` (no length), so the encoding is unambiguous; 32 bytes, not 64 hex characters."""
     parts = [f"'{CONTENT_DOMAIN}{kind.type}'"]
     for col in content_fields(kind):
         v = f"CAST({_q(col)} AS VARCHAR)"
         if col == kind.narrative:
             v = f"nullif({v}, '')"  # an empty narrative is sealed as "none"
-        parts.append(f"coalesce('|' || CAST(length({v}) AS VARCHAR) || ':' || {v}, '|-')")
-    return "unhex(sha256(" + " || ".join(parts) + "))"  # 32 bytes, not 64 hex characters
+        parts += ["'|'", f"strlen({v})", "':'", v]  # concat() reads NULL as ''
+    return f"unhex(sha256(concat({', '.join(parts)})))"
 
 
 def key_sql(kind: Kind) -> str:
