@@ -424,3 +424,33 @@ def test_a_row_stream_that_ends_early_is_an_error_not_a_success(tmp_path, engine
     with pytest.raises(InputError, match="300 of 700 new records were read"):
         append_from_engine(lg, Engine(), ["disbursements"], batch_rows=300)
     assert lg.size == 300
+
+
+def test_content_digest_follows_the_documented_encoding():
+    """docs/ledger-format.md, Record index: recomputed here with hashlib, independently of
+    the SQL, so a change of the encoding (which would make every logged record look
+    changed) cannot pass unnoticed."""
+    import hashlib
+
+    import pyarrow as pa
+
+    from payproof.ledger.index import content_digests
+
+    t = pa.table(
+        {
+            "grievance_id": ["G1"],
+            "filed_on": pa.array([19723], pa.date32()),  # 2024-01-01
+            "category": ["бюро"],
+            "period": pa.array([None], pa.string()),
+            "amount_claimed": pa.array([5], pa.int64()),
+            "staff_id": pa.array([None], pa.string()),
+            "family_id": ["F|1:"],
+            "description": [""],
+        }
+    )
+    fields = ["G1", "2024-01-01", "бюро", None, "5", None, "F|1:", None]
+    text = b"payproof/ledger/content/v1|grievance"
+    for v in fields:
+        text += b"|:" if v is None else b"|%d:%s" % (len(v.encode()), v.encode())
+    got = content_digests(E.KINDS["grievances"], t).to_pylist()
+    assert got == [hashlib.sha256(text).digest()]
