@@ -2,7 +2,7 @@
 
 From the public entries alone the audit can see payments, receipts and grievances whose
 clear id appears in two entries; with the private sidecar (openings: ``type``,
-``record_id``, ``index``) it sees every kind, entitlements included. Entitlement keys name a
+``record_id``, ``index``) it also sees entitlements, whose key is not public. Their keys name a
 family, so they are reported by period and entry indexes only: the audit's output never
 carries personal data. The grouping runs in DuckDB; ids are extracted by a vectorised regex.
 """
@@ -76,7 +76,8 @@ class PublicIds:
 
 
 def private_duplicates(private: Path, size: int) -> list[tuple[str, str, list[int]]]:
-    """(type, record_id, entry indexes) of every record the sidecar shows logged twice."""
+    """(type, record_id, entry indexes) of every entitlement the sidecar shows logged twice
+    (the only kind whose key is not on the public log)."""
     files = []
     for f in sorted((Path(private) / "openings").glob("*.parquet")):
         if int(f.stem.split("-")[1]) <= size:
@@ -87,7 +88,8 @@ def private_duplicates(private: Path, size: int) -> list[tuple[str, str, list[in
     con = duckdb.connect()
     try:
         table = con.sql(
-            f'SELECT type, record_id, "index" FROM read_parquet([{paths}])'
+            f'SELECT type, record_id, "index" FROM read_parquet([{paths}]) '
+            "WHERE type = 'entitlement'"  # the other kinds' ids are public: PublicIds
         ).to_arrow_table()
         return _grouped(table, con)
     finally:
