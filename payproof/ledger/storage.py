@@ -132,6 +132,7 @@ class Log:
         self.root_hash = merkle.EMPTY_ROOT
         self._edges: dict[int, bytes] = {}
         self._bundle_edge: list[bytes] = []
+        self._interrupted = False  # an append failed part-way: this handle's edges are stale
 
     # --- creation and opening --------------------------------------------------------------
 
@@ -367,9 +368,23 @@ class Log:
         """Append a batch durably and publish one new checkpoint; returns its text."""
         if self._lock_fd is None:
             raise VerificationError("the log is not open for writing")
+        if self._interrupted:
+            raise VerificationError(
+                "an earlier append on this log handle stopped part-way",
+                fix="open the log again: opening it for writing finishes or rolls back the batch",
+            )
         if not entries:
             cp = (self.public / "checkpoint").read_text(encoding="utf-8")
             return AppendResult(self.size, 0, cp)
+        try:
+            return self._append_batch(entries, private_rows)
+        except BaseException:
+            # Ctrl-C, SIGTERM or an error inside a batch: the files on disk are recovered by
+            # the next writer that opens the log; this handle must not append again.
+            self._interrupted = True
+            raise
+
+    def _append_batch(self, entries: list[bytes], private_rows: pa.Table | None) -> AppendResult:
         start, target = self.size, self.size + len(entries)
         write_durably(self.private / "pending.json", json.dumps({"target": target}).encode())
         w = DurableWriter(self.public, fsync=self.fsync)

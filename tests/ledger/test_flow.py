@@ -350,10 +350,12 @@ def test_interrupted_inside_a_batch_rolls_back_and_a_rerun_completes(tmp_path, e
     progress = AppendProgress()
     with pytest.raises(KeyboardInterrupt):
         append_from_engine(lg, engine, batch_rows=300, progress=progress)
-    lg.close()
     monkeypatch.setattr(Log, "_write_tiles", real)
     assert (progress.batches, progress.entries, progress.size) == (1, 1, 1)
     assert (root / "private" / "pending.json").exists()
+    with pytest.raises(VerificationError, match="stopped part-way"):
+        lg.append([b"more"])  # this handle's view of the right edge is stale
+    lg.close()
     lg = Log.open(root, signer=signer, write=True)  # recovery rolls the half batch back
     assert lg.size == 1 and Log.open(root).size == 1
     for folder in ("openings", "index"):
