@@ -267,7 +267,8 @@ def audit(
     vkey: str = typer.Option(None, help="Verifier key (default: the log's own record)."),
     policy: Path = typer.Option(None, help="tlog-policy file for checking cosignatures."),
 ) -> None:
-    """Recompute every entry, tile and the root; report exactly what was altered."""
+    """Recompute every entry, tile and the root; name exactly what was altered, and every
+    record logged more than once."""
     from payproof.errors import VerificationError
     from payproof.ledger.audit import audit_log
     from payproof.ledger.policy import load_policy
