@@ -110,7 +110,7 @@ def append(
     rules_obj = _rules(rules) if "entitlements" in wanted else None
     with DuckDBEngine() as engine, Log.open(log_dir, signer=_signer(key), write=True) as log:
         ingest = _ingest(input_dir, engine, rejects_path)
-        _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows, rejects_path)
+        _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows)
 
 
 def _check_tables(wanted: list[str]) -> None:
@@ -139,7 +139,10 @@ def _ingest(input_dir: Path, engine, rejects_path: Path):
     try:
         ingest = load_input(input_dir, engine)
     except BaseException:
-        _write_rejects(engine, rejects_path, None)
+        try:
+            _write_rejects(engine, rejects_path, None)
+        except Exception as exc:  # never hide why ingest stopped behind this
+            typer.echo(f"could not write {rejects_path}: {exc}", err=True)
         raise
     _write_rejects(engine, rejects_path, ingest)
     return ingest
@@ -165,7 +168,7 @@ def _write_rejects(engine, path: Path, ingest) -> None:
     typer.echo(f"rejected at ingest: {rows} row(s); details in {path}", err=ingest is None)
 
 
-def _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows, rejects_path):
+def _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows) -> None:
     from payproof.ledger.append import AppendProgress, append_from_engine, entitlement_source
 
     sources: dict[str, str] = {}
