@@ -14,7 +14,7 @@ tells a caller how far an interrupted append got.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,14 +61,13 @@ def append_from_engine(
     batch_rows: int = 100_000,
     sources: dict[str, str] | None = None,
     progress: AppendProgress | None = None,
-    on_batch: Callable[[AppendProgress], None] | None = None,
     conflicts_csv: Path | None = None,
 ) -> AppendProgress:
     """Append the new records of the contract tables in ``engine`` to ``log``.
 
     ``sources`` maps a ledger table to the relation that holds its rows (e.g. entitlements
     computed from the rules). ``progress`` is filled in as batches land, so a caller can say
-    what was appended when an interruption stops the loop; ``on_batch`` runs after each.
+    what was appended when an interruption stops the loop.
     """
     sources = sources or {}
     progress = progress if progress is not None else AppendProgress()
@@ -88,7 +87,7 @@ def append_from_engine(
     for table in present:
         plan = progress.plans[table]
         if plan.new:
-            _append_table(log, cur, plan, sources.get(table, table), batch_rows, progress, on_batch)
+            _append_table(log, cur, plan, sources.get(table, table), batch_rows, progress)
     progress.done = True
     return progress
 
@@ -189,7 +188,7 @@ def _period_only(record_id: str) -> str:
     return f"for period {record_id.rsplit(':', 1)[-1]} (family id in the conflicts file)"
 
 
-def _append_table(log, cur, plan: TablePlan, relation: str, batch_rows, progress, on_batch):
+def _append_table(log, cur, plan: TablePlan, relation: str, batch_rows: int, progress) -> None:
     kind = KINDS[plan.table]
     order = kind.id_column or "family_id, period"
     sql = (
@@ -209,8 +208,6 @@ def _append_table(log, cur, plan: TablePlan, relation: str, batch_rows, progress
         progress.batches += 1
         progress.entries += batch.num_rows
         progress.size = log.size
-        if on_batch is not None:
-            on_batch(progress)
     if plan.appended != plan.new:
         raise InputError(
             f"table {plan.table}: {plan.appended} of {plan.new} new records were read; the "
