@@ -30,9 +30,14 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# The basis of an entitlement (which rules computed it) is recorded in its entry but is not
+# part of the record: a newer rules file that gives the same amount is the same decision.
+BASIS_FIELDS = ("rules", "rules_sha256")
+
+
 def content_fields(kind: Kind) -> list[str]:
     """Every column whose value the content digest covers, in a fixed order."""
-    fields = [c for c, _ in kind.clear] + list(kind.committed)
+    fields = [c for c, _ in kind.clear if c not in BASIS_FIELDS] + list(kind.committed)
     return fields + ([kind.narrative] if kind.narrative else [])
 
 

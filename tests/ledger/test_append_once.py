@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from importlib import resources
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -269,3 +270,19 @@ def test_interrupted_append_says_what_landed_and_a_rerun_completes(setup, monkey
     assert f"{total - landed} entries appended; log size {total}" in out
     rep = audit_log(log)
     assert rep.ok and not rep.duplicates
+
+
+def test_entitlements_under_a_newer_rules_file_with_the_same_amounts_are_already_logged(
+    setup, tmp_path, capsys
+):
+    data, log, key = setup
+    assert _append(log, data, key) == 0
+    rules = load_rules(None)
+    newer = tmp_path / "rules.yaml"
+    text = (resources.files("payproof.rules") / "builtin" / "kz-large-family.yaml").read_text()
+    newer.write_text(text + "\n# a newer copy: same amounts, another sha256\n", encoding="utf-8")
+    assert load_rules(newer).sha256 != rules.sha256
+    capsys.readouterr()
+    assert _append(log, data, key, "--rules", str(newer)) == 0
+    out = capsys.readouterr().out
+    assert "entitlements: 0 new, " in out and "0 batch(es), 0 entries appended" in out
