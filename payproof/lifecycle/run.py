@@ -92,16 +92,13 @@ class Run:
             raise InputError(
                 f"{self.out_dir} exists and is not a folder.", fix="Give a folder for --out."
             )
-        if self.exclusive and self.out_dir.is_dir():
-            self._check_exclusive()
+        if self.out_dir.is_dir():
+            self._check_folder()  # refuse before writing even a lock file
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._stack.enter_context(folder_lock(self.out_dir))
         try:
             fs.clear_stale(self.out_dir)
-            self.previous = fs.previous_files(self.out_dir, self.produces)
-            if self.exclusive:
-                self._check_exclusive()
-            fs.check_clashes(self.out_dir, self.produces, self.previous)
+            self._check_folder()  # again, now that no other run can change it
             self._root = self.out_dir / f"{fs.STAGING_PREFIX}{os.getpid()}"
             shutil.rmtree(self._root, ignore_errors=True)
             self.staging.mkdir(parents=True)
@@ -109,6 +106,12 @@ class Run:
             self._stack.close()
             raise
         return self
+
+    def _check_folder(self) -> None:
+        self.previous = fs.previous_files(self.out_dir, self.produces)
+        if self.exclusive:
+            self._check_exclusive()
+        fs.check_clashes(self.out_dir, self.produces, self.previous)
 
     def _check_exclusive(self) -> None:
         found = fs.manifest(self.out_dir)
