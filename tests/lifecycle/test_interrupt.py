@@ -124,8 +124,8 @@ def test_interrupted_during_the_swap_ends_with_the_whole_new_run(previous, tmp_p
 def test_interrupted_first_run_leaves_no_outputs(previous, tmp_path):
     data, _, _ = previous
     out = tmp_path / "fresh"
-    code, err = interrupt_at("payproof.audit.run:attribute", signal.SIGINT,
-                             ["audit", str(data), "--out", str(out), "--no-ghosts"], tmp_path)  # fmt: skip
+    argv = ["audit", str(data), "--out", str(out), "--no-ghosts"]
+    code, err = interrupt_at("payproof.audit.run:attribute", signal.SIGINT, argv, tmp_path)
     assert_interrupted(code, err, signal.SIGINT)
     assert snapshot(out) == {}
     assert_no_working_files(out)
