@@ -6,7 +6,8 @@ after an interruption, never half. See docs/architecture.md.
 
 - :class:`Run` — lock, staging, store, steps, commit (payproof.lifecycle.run)
 - :func:`publish` — add or rewrite one file of a finished run (``payproof report``)
-- :func:`folder_lock` — the folder lock (payproof.lifecycle.lock)
+- :func:`folder_lock`, :func:`reading` — the run lock, and the readers' view of a
+  folder that is never half of a swap (payproof.lifecycle.lock)
 - :mod:`payproof.lifecycle.interrupt` — SIGINT/SIGTERM handling and exit 130
 - :mod:`payproof.lifecycle.folder` — manifest, clash checks and the swap
 
@@ -20,6 +21,7 @@ _EXPORTS = {
     "Interrupted": "payproof.lifecycle.interrupt",
     "LOCK_NAME": "payproof.lifecycle.lock",
     "folder_lock": "payproof.lifecycle.lock",
+    "reading": "payproof.lifecycle.lock",
     "Progress": "payproof.lifecycle.run",
     "Run": "payproof.lifecycle.run",
     "publish": "payproof.lifecycle.run",

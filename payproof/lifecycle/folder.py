@@ -25,6 +25,7 @@ from pathlib import Path
 from payproof import __version__
 from payproof.atomic import write_json
 from payproof.errors import UsageError
+from payproof.lifecycle.lock import swap_lock
 
 MANIFEST = ".payproof-run.json"
 SWAP = ".payproof-swap"
@@ -138,11 +139,12 @@ def new_manifest(command: str, files: Iterable[str], replaced: Iterable[str]) ->
 
 
 def swap(folder: Path, staging: Path, record: dict) -> None:
-    """Make the staged run the folder's run (call with signals deferred and the lock held)."""
+    """Make the staged run the folder's run (call with signals deferred and the run lock held)."""
     folder = Path(folder)
     write_json(staging / MANIFEST, record)
-    os.replace(staging, folder / SWAP)  # the decision: from here the new run wins
-    roll_forward(folder)
+    with swap_lock(folder):
+        os.replace(staging, folder / SWAP)  # the decision: from here the new run wins
+        roll_forward(folder)
 
 
 def roll_forward(folder: Path) -> None:
@@ -186,6 +188,8 @@ def remove(path: Path) -> None:
 def clear_stale(folder: Path) -> None:
     """Finish a swap a crash cut short; remove staging folders of runs that died."""
     folder = Path(folder)
-    roll_forward(folder)
+    if (folder / SWAP).exists():
+        with swap_lock(folder):
+            roll_forward(folder)
     for leftover in folder.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(leftover, ignore_errors=True)

@@ -28,11 +28,11 @@ WAIT_S = 90
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` but the lock file, with its bytes."""
+    """Every file under ``folder`` but the lock files, with its bytes."""
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != ".payproof.lock"
+        if p.is_file() and p.suffix != ".lock"
     }
 
 

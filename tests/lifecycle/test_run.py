@@ -14,11 +14,11 @@ from payproof.lifecycle import folder as fs
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (but the lock) with its bytes: a folder's exact state."""
+    """Every file under ``folder`` (but the lock files) with its bytes: a folder's exact state."""
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != ".payproof.lock"
+        if p.is_file() and p.suffix != ".lock"
     }
 
 
@@ -42,7 +42,8 @@ def test_outputs_appear_only_at_commit_and_staging_is_hidden(tmp_path):
         assert run.commit() == ["a.csv"]
     assert (out / "a.csv").read_text() == "a"
     assert json.loads((out / fs.MANIFEST).read_text())["files"] == ["a.csv"]
-    assert sorted(p.name for p in out.iterdir()) == [fs.MANIFEST, ".payproof.lock", "a.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        fs.MANIFEST, ".payproof-swap.lock", ".payproof.lock", "a.csv"]  # fmt: skip
 
 
 def test_a_run_that_fails_leaves_the_previous_run_untouched(tmp_path):
@@ -226,3 +227,27 @@ def test_publish_adds_a_file_to_the_run(tmp_path):
     assert json.loads((out / fs.MANIFEST).read_text())["files"] == ["report.html", "summary.json"]
     run_writing(out, {"summary.json": "{}"})
     assert not (out / "report.html").exists()  # the next run removes it with the rest
+
+
+def test_a_reader_never_sees_half_a_swap(tmp_path):
+    import threading
+    import time
+
+    from payproof.lifecycle import reading
+
+    out = tmp_path / "out"
+    run_writing(out, {"a.csv": "old", "b.csv": "old"})
+    done = threading.Event()
+
+    def second_run() -> None:
+        run_writing(out, {"a.csv": "new"})
+        done.set()
+
+    with reading(out):
+        worker = threading.Thread(target=second_run)
+        worker.start()
+        time.sleep(0.5)
+        assert not done.is_set()  # staged, waiting for the reader to finish
+        assert (out / "a.csv").read_text() == "old" and (out / "b.csv").exists()
+    worker.join(10)
+    assert done.is_set() and (out / "a.csv").read_text() == "new" and not (out / "b.csv").exists()
