@@ -44,7 +44,6 @@ from payproof.reconcile import ChildRules, attribute, reconcile
 from payproof.report.html import REPORT_FILE
 from payproof.rules import compute_entitlements, load_rules
 
-STORE_NAME = STORE_FILE
 INTERMEDIATE_PREFIXES = ("rc_", "at_")
 SCRATCH_TABLES = ("findings", "family_totals", "entitlements_computed", "entitlements_dedup")
 # Every file an audit may write: an earlier run's copy is replaced or removed.

@@ -17,6 +17,8 @@ Names are imported lazily: the CLI installs the signal handlers
 
 from __future__ import annotations
 
+from payproof.lazy import lazy_getattr
+
 _EXPORTS = {
     "Interrupted": "payproof.lifecycle.interrupt",
     "LOCK_NAME": "payproof.lifecycle.lock",
@@ -28,11 +30,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'payproof.lifecycle' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
