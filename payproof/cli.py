@@ -44,8 +44,19 @@ def _root(
     """Prove where social-benefit money went."""
 
 
+_registered: list[bool] = []
+
+
 def _register() -> None:
-    """Attach the commands of each package (imported here to keep start-up light)."""
+    """Attach the commands of each package, once.
+
+    Called by :func:`main` with the signal handlers already in place: importing the
+    packages takes a while (DuckDB, SciPy), and a Ctrl-C then is an interruption
+    like any other (exit 130, no traceback).
+    """
+    if _registered:
+        return
+    _registered.append(True)
     from payproof.audit.cli import audit, demo
     from payproof.ledger.cli import app as ledger_app
     from payproof.linkage.cli import explain, ghosts
@@ -63,9 +74,6 @@ def _register() -> None:
     app.add_typer(ledger_app, name="ledger")
 
 
-_register()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user errors into messages and exit codes.
 
@@ -76,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     with interrupt.handled():
         try:
+            _register()
             code = _dispatch(argv)
         except BaseException:
             if interrupt.received() is None:
