@@ -8,13 +8,15 @@ User errors print a plain message and exit with a documented code; see
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
 from rich.console import Console
 
 from payproof import __version__
-from payproof.errors import EXIT_CODES_HELP, PayproofError, out_of_memory
+from payproof.errors import EXIT_CODES_HELP, EXIT_INTERRUPTED, PayproofError, out_of_memory
+from payproof.lifecycle import interrupt
 
 err_console = Console(stderr=True)
 
@@ -42,8 +44,19 @@ def _root(
     """Prove where social-benefit money went."""
 
 
+_registered: list[bool] = []
+
+
 def _register() -> None:
-    """Attach the commands of each package (imported here to keep start-up light)."""
+    """Attach the commands of each package, once.
+
+    Called by :func:`main` with the signal handlers already in place: importing the
+    packages takes a while (DuckDB, SciPy), and a Ctrl-C then is an interruption
+    like any other (exit 130, no traceback).
+    """
+    if _registered:
+        return
+    _registered.append(True)
     from payproof.audit.cli import audit, demo
     from payproof.ledger.cli import app as ledger_app
     from payproof.linkage.cli import explain, ghosts
@@ -61,22 +74,50 @@ def _register() -> None:
     app.add_typer(ledger_app, name="ledger")
 
 
-_register()
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning user errors into messages and exit codes."""
+    """Entry point: run the app, turning user errors into messages and exit codes.
+
+    SIGINT and SIGTERM are recorded for the whole command: if one arrived, the
+    command exits 130 and says "Interrupted", whatever exception (or none) it
+    surfaced as — typer's exit value, DuckDB's "Query interrupted", or an error
+    that wrapped it. The run lifecycle never puts a result in place after one.
+    """
+    with interrupt.handled():
+        try:
+            _register()
+            code = _dispatch(argv)
+        except BaseException:
+            if interrupt.received() is None:
+                raise
+            code = EXIT_INTERRUPTED
+    signum = interrupt.received()
+    if signum is None and code != EXIT_INTERRUPTED:
+        return code
+    name = signal.Signals(signum).name if signum is not None else "Ctrl-C"
+    err_console.print(
+        f"[bold red]Interrupted[/] ({name}): payproof stopped before finishing.", highlight=False
+    )
+    for line in interrupt.notes():
+        err_console.print(line, highlight=False)
+    return EXIT_INTERRUPTED
+
+
+def _dispatch(argv: list[str] | None) -> int:
+    """Run the command; map what it raised (or returned) to an exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        returned = app(args=argv, standalone_mode=False)
     except PayproofError as exc:
+        if interrupt.received() is not None:
+            raise
         err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        err_console.print("Aborted.")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # usage errors arrive here in standalone_mode=False
+        if interrupt.received() is not None:
+            raise
         # Typer may vendor its own click, so recognise click exceptions by shape.
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
@@ -85,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             err_console.print(f"[bold red]Error:[/] {oom.message}", highlight=False)
             return oom.exit_code
         raise
-    return 0
+    # In standalone_mode=False, typer returns the code of an Exit it caught (130 for a
+    # KeyboardInterrupt it turned into one); a command's own return value is None.
+    return returned if isinstance(returned, int) else 0
 
 
 if __name__ == "__main__":

@@ -16,14 +16,17 @@ EXIT_REJECTS = 4
 EXIT_RULES = 5
 EXIT_VERIFY = 6
 EXIT_BUSY = 7
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C; also for SIGTERM
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 internal error (a bug: please report it); "
-    "2 wrong command-line usage; 3 input missing, unreadable or malformed "
+    "2 wrong command-line usage (also an output folder that is, holds or lies inside "
+    "the input, or holds files payproof did not write); 3 input missing, unreadable or malformed "
     "(a required table or column is absent, wrong encoding, empty file); "
     "4 rows were rejected and --strict was given; 5 invalid rules file; "
     "6 verification failed (a log, proof or signature does not check out); "
-    "7 another process holds the store or log lock."
+    "7 another process holds the store or log lock; "
+    "130 interrupted (Ctrl-C or SIGTERM): no partial result was put in place."
 )
 
 

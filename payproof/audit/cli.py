@@ -106,13 +106,14 @@ def demo(
     seed: int = typer.Option(20220401, "--seed", help="Random seed."),
 ) -> None:
     """Generate a synthetic programme with injected fraud, audit it, and show the report."""
+    from payproof.scenario.cli import generate_into
     from payproof.scenario.config import ScenarioConfig
-    from payproof.scenario.generate import generate_scenario
 
     console = Console()
     input_dir, out = folder / "input", folder / "audit"
     with console.status(f"Generating a programme of {families:,} families (one year)…"):
-        generate_scenario(input_dir, ScenarioConfig(families=families, seed=seed))
+        # the demo's own folder: an earlier demo programme there is replaced
+        generate_into(input_dir, ScenarioConfig(families=families, seed=seed), overwrite=True)
     console.print(
         f"Synthetic input written to {input_dir} (the injected fraud is in {input_dir / 'truth'})."
     )

@@ -1,25 +1,31 @@
 """Write the audit's output files (docs/outputs.md) from the engine's result tables.
 
-Files are written into a private scratch folder inside ``OUT`` and moved into
-place one by one with ``os.replace``, so a reader never sees a half-written
-file. Money leaves the engine here, converted from BIGINT minor units to exact
-DECIMAL(18,2) major units; nothing is ever a float.
+Files are written into the run's staging folder and appear in ``OUT`` together
+(payproof.lifecycle). CSVs go through the one CSV writer, which neutralises
+text a spreadsheet would run as a formula. Money leaves the engine here,
+converted from BIGINT minor units to exact DECIMAL(18,2) major units; nothing
+is ever a float.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from pathlib import Path
 
-from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
-from payproof.ingest.rejects import rejects_select
+from payproof.atomic import write_json
+from payproof.engine.duckdb_engine import DuckDBEngine
+from payproof.engine.export import copy_csv
+from payproof.ingest.rejects import REJECTS_FILE, rejects_select
 from payproof.money import format_amount, sql_major_units
 from payproof.reconcile import FLAGS, MONEY_COLUMNS
 from payproof.statuses import STATUSES
 
 MONEY = MONEY_COLUMNS
+STORE_FILE = "payproof.duckdb"
+FINDINGS_FILE = "findings.parquet"
+FAMILIES_FILE = "families.csv"
+STAFF_FILE = "staff.csv"
+OFFICES_FILE = "offices.csv"
+SUMMARY_FILE = "summary.json"
 
 
 def _m(column: str, alias: str | None = None) -> str:
@@ -72,36 +78,23 @@ def offices_select() -> str:
     )
 
 
-def write_files(engine: DuckDBEngine, out_dir: Path, summary: dict, scratch: Path) -> list[Path]:
-    """Write families, staff, offices, rejects and summary.json beside the findings.
+def write_files(engine: DuckDBEngine, folder: Path, summary: dict) -> list[Path]:
+    """Write families, staff, offices, rejects and summary.json into ``folder``.
 
-    ``scratch`` already holds findings.parquet (streamed there by the
-    reconciliation); every file is moved into ``out_dir`` only when all exist.
+    ``folder`` is the run's staging folder, which already holds findings.parquet
+    (streamed there by the reconciliation); the run lifecycle swaps it into OUT.
     """
-    try:
-        jobs = [
-            ("families.csv", families_select()),
-            ("staff.csv", staff_select()),
-            ("offices.csv", offices_select()),
-            ("rejects.csv", rejects_select()),
-        ]
-        for name, select in jobs:
-            target = sql_literal(str(scratch / name))
-            engine.execute(f"COPY ({select}) TO {target} (HEADER, DELIMITER ',')")
-        engine.execute("DROP VIEW IF EXISTS findings")
-        (scratch / "summary.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        written = []
-        extra = [p.name for p in scratch.iterdir() if p.name not in {j[0] for j in jobs}]
-        names = ["findings.parquet", *(j[0] for j in jobs), *sorted(set(extra) - {
-            "findings.parquet", "summary.json"}), "summary.json"]  # fmt: skip
-        for name in names:
-            os.replace(scratch / name, out_dir / name)
-            written.append(out_dir / name)
-        return written
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    written = []
+    for name, select in (
+        (FAMILIES_FILE, families_select()),
+        (STAFF_FILE, staff_select()),
+        (OFFICES_FILE, offices_select()),
+        (REJECTS_FILE, rejects_select()),
+    ):
+        written.append(copy_csv(engine, select, folder / name))
+    engine.execute("DROP VIEW IF EXISTS findings")
+    written.append(write_json(folder / SUMMARY_FILE, summary))
+    return written
 
 
 def _money_dict(values) -> dict[str, str]:

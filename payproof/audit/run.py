@@ -3,21 +3,18 @@
 Steps: ingest (validate every row into a DuckDB store), entitlements (given or
 computed from rules), reconcile, attribute, write outputs, render the report.
 
-The store is built under a temporary name and renamed into place only when the
-whole run succeeds, so an interrupted run leaves the previous store (or none)
-— never a half-written one. Re-running on the same input gives the same store
-and the same outputs (only the run times in summary.json differ). A lock file
-stops two audits writing into one folder at once.
+The run goes through the one run lifecycle (payproof.lifecycle): the folder is
+locked, every output — the store and report.html included — is built in a
+staging folder and swapped into ``--out`` only when the whole run succeeded, so
+the folder holds the previous complete run or this one, never a mix, and files
+of an earlier run that this one did not produce (the ghosts files after
+``--no-ghosts``, report.html after ``--no-report``) are removed. Re-running on
+the same input gives the same store and the same outputs (only the run times in
+summary.json differ).
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,18 +22,35 @@ from pathlib import Path
 import duckdb
 
 from payproof import __version__
-from payproof.audit.outputs import result_summary, write_files
-from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine
-from payproof.errors import BusyError, InputError, RejectedRowsError, UsageError
+from payproof.atomic import write_json
+from payproof.audit.outputs import (
+    FAMILIES_FILE,
+    FINDINGS_FILE,
+    OFFICES_FILE,
+    STAFF_FILE,
+    STORE_FILE,
+    SUMMARY_FILE,
+    result_summary,
+    write_files,
+)
+from payproof.engine.duckdb_engine import DuckDBEngine
+from payproof.errors import InputError, RejectedRowsError
 from payproof.ingest import IngestReport, load_input
+from payproof.ingest.load import check_input_folder
 from payproof.ingest.rejects import REJECTS_FILE, write_rejects_csv
+from payproof.lifecycle import Progress, Run
+from payproof.linkage.outputs import DUPLICATES, FLAG_FILES, model_file
 from payproof.reconcile import ChildRules, attribute, reconcile
+from payproof.report.html import REPORT_FILE
 from payproof.rules import compute_entitlements, load_rules
 
-STORE_NAME = "payproof.duckdb"
-LOCK_NAME = ".payproof.lock"
 INTERMEDIATE_PREFIXES = ("rc_", "at_")
 SCRATCH_TABLES = ("findings", "family_totals", "entitlements_computed", "entitlements_dedup")
+# Every file an audit may write: an earlier run's copy is replaced or removed.
+AUDIT_FILES = (
+    STORE_FILE, FINDINGS_FILE, FAMILIES_FILE, STAFF_FILE, OFFICES_FILE, REJECTS_FILE,
+    SUMMARY_FILE, REPORT_FILE, DUPLICATES, *FLAG_FILES, model_file("mothers"),
+)  # fmt: skip
 
 
 @dataclass
@@ -49,61 +63,7 @@ class AuditResult:
 
     @property
     def report_path(self) -> Path:
-        return self.out_dir / "report.html"
-
-
-Progress = Callable[[str], None] | None
-
-
-def check_memory_limit(value: str | None) -> None:
-    """Reject a --memory-limit DuckDB cannot parse before any output is touched."""
-    if value is None:
-        return
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET memory_limit = '{value.replace(chr(39), chr(39) * 2)}'")
-    except duckdb.Error:
-        raise UsageError(
-            f"--memory-limit {value!r} is not a memory size.",
-            fix="Give a number and a unit, e.g. --memory-limit 4GB or 512MB.",
-        ) from None
-    finally:
-        con.close()
-
-
-@contextmanager
-def folder_lock(out_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``out_dir`` for the whole run (released if the process dies)."""
-    path = out_dir / LOCK_NAME
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BusyError(
-                "Another payproof run (audit or ghosts) is writing into this folder.",
-                where=str(out_dir),
-                fix="Wait for it to finish, or give a different --out folder.",
-            ) from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-class _Clock:
-    def __init__(self, progress: Progress) -> None:
-        self.timings: dict[str, float] = {}
-        self.progress = progress
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        if self.progress:
-            self.progress(name)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = round(time.perf_counter() - start, 3)
+        return self.out_dir / REPORT_FILE
 
 
 def _periods(engine: DuckDBEngine) -> tuple[str, str]:
@@ -145,25 +105,15 @@ def _without_duplicates(engine: DuckDBEngine, entitlements: str) -> str:
     return "entitlements_dedup"
 
 
-def _write_ghost_files(engine: DuckDBEngine, scratch: Path, model: dict) -> None:
-    """duplicates.csv, clusters.csv, red_flags.csv and money at stake, beside the findings,
-    and the trained model, so `payproof explain` can weigh any two mothers afterwards."""
-    from payproof.linkage.run import drop_splink_tables, write_ghost_files, write_json
+def _write_ghost_files(engine: DuckDBEngine, folder: Path, model: dict) -> None:
+    """duplicates.csv, red_flags.csv and money at stake, beside the findings, and the
+    trained model, so `payproof explain` can weigh any two mothers afterwards."""
+    from payproof.linkage.outputs import drop_splink_tables, write_ghost_files, write_mother_pairs
 
-    write_ghost_files(engine, scratch)
-    write_json(scratch / "mothers_model.json", model)
-    _write_pairs(engine, scratch)
+    write_ghost_files(engine, folder)
+    write_json(folder / model_file("mothers"), model)
+    write_mother_pairs(engine, folder)
     drop_splink_tables(engine)
-
-
-def _write_pairs(engine: DuckDBEngine, folder: Path) -> None:
-    from payproof.engine.duckdb_engine import sql_literal
-
-    engine.execute(
-        "COPY (SELECT 'mothers' AS record_type, p.* EXCLUDE (is_match) FROM mother_pairs p "
-        "WHERE p.is_match ORDER BY match_probability DESC, family_id_l, family_id_r) "
-        f"TO {sql_literal(str(folder / 'duplicates.csv'))} (HEADER)"
-    )
 
 
 def _drop_intermediates(engine: DuckDBEngine) -> None:
@@ -195,101 +145,84 @@ def run_audit(
 ) -> AuditResult:
     """Audit ``input_dir`` and write every output into ``out_dir`` (created if needed)."""
     input_dir, out_dir = Path(input_dir), Path(out_dir)
-    check_memory_limit(memory_limit)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir} exists and is not a folder.", fix="Give a folder for --out.")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_input_folder(input_dir)
     rules_obj = load_rules(rules)
     started = datetime.now(UTC)
-    clock = _Clock(progress)
-    with folder_lock(out_dir):
-        partial = out_dir / f".{STORE_NAME}.partial-{os.getpid()}"
-        partial.unlink(missing_ok=True)
-        engine = DuckDBEngine(
-            partial,
-            memory_limit=memory_limit or DEFAULT_MEMORY_LIMIT,
-            temp_directory=out_dir / ".payproof-spill",
-            threads=threads,
-        )
-        try:
-            with clock.step("ingest"):
-                ingest = load_input(input_dir, engine, today=today)
-            if strict and ingest.rejected:
-                write_rejects_csv(engine, out_dir / REJECTS_FILE)
-                raise RejectedRowsError(
-                    f"{ingest.rejected} input row(s) were rejected and --strict is set.",
-                    where=str(out_dir / "rejects.csv"),
-                    fix="Correct the rows listed in rejects.csv, or run without --strict "
-                    "to audit the accepted rows.",
-                )
-            if ghosts:
-                with clock.step("ghosts"):
-                    from payproof.linkage import dedupe_mothers
-
-                    mothers = dedupe_mothers(engine)
-            with clock.step("entitlements"):
-                ent_table, source_col = _entitlements(engine, rules_obj, ingest)
-                if ghosts:
-                    ent_table = _without_duplicates(engine, ent_table)
-            child_rules = ChildRules(
-                minor_age=rules_obj.eligibility.age_limit,
-                student_age=rules_obj.eligibility.student_age_limit,
+    with Run(out_dir, "audit", inputs=[input_dir], produces=AUDIT_FILES,
+             memory_limit=memory_limit, progress=progress) as run:  # fmt: skip
+        staging = run.staging
+        engine = run.open_store(STORE_FILE, threads=threads)
+        with run.step("ingest"):
+            ingest = load_input(input_dir, engine, today=today)
+        if strict and ingest.rejected:
+            write_rejects_csv(engine, staging / REJECTS_FILE)
+            run.commit([REJECTS_FILE])  # the folder holds this run's one result: its rejects
+            raise RejectedRowsError(
+                f"{ingest.rejected} input row(s) were rejected and --strict is set.",
+                where=str(out_dir / REJECTS_FILE),
+                fix="Correct the rows listed in rejects.csv, or run without --strict "
+                "to audit the accepted rows.",
             )
-            scratch = out_dir / f".partial-{os.getpid()}"
-            shutil.rmtree(scratch, ignore_errors=True)
-            scratch.mkdir()
-            with clock.step("reconcile"):
-                reconcile(
-                    engine,
-                    entitlements=ent_table,
-                    entitlement_source_column=source_col,
-                    child_rules=child_rules,
-                    findings_file=scratch / "findings.parquet",
-                )
-            with clock.step("attribution"):
-                attribute(engine)
-            ghost_facts = None
+        if ghosts:
+            with run.step("ghosts"):
+                from payproof.linkage import dedupe_mothers
+
+                mothers = dedupe_mothers(engine)
+        with run.step("entitlements"):
+            ent_table, source_col = _entitlements(engine, rules_obj, ingest)
             if ghosts:
-                with clock.step("red flags"):
-                    from payproof.linkage.flags import compute_red_flags
-                    from payproof.linkage.run import ghost_summary
-                    from payproof.linkage.stake import money_at_stake
+                ent_table = _without_duplicates(engine, ent_table)
+        child_rules = ChildRules(
+            minor_age=rules_obj.eligibility.age_limit,
+            student_age=rules_obj.eligibility.student_age_limit,
+        )
+        with run.step("reconcile"):
+            reconcile(
+                engine,
+                entitlements=ent_table,
+                entitlement_source_column=source_col,
+                child_rules=child_rules,
+                findings_file=staging / FINDINGS_FILE,
+            )
+        with run.step("attribution"):
+            attribute(engine)
+        ghost_facts = None
+        if ghosts:
+            with run.step("red flags"):
+                from payproof.linkage.flags import compute_red_flags
+                from payproof.linkage.outputs import ghost_summary
+                from payproof.linkage.stake import money_at_stake
 
-                    compute_red_flags(engine)
-                    money_at_stake(engine)
-                    ghost_facts = ghost_summary(engine)
-            with clock.step("outputs"):
-                summary = _summary(engine, input_dir, rules_obj, ingest, source_col is None, strict)
-                if ghost_facts is not None:
-                    summary["ghosts"] = ghost_facts
-                    _write_ghost_files(engine, scratch, mothers.parameters)
-                summary["run"]["started_at"] = started.isoformat(timespec="seconds")
-                summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-                write_files(engine, out_dir, summary, scratch)
-                _drop_intermediates(engine)
-            engine.execute("CHECKPOINT")
-        except BaseException:
-            engine.close()
-            shutil.rmtree(out_dir / f".partial-{os.getpid()}", ignore_errors=True)
-            partial.unlink(missing_ok=True)
-            Path(str(partial) + ".wal").unlink(missing_ok=True)
-            raise
-        engine.close()
-        store = out_dir / STORE_NAME
-        os.replace(partial, store)
+                compute_red_flags(engine)
+                money_at_stake(engine)
+                ghost_facts = ghost_summary(engine)
+        with run.step("outputs"):
+            summary = _summary(engine, input_dir, rules_obj, ingest, source_col is None, strict)
+            if ghost_facts is not None:
+                summary["ghosts"] = ghost_facts
+                _write_ghost_files(engine, staging, mothers.parameters)
+            summary["run"]["started_at"] = started.isoformat(timespec="seconds")
+            summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            write_files(engine, staging, summary)
+            _drop_intermediates(engine)
+            run.close_store()  # complete on disk: the report reads it
         if report:
-            with clock.step("report"):
-                from payproof.report import write_report
+            with run.step("report"):
+                _write_report(staging, ghosts, rules_obj.currency)
+        run.commit()
+    return AuditResult(out_dir, out_dir / STORE_FILE, summary, ingest, run.timings)
 
-                extra = []
-                if ghosts:
-                    from payproof.linkage.report import ghost_section
 
-                    extra.append(ghost_section(out_dir, currency=rules_obj.currency))
-                write_report(out_dir, extra_sections=extra)
-        else:
-            (out_dir / "report.html").unlink(missing_ok=True)
-    return AuditResult(out_dir, store, summary, ingest, clock.timings)
+def _write_report(folder: Path, ghosts: bool, currency: str) -> None:
+    """report.html, rendered from the staged outputs so it swaps in with them."""
+    from payproof.report import write_report
+
+    extra = []
+    if ghosts:
+        from payproof.linkage.report import ghost_section
+
+        extra.append(ghost_section(folder, currency=currency))
+    write_report(folder, extra_sections=extra)
 
 
 def _summary(engine, input_dir: Path, rules, ingest: IngestReport, given: bool, strict: bool):

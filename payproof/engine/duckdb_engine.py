@@ -9,7 +9,29 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from payproof.errors import UsageError
+
 DEFAULT_MEMORY_LIMIT = os.environ.get("PAYPROOF_MEMORY_LIMIT", "4GB")
+
+
+def check_memory_limit(value: str | None) -> None:
+    """Refuse a memory limit DuckDB cannot parse, before a run creates anything.
+
+    Every command that takes ``--memory-limit`` calls this first, so a typo is a
+    usage error (exit 2), never a half-started run.
+    """
+    if value is None:
+        return
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = {sql_literal(value)}")
+    except duckdb.Error:
+        raise UsageError(
+            f"--memory-limit {value!r} is not a memory size.",
+            fix="Give a number and a unit, e.g. --memory-limit 4GB or 512MB.",
+        ) from None
+    finally:
+        con.close()
 
 
 class DuckDBEngine:

@@ -1,15 +1,17 @@
 """The rejects writer: every input problem, as ``rejects.csv``, for every command.
 
 One query and one writer, so ``audit``, ``ghosts`` and ``ledger append`` report
-rejected rows the same way (file, line, column, value, reason, severity).
+rejected rows the same way (file, line, column, value, reason, severity). It
+writes through the one CSV writer (payproof.engine.export): a rejected value
+such as ``=HYPERLINK(...)`` is neutralised before an official opens the file.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
+from payproof.engine.duckdb_engine import DuckDBEngine
+from payproof.engine.export import copy_csv
 
 REJECTS_FILE = "rejects.csv"
 
@@ -24,8 +26,4 @@ def rejects_select() -> str:
 
 def write_rejects_csv(engine: DuckDBEngine, path: Path) -> Path:
     """Write ``rejects.csv`` to ``path`` atomically (a temporary file renamed into place)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    engine.execute(f"COPY ({rejects_select()}) TO {sql_literal(str(tmp))} (HEADER, DELIMITER ',')")
-    os.replace(tmp, path)
-    return path
+    return copy_csv(engine, rejects_select(), path)

@@ -6,6 +6,8 @@ money at stake) do not pay for importing Splink.
 
 from __future__ import annotations
 
+from payproof.lazy import lazy_getattr
+
 _EXPORTS = {
     "DedupeResult": "payproof.linkage.dedupe",
     "dedupe_mothers": "payproof.linkage.dedupe",
@@ -16,11 +18,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'payproof.linkage' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

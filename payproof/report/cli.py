@@ -14,14 +14,19 @@ def report(
     quiet: bool = typer.Option(False, "--quiet", help="Do not print the summary table."),
 ) -> None:
     """Write OUT/report.html (one self-contained file, opens offline) and print a summary."""
+    from payproof.lifecycle import publish
     from payproof.report import print_summary, write_report
+    from payproof.report.html import REPORT_FILE
 
-    extra = []
-    if (out / "red_flags.csv").exists():  # the audit ran ghost detection
-        from payproof.linkage.report import ghost_section
+    def write() -> None:
+        extra = []
+        if (out / "red_flags.csv").exists():  # the audit ran ghost detection
+            from payproof.linkage.report import ghost_section
 
-        extra.append(ghost_section(out))
-    path = write_report(out, title=title, extra_sections=extra)
+            extra.append(ghost_section(out))
+        write_report(out, title=title, extra_sections=extra)
+
+    path = publish(out, REPORT_FILE, write)
     if not quiet:
         print_summary(out, Console())
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from payproof.engine import DuckDBEngine
 from payproof.engine.duckdb_engine import sql_literal
+from payproof.engine.export import restored
 from payproof.errors import InputError
 from payproof.report.fmt import to_decimal
 from payproof.report.wording import STATUS_ORDER
@@ -201,9 +202,10 @@ def open_outputs(out_dir: Path, engine: DuckDBEngine) -> dict:
     )
     for name in ("families", "staff", "offices", "rejects"):
         path = sql_literal(str(out_dir / f"{name}.csv"))
+        # Text as it was before the CSV writer neutralised cells a spreadsheet would run.
         engine.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_csv({path}, header = true, "
-            "all_varchar = true, auto_detect = true)"
+            f"CREATE OR REPLACE VIEW {name} AS SELECT {restored('COLUMNS(*)')} FROM "
+            f"read_csv({path}, header = true, all_varchar = true, auto_detect = true)"
         )
     return summary
 

@@ -7,7 +7,6 @@ escaped; beneficiaries never appear (only staff and office identifiers).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
+from payproof.atomic import write_text
 from payproof.report import charts
 from payproof.report.charts import Series
 from payproof.report.data import (
@@ -571,6 +571,9 @@ def external_references(html: str) -> list[str]:
     return [m.group(0) for m in _EXTERNAL.finditer(html)]
 
 
+REPORT_FILE = "report.html"
+
+
 def write_report(
     out_dir: Path, *, title: str | None = None, extra_sections: list[Section] | None = None
 ) -> Path:
@@ -581,8 +584,4 @@ def write_report(
     bad = external_references(html)
     if bad:
         raise ValueError(f"report would not be self-contained: {bad[:3]}")
-    path = out_dir / "report.html"
-    tmp = path.with_name(".report.html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(out_dir / REPORT_FILE, html)

@@ -19,6 +19,32 @@ class SettingsError(PayproofError):
 _D = ScenarioConfig()
 
 
+def generate_into(out: Path, config: ScenarioConfig, *, overwrite: bool = False):
+    """Generate a programme into ``out`` through the run lifecycle (staged, then swapped in).
+
+    ``out`` must be new, empty, or hold only an earlier ``payproof generate``
+    programme (replaced only with ``overwrite``): its files are some programme's
+    input, so a folder with anything else in it — real exports above all — is
+    refused before anything is written.
+    """
+    from payproof.lifecycle import Run
+    from payproof.scenario.generate import generate_scenario, validate
+
+    try:
+        validate(config)  # before the folder is created or locked
+    except ValueError as exc:
+        raise SettingsError(
+            f"Cannot generate this scenario: {exc}",
+            where="payproof generate options",
+            fix="change the option named above; see payproof generate --help",
+        ) from exc
+    with Run(out, "generate", exclusive=True, overwrite=overwrite) as run:
+        summary = generate_scenario(run.staging, config)
+        run.commit()
+    summary.out_dir = str(out)
+    return summary
+
+
 def generate(
     out: Path = typer.Argument(..., help="Folder to write the scenario into (created if missing)."),
     families: int = typer.Option(_D.families, "--families", help="Registered families."),
@@ -62,10 +88,19 @@ def generate(
         "--survey-misreport-rate",
         help="Share of survey answers that round the amount down (honest noise).",
     ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace a programme an earlier `payproof generate` wrote into OUT (never "
+        "other files: a folder holding anything else is refused).",
+    ),
 ) -> None:
-    """Write a synthetic programme with injected fraud and its ground truth."""
-    from payproof.scenario.generate import generate_scenario
+    """Write a synthetic programme with injected fraud and its ground truth.
 
+    OUT must be new or empty, or hold an earlier generated programme (with
+    --overwrite): a folder holding other files, such as real exports, is refused
+    (exit 2) and left untouched.
+    """
     config = ScenarioConfig(
         families=families,
         year=year,
@@ -85,14 +120,7 @@ def generate(
         evidence_coverage=evidence_coverage,
         survey_misreport_rate=survey_misreport_rate,
     )
-    try:
-        summary = generate_scenario(out, config)
-    except ValueError as exc:
-        raise SettingsError(
-            f"Cannot generate this scenario: {exc}",
-            where="payproof generate options",
-            fix="change the option named above; see payproof generate --help",
-        ) from exc
+    summary = generate_into(out, config, overwrite=overwrite)
     rows, truth = summary.rows, summary.truth
     typer.echo(
         f"Wrote {rows['families']:,} families, {rows['children']:,} children, "

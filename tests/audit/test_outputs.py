@@ -18,6 +18,7 @@ import pytest
 
 from payproof.audit import run as run_module
 from payproof.audit import run_audit
+from payproof.lifecycle import folder_lock
 
 DATA = Path(__file__).parent / "data" / "small"
 GOLDEN = Path(__file__).parent / "golden"
@@ -143,7 +144,7 @@ def test_second_audit_into_same_folder_is_refused(tmp_path):
 
     out = tmp_path / "out"
     out.mkdir()
-    with run_module.folder_lock(out), pytest.raises(BusyError):
+    with folder_lock(out), pytest.raises(BusyError):
         run_audit(DATA, out, today=TODAY)
 
 
