@@ -29,6 +29,8 @@ from payproof.audit.outputs import result_summary, write_files
 from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine
 from payproof.errors import BusyError, InputError, RejectedRowsError, UsageError
 from payproof.ingest import IngestReport, load_input
+from payproof.ingest.diagnose import TableRejectedError
+from payproof.ingest.mapping import Mapping
 from payproof.ingest.rejects import REJECTS_FILE, write_rejects_csv
 from payproof.reconcile import ChildRules, attribute, reconcile
 from payproof.rules import compute_entitlements, load_rules
@@ -192,6 +194,7 @@ def run_audit(
     ghosts: bool = True,
     today: date | None = None,
     progress: Progress = None,
+    mapping: Mapping | None = None,
 ) -> AuditResult:
     """Audit ``input_dir`` and write every output into ``out_dir`` (created if needed)."""
     input_dir, out_dir = Path(input_dir), Path(out_dir)
@@ -213,7 +216,11 @@ def run_audit(
         )
         try:
             with clock.step("ingest"):
-                ingest = load_input(input_dir, engine, today=today)
+                try:
+                    ingest = load_input(input_dir, engine, today=today, mapping=mapping)
+                except TableRejectedError:  # most of a table rejected: still say which rows
+                    write_rejects_csv(engine, out_dir / REJECTS_FILE)
+                    raise
             if strict and ingest.rejected:
                 write_rejects_csv(engine, out_dir / REJECTS_FILE)
                 raise RejectedRowsError(

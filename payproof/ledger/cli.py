@@ -76,15 +76,21 @@ def append(
         "entitlements,disbursements,receipts,grievances", help="Comma-separated tables to log."
     ),
     batch_rows: int = typer.Option(100_000, help="Entries per batch (one checkpoint each)."),
+    mapping: Path = typer.Option(
+        None, "--mapping", help="Import mapping (YAML) for exports in other formats; see "
+        "docs/importing.md and `payproof inspect`."
+    ),
 ) -> None:
     """Validate a programme's files and append them to the log, one checkpoint per batch."""
     from payproof.engine.duckdb_engine import DuckDBEngine
     from payproof.ingest import load_input  # the lead's ingest step
+    from payproof.ingest.mapping import load_mapping
     from payproof.ledger.entries import append_from_engine
     from payproof.ledger.storage import Log
 
+    mapping_obj = load_mapping(mapping) if mapping else None
     with DuckDBEngine() as engine, Log.open(log_dir, signer=_signer(key), write=True) as log:
-        load_input(input_dir, engine)
+        load_input(input_dir, engine, mapping=mapping_obj)
         counts = append_from_engine(
             log, engine, [t.strip() for t in tables.split(",") if t.strip()], batch_rows=batch_rows
         )

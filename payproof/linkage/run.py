@@ -23,6 +23,7 @@ from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine, sq
 from payproof.errors import InputError
 from payproof.ingest import load_input
 from payproof.ingest.load import check_input_folder
+from payproof.ingest.mapping import Mapping
 from payproof.ingest.rejects import REJECTS_FILE, write_rejects_csv
 from payproof.linkage.dedupe import DEFAULT_THRESHOLD, DedupeResult, dedupe_children, dedupe_mothers
 
@@ -48,6 +49,7 @@ def run_ghosts(
     memory_limit: str | None = None,
     progress: Progress = None,
     db_api=None,
+    mapping: Mapping | None = None,
 ) -> GhostsResult:
     """Find duplicate mothers and children in ``input_dir``; write the files into ``out_dir``.
 
@@ -74,7 +76,7 @@ def run_ghosts(
 
     with folder_lock(out_dir), _store(out_dir, memory_limit) as engine:
         t = step("ingest")
-        ingest = load_input(input_dir, engine)
+        ingest = load_input(input_dir, engine, mapping=mapping)
         timings["ingest"] = round(time.perf_counter() - t, 3)
         t = step("mothers")
         mothers = dedupe_mothers(engine, threshold=threshold, db_api=db_api)
