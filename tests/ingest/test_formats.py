@@ -19,8 +19,10 @@ GOOD = {  # one valid disbursement; each test replaces one column's value
     "account": "",
 }  # fmt: skip
 KZ = ValueFormat(
-    decimal_mark=",", thousands=(" ", "\u00a0", "\u202f"), currency=("₸", "тг", "тг.", "тенге", "KZT")
-)  # fmt: skip
+    decimal_mark=",",
+    thousands=(" ", "\u00a0", "\u202f"),
+    currency=("₸", "тг", "тг.", "тенге", "KZT"),
+)
 
 
 def convert(column: str, values: list[str], fmt: ValueFormat | None) -> list[tuple]:
