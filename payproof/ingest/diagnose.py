@@ -31,7 +31,7 @@ SHAPES: dict[str, list[tuple[str, str]]] = {
             "amounts are written with a decimal comma (e.g. {ex}): declare decimal_mark: ','",
         ),
         (
-            rf"^-?[0-9]{{1,3}}(?:{_SPACE}[0-9]{{3}})+(?:[.,][0-9]+)?$",
+            rf"^-?[0-9]{{1,3}}(?:{_SPACE}[0-9]{{3}})+(?:[.,][0-9]+)?(?![0-9])",
             "amounts have thousands separators (e.g. {ex}): declare them under thousands",
         ),
         (
@@ -60,7 +60,9 @@ SHAPES: dict[str, list[tuple[str, str]]] = {
         ),
     ],
 }
-MOJIBAKE = re.compile("\ufffd|[ÐÑ][\u0080-\u00bf]|Р[ЃЂ‚ѓ„…†‡€‰Љ‹ЊЌЋЏђ‘’“”•–—™љ›њќћџ]")
+# UTF-8 Cyrillic read as Windows-1251 ("РЎСѓРјРјР°") or as Latin-1 ("Ð¡Ñ\x83"); U+FFFD
+_CP1251_TAIL = bytes(range(0x80, 0xC0)).decode("cp1251", errors="ignore")
+MOJIBAKE = re.compile(f"\ufffd|(?:[ÐÑ][\u0080-\u00bf]){{2}}|(?:[РС][{_CP1251_TAIL}]){{2}}")
 
 
 class TableRejectedError(InputError):
