@@ -62,6 +62,13 @@ def generate(
         "--survey-misreport-rate",
         help="Share of survey answers that round the amount down (honest noise).",
     ),
+    locale: str = typer.Option(
+        None,
+        "--locale",
+        help="ru: write the tables as a Russian-locale office exports them (Windows-1251, "
+        "';', decimal commas, DD.MM.YYYY, Russian headers and file names); read them with "
+        "`payproof inspect` and --mapping (docs/importing.md).",
+    ),
 ) -> None:
     """Write a synthetic programme with injected fraud and its ground truth."""
     from payproof.scenario.generate import generate_scenario
@@ -85,6 +92,14 @@ def generate(
         evidence_coverage=evidence_coverage,
         survey_misreport_rate=survey_misreport_rate,
     )
+    if locale not in (None, "ru") or (locale and (fmt != "csv" or bad_rows)):
+        raise SettingsError(
+            f"Cannot write --locale {locale} with --format {fmt}"
+            + (" and --bad-rows" if bad_rows else "") + ".",
+            where="payproof generate options",
+            fix="--locale takes ru, and only with --format csv (an office exports CSV) and "
+            "without --bad-rows.",
+        )
     try:
         summary = generate_scenario(out, config)
     except ValueError as exc:
@@ -93,6 +108,10 @@ def generate(
             where="payproof generate options",
             fix="change the option named above; see payproof generate --help",
         ) from exc
+    if locale == "ru":
+        from payproof.scenario.locale import export_ru
+
+        export_ru(out)
     rows, truth = summary.rows, summary.truth
     typer.echo(
         f"Wrote {rows['families']:,} families, {rows['children']:,} children, "
