@@ -29,6 +29,11 @@ ISO_DATE = "%Y-%m-%d"
 ISO_PERIOD = "YYYY-MM"
 EXCEL_DATES = ("excel", "excel-1904")
 DATE_SEPARATORS = " ./-"
+# Thousands separators may be written by name (what `payproof inspect` writes: a no-break
+# space is invisible in a YAML file) or as the character itself.
+SEPARATORS = {"space": " ", "nbsp": "\u00a0", "narrow-nbsp": "\u202f", "apostrophe": "'",
+              "right-quote": "\u2019", "dot": ".", "comma": ","}  # fmt: skip
+SEPARATOR_NAMES = {c: n for n, c in SEPARATORS.items()}
 SETTINGS = (
     "encoding",
     "delimiter",
@@ -163,7 +168,7 @@ def _table(at: _Where, name: str, body: dict, defaults: dict, key: str) -> Table
             "Use the character between the values: ';', ',', a tab or '|'.",
         )
     decimal = merged["decimal_mark"] or "."
-    thousands = tuple(merged["thousands"] or ())
+    thousands = tuple(SEPARATORS.get(t, t) for t in merged["thousands"] or ())
     if decimal in thousands:
         raise at.fail(
             f"{key}.thousands",
