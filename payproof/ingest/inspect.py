@@ -78,6 +78,7 @@ class FileGuess:
     unmatched: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required contract columns not found
     warnings: list[str] = field(default_factory=list)
+    month_first: bool = False  # a/b/yyyy dates are MM/DD/YYYY (seen: a day over 12)
 
     def settings(self) -> dict[str, object]:
         """The table-level format settings its columns agree on (most common first)."""
@@ -264,6 +265,7 @@ def _match(g: FileGuess, header: list[str], rows: list[list[str]]) -> None:
         g.warnings.append("no contract table matches its headers: " + ", ".join(header[:8]))
         return
     g.table = best[1]
+    _slash_order(g, rows)
     spec = load_contract().table(g.table)
     used: set[int] = set()
     for column, aliases in header_aliases(g.table).items():
@@ -299,7 +301,7 @@ def _column(g: FileGuess, column: str, header: str, values: list[str]) -> Column
     if kind == "money":
         _money(guess, values)
     elif kind == "date":
-        fmt, n = _shape(values, _date_shapes(values))
+        fmt, n = _shape(values, _date_shapes(g))
         guess.settings["date_format"] = fmt
         guess.evidence = f"{n:,} of {len(values):,} values like {_example(values)}: {_words(fmt)}"
         _share_warning(g, guess, n, len(values))
@@ -330,11 +332,28 @@ def _share_warning(g: FileGuess, guess: ColumnGuess, n: int, total: int) -> None
         )
 
 
-def _date_shapes(values: list[str]) -> dict[str, str]:
+SLASH_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/[0-9]{4}" + MIDNIGHT)
+
+
+def _slash_order(g: FileGuess, rows: list[list[str]]) -> None:
+    """Day or month first in a/b/yyyy dates, from every such value in the file: a file
+    writes its dates one way, and one day over 12 anywhere settles it."""
+    pairs = [(int(m[1]), int(m[2])) for r in rows for v in r if (m := SLASH_DATE.fullmatch(v))]
+    if not pairs:
+        return
+    if any(b > 12 for _, b in pairs) and not any(a > 12 for a, _ in pairs):
+        g.month_first = True
+    elif not any(a > 12 for a, _ in pairs):
+        g.warnings.append(
+            "dates like a/b/yyyy never have a number over 12 in the sample: day first "
+            "(DD/MM/YYYY) is proposed; check against a known date"
+        )
+
+
+def _date_shapes(g: FileGuess) -> dict[str, str]:
     shapes = dict(DATE_SHAPES)
-    slash = [v for v in values if re.fullmatch(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}", v)]
-    if slash and any(int(v.split("/")[1]) > 12 for v in slash):
-        shapes["%m/%d/%Y"] = shapes.pop("%d/%m/%Y")  # a second field over 12: month first
+    if g.month_first:
+        shapes["%m/%d/%Y"] = shapes.pop("%d/%m/%Y")
     return shapes
 
 
@@ -352,7 +371,7 @@ def _shape(values: list[str], shapes: dict[str, str]) -> tuple[str, int]:
 
 def _period(g: FileGuess, guess: ColumnGuess, values: list[str]) -> None:
     fmt, n = _shape(values, PERIOD_SHAPES)
-    dfmt, dn = _shape(values, _date_shapes(values))
+    dfmt, dn = _shape(values, _date_shapes(g))
     if dn > n:
         firsts = sum(1 for v in values if re.match(r"0?1[./-]|[0-9]{4}-[0-9]{2}-01", v))
         guess.settings["period_format"] = "date"
