@@ -22,6 +22,7 @@ from payproof.audit.run import check_memory_limit, folder_lock
 from payproof.engine.duckdb_engine import DEFAULT_MEMORY_LIMIT, DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest import load_input
+from payproof.ingest.diagnose import TableRejectedError
 from payproof.ingest.load import check_input_folder
 from payproof.ingest.mapping import Mapping
 from payproof.ingest.rejects import REJECTS_FILE, write_rejects_csv
@@ -76,7 +77,11 @@ def run_ghosts(
 
     with folder_lock(out_dir), _store(out_dir, memory_limit) as engine:
         t = step("ingest")
-        ingest = load_input(input_dir, engine, mapping=mapping)
+        try:
+            ingest = load_input(input_dir, engine, mapping=mapping)
+        except TableRejectedError:  # most of a table rejected: still say which rows
+            write_rejects_csv(engine, out_dir / REJECTS_FILE)
+            raise
         timings["ingest"] = round(time.perf_counter() - t, 3)
         t = step("mothers")
         mothers = dedupe_mothers(engine, threshold=threshold, db_api=db_api)
