@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from datetime import date
 
 import pytest
 
@@ -119,3 +120,30 @@ def test_ambiguous_slash_dates_are_flagged(tmp_path):
     [g] = inspect_folder(src)
     assert {c.column: c.settings for c in g.columns}["registered_on"] == {"date_format": "%d/%m/%Y"}
     assert any("never have a number over 12" in w for w in g.warnings)
+
+
+def test_xlsx_and_parquet_need_only_headers_and_words(tmp_path):
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in"
+    src.mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Номер платежа", "ID семьи", "Период", "Сумма", "Дата выплаты", "Отделение",
+                  "Сотрудник", "Способ выплаты"])  # fmt: skip
+    sheet.append(["P1", "F1", "2024-01", 59183.5, date(2024, 1, 20), "O1", "S1", "почта"])
+    book.save(src / "Выплаты.xlsx")
+    pq.write_table(pa.table({"ID семьи": ["F1"], "ИИН": ["850101400123"], "ФИО": ["А"],
+                             "Дата регистрации": [date(2020, 2, 1)], "Район": ["K"],
+                             "Отделение": ["O1"]}), src / "Семьи.parquet")  # fmt: skip
+    [pay, fam] = inspect_folder(src)
+    assert (pay.table, fam.table) == ("disbursements", "families")
+    by = {c.column: c for c in pay.columns}
+    assert by["paid_on"].settings == {"date_format": "%Y-%m-%d"}
+    assert by["amount"].settings["decimal_mark"] == "."
+    assert by["channel"].values == {"почта": "post"}
+    assert {c.column: c.settings for c in fam.columns}["registered_on"] == {
+        "date_format": "%Y-%m-%d"
+    }
