@@ -14,6 +14,7 @@ the caller can still write rejects.csv.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from payproof.contract import TableSpec
 from payproof.engine.duckdb_engine import DuckDBEngine
@@ -68,8 +69,9 @@ MOJIBAKE = re.compile(f"\ufffd|(?:[ÐÑ][\u0080-\u00bf]){{2}}|(?:[РС][{_CP1251
 class TableRejectedError(InputError):
     """Most of a table was rejected, so nothing computed from it can be trusted.
 
-    Raised by ``load_input`` after every problem is in the engine's ``rejects``
-    table (``rejects_ready``): the command still writes rejects.csv for the user.
+    Raised by ``load_input`` once every problem of this table (and of the tables
+    loaded before it) is in the engine's ``rejects`` table (``rejects_ready``): the
+    command still writes rejects.csv for the user.
     """
 
     rejects_ready = True
@@ -80,7 +82,12 @@ class TableRejectedError(InputError):
 
 
 def check_rejected_share(
-    engine: DuckDBEngine, spec: TableSpec, file: str, read: int, rejected: int, header: list[str]
+    engine: DuckDBEngine,
+    spec: TableSpec,
+    path: Path,
+    read: int,
+    rejected: int,
+    header: list[str],
 ) -> None:
     """Raise TableRejectedError when ``rejected`` of ``read`` records is too many."""
     if not read or not rejected:
@@ -90,11 +97,11 @@ def check_rejected_share(
     causes = likely_causes(engine, spec, header)
     share = "every one" if rejected == read else f"{rejected / read:.0%}"
     raise TableRejectedError(
-        f"{file}: {rejected:,} of {read:,} records were rejected ({share}), so no figure "
+        f"{path.name}: {rejected:,} of {read:,} records were rejected ({share}), so no figure "
         f"computed from the {spec.name} table could be trusted; payproof stops here.\n"
         "Likely cause: " + "; ".join(causes) + ".",
         table=spec.name,
-        where=file,
+        where=str(path),
         fix="Describe how this export is written in an import mapping: `payproof inspect "
         "INPUT_FOLDER --out mapping.yaml` proposes one; review it and run again with "
         "--mapping mapping.yaml (see docs/importing.md). Every rejected record is listed "

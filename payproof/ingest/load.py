@@ -93,7 +93,7 @@ def load_input(
     settings = CheckSettings(today=today or date.today())
     tables = {t: mapping.table(t) if mapping else None for t in TABLE_ORDER}
     sources = {t: _source(input_dir, t, tables[t]) for t in TABLE_ORDER}
-    _require(input_dir, sources)
+    _require(input_dir, sources, tables)
     engine.execute(REJECTS_DDL)
     engine.execute(REJECTED_KEYS_DDL)
     report = IngestReport()
@@ -109,7 +109,7 @@ def load_input(
         tr.file, tr.format, tr.sha256 = src.path.name, src.format, file_sha256(src.path)
         _load_table(engine, spec, src, tr, settings, tables[name])
         check_rejected_share(
-            engine, spec, src.path.name, tr.rows_read, tr.rows_rejected, header_names(src) or []
+            engine, spec, src.path, tr.rows_read, tr.rows_rejected, header_names(src) or []
         )
     engine.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     return report
@@ -124,16 +124,23 @@ def _source(input_dir: Path, table: str, tm: TableMapping | None) -> SourceFile 
     return src
 
 
-def _require(input_dir: Path, sources: dict) -> None:
-    missing = [t for t in ("families", "disbursements") if sources[t] is None]
+def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | None]) -> None:
+    def named(t: str) -> str:
+        tm = tables[t]
+        return f"{t} (mapping files: {', '.join(tm.files)})" if tm and tm.files else t
+
+    missing = [named(t) for t in ("families", "disbursements") if sources[t] is None]
     if sources["entitlements"] is None and sources["children"] is None:
-        missing.append("entitlements (or children, to compute them from rules)")
+        missing.append(
+            f"{named('entitlements')} (or {named('children')}, to compute them from rules)"
+        )
     if missing:
         raise InputError(
             "Required table(s) missing: " + ", ".join(missing) + ".",
             where=str(input_dir),
             fix="Put each table in the folder as <table>.csv, <table>.parquet or <table>.xlsx "
-            "(see docs/data-contract.md).",
+            "(see docs/data-contract.md), or name its files under tables.<table>.files in an "
+            "import mapping (docs/importing.md).",
         )
 
 

@@ -195,3 +195,13 @@ def test_a_header_split_on_another_delimiter_is_named(tmp_path):
     assert "lacks required column(s)" in info.value.what
     assert "delimiter is probably ';'" in info.value.what
     assert "payproof inspect" in info.value.fix
+
+
+def test_a_missing_table_names_the_mapping_patterns(tmp_path):
+    src = write_input(tmp_path / "in")
+    (src / "disbursements.csv").unlink()
+    m = parse_mapping("version: 1\ntables: {disbursements: {files: ['Выплаты*.csv']}}")
+    with DuckDBEngine() as engine, pytest.raises(InputError) as info:
+        load_input(src, engine, today=TODAY, mapping=m)
+    assert "disbursements (mapping files: Выплаты*.csv)" in info.value.what
+    assert "tables.<table>.files" in info.value.fix

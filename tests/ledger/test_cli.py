@@ -6,7 +6,7 @@ import payproof.ingest
 from payproof.cli import main
 
 
-def _fake_load_input(input_dir, engine):
+def _fake_load_input(input_dir, engine, **_options):  # e.g. mapping=
     cur = engine.con.cursor()
     cur.execute(
         """CREATE TABLE disbursements AS SELECT 'P' || range AS payment_id, 'F1' AS family_id,
