@@ -74,10 +74,8 @@ def inspect(
 def _file_table(g) -> Table:
     title = f"{g.path.name}: " + (g.table or "[red]not recognised[/]")
     if g.table:
-        enc = g.encoding or "utf-8"
-        title += f" ({enc}, delimiter {g.delimiter!r}, {g.records:,} records sampled)"
-        if g.delimiter is None:
-            title = f"{g.path.name}: {g.table} ({g.records:,} records sampled)"
+        text = f"{g.encoding or 'utf-8'}, delimiter {g.delimiter!r}, " if g.delimiter else ""
+        title += f" ({text}{g.records:,} records sampled)"
     table = Table(title=title, title_justify="left")
     for col in ("header in the file", "contract column", "evidence"):
         table.add_column(col)

@@ -205,3 +205,16 @@ def test_a_missing_table_names_the_mapping_patterns(tmp_path):
         load_input(src, engine, today=TODAY, mapping=m)
     assert "disbursements (mapping files: Выплаты*.csv)" in info.value.what
     assert "tables.<table>.files" in info.value.fix
+
+
+def test_kazakh_headers_are_read_without_a_mapping(tmp_path):
+    src = write_input(tmp_path / "in")
+    _rewrite(src / "disbursements.csv", ["Төлем нөмірі", "Отбасы ID", "Кезең", "Сома",
+             "Төлем күні", "Бөлімше", "Қызметкер", "Төлем тәсілі", "Шот"])  # fmt: skip
+    _rewrite(src / "families.csv", ["Отбасы нөмірі", "ЖСН", "Аты-жөні", "Туған күні", "Аудан",
+             "Бөлімше коды", "Тіркелген күні", "Шот нөмірі", "Телефон нөмірі"])  # fmt: skip
+    with DuckDBEngine() as engine:
+        report = load_input(src, engine, today=TODAY)
+        assert report.rejected == 0
+        assert engine.scalar("SELECT sum(amount) FROM disbursements") == 9 * 5918300
+        assert engine.scalar("SELECT count(mother_id) FROM families") == 3
