@@ -22,7 +22,8 @@ from pathlib import Path
 
 from payproof.contract import header_aliases, header_key, load_contract, value_aliases
 from payproof.errors import InputError
-from payproof.ingest.mapping import ISO_DATE, ISO_PERIOD, SEPARATOR_NAMES
+from payproof.ingest.checks import q
+from payproof.ingest.mapping import ISO_DATE, ISO_PERIOD, SEPARATOR_NAMES, human_date_format
 
 SAMPLE_BYTES = 4 << 20  # bytes read from the start of each file
 SAMPLE_ROWS = 5_000  # records examined per file
@@ -238,7 +239,7 @@ def _inspect_typed(path: Path) -> FileGuess:
         except Exception as exc:  # noqa: BLE001 - reported as a warning on this file
             g.warnings.append(f"could not be read: {str(exc).splitlines()[0]}")
             return g
-        cols = ", ".join(f'CAST("{h}" AS VARCHAR)' for h in header)
+        cols = ", ".join(f"CAST({q(h)} AS VARCHAR)" for h in header)
         rows = [list(r) for r in engine.rows(f"SELECT {cols} FROM _s LIMIT {SAMPLE_ROWS}")]
     _match(g, header, [[v or "" for v in r] for r in rows])
     return g
@@ -319,8 +320,6 @@ def _example(values: list[str]) -> str:
 
 
 def _words(fmt: str) -> str:
-    from payproof.ingest.mapping import human_date_format
-
     return human_date_format(fmt)
 
 
