@@ -125,15 +125,20 @@ def _source(input_dir: Path, table: str, tm: TableMapping | None) -> SourceFile 
 
 
 def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | None]) -> None:
-    def named(t: str) -> str:
-        tm = tables[t]
-        return f"{t} (mapping files: {', '.join(tm.files)})" if tm and tm.files else t
-
-    missing = [named(t) for t in ("families", "disbursements") if sources[t] is None]
-    if sources["entitlements"] is None and sources["children"] is None:
-        missing.append(
-            f"{named('entitlements')} (or {named('children')}, to compute them from rules)"
+    declared = [t for t, tm in tables.items() if tm and tm.files and sources[t] is None]
+    if declared:  # the mapping says the file is there: absent is an error, never "no table"
+        raise MappingError(
+            "The mapping names files for "
+            + ", ".join(f"{t} ({', '.join(tables[t].files)})" for t in declared)  # type: ignore[union-attr]
+            + f" but no file in {input_dir} matches.",
+            where=str(input_dir),
+            fix="Correct the patterns under tables.<table>.files (they match file names in the "
+            "input folder, case-insensitively), or remove the table from the mapping.",
         )
+
+    missing = [t for t in ("families", "disbursements") if sources[t] is None]
+    if sources["entitlements"] is None and sources["children"] is None:
+        missing.append("entitlements (or children, to compute them from rules)")
     if missing:
         raise InputError(
             "Required table(s) missing: " + ", ".join(missing) + ".",

@@ -197,13 +197,14 @@ def test_a_header_split_on_another_delimiter_is_named(tmp_path):
     assert "payproof inspect" in info.value.fix
 
 
-def test_a_missing_table_names_the_mapping_patterns(tmp_path):
+def test_files_the_mapping_names_must_be_there(tmp_path):
+    """A table the mapping declares is never silently absent (receipts hide skimmers)."""
     src = write_input(tmp_path / "in")
-    (src / "disbursements.csv").unlink()
-    m = parse_mapping("version: 1\ntables: {disbursements: {files: ['Выплаты*.csv']}}")
-    with DuckDBEngine() as engine, pytest.raises(InputError) as info:
+    (src / "receipts.csv").unlink()
+    m = parse_mapping("version: 1\ntables: {receipts: {files: ['Подтверждения*.csv']}}")
+    with DuckDBEngine() as engine, pytest.raises(MappingError) as info:
         load_input(src, engine, today=TODAY, mapping=m)
-    assert "disbursements (mapping files: Выплаты*.csv)" in info.value.what
+    assert "names files for receipts (Подтверждения*.csv) but no file in" in info.value.what
     assert "tables.<table>.files" in info.value.fix
 
 
