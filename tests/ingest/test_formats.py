@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from payproof.contract import load_contract
 from payproof.engine import DuckDBEngine
-from payproof.ingest.checks import CheckSettings, checked_select
+from payproof.ingest.checks import DEFAULT_MAX_AMOUNT_MINOR, CheckSettings, checked_select
 from payproof.ingest.mapping import ValueFormat
 
 SETTINGS = CheckSettings(today=date(2026, 11, 25))
@@ -178,3 +180,22 @@ def test_enum_words_map_to_contract_values():
         "cash", "cash", "bank", "post"
     ]  # fmt: skip
     assert only_reason("channel", "карта", fmt).startswith("unknown value; expected one of")
+
+
+def _written(minor: int, decimal: str, sep: str, currency: str) -> str:
+    """``minor`` tiyn written the way an office would: grouped, with its decimal mark."""
+    whole, cents = divmod(minor, 100)
+    grouped = f"{whole:,}".replace(",", sep)
+    return f"{grouped}{decimal}{cents:02d}" + (f" {currency}" if currency else "")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    amounts=st.lists(st.integers(1, DEFAULT_MAX_AMOUNT_MINOR), min_size=1, max_size=50),
+    sep=st.sampled_from([" ", "\u00a0", "\u202f", "."]),
+    currency=st.sampled_from(["", "₸", "тг", "тенге", "KZT"]),
+)
+def test_any_amount_written_the_declared_way_converts_exactly(amounts, sep, currency):
+    fmt = ValueFormat(decimal_mark=",", thousands=(sep,), currency=(currency,) if currency else ())
+    values = [_written(a, ",", sep, currency) for a in amounts]
+    assert ok("amount", values, fmt) == amounts
