@@ -59,6 +59,16 @@ def inspect(
     if not any(g.table for g in guesses):
         console.print("[red]No file looks like a payproof table.[/] See docs/importing.md.")
         return
+    found = {g.table for g in guesses}
+    missing = [t for t in ("families", "disbursements") if t not in found]
+    if "entitlements" not in found and "children" not in found:
+        missing.append("entitlements or children")
+    if missing:
+        console.print(
+            f"[red]No file looks like the required table(s): {', '.join(missing)}.[/] "
+            "Add their files under tables: in the mapping (docs/importing.md).",
+            highlight=False,
+        )
     mapping = proposed_mapping(guesses)
     text = yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False, width=100)
     parse_mapping(text, source="the proposed mapping")  # never write one that cannot load
