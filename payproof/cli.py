@@ -58,6 +58,7 @@ def _register() -> None:
         return
     _registered.append(True)
     from payproof.audit.cli import audit, demo
+    from payproof.ingest.cli import inspect
     from payproof.ledger.cli import app as ledger_app
     from payproof.linkage.cli import explain, ghosts
     from payproof.report.cli import report
@@ -67,6 +68,7 @@ def _register() -> None:
     app.command("demo", help=demo.__doc__)(demo)
     app.command("audit", help=f"{audit.__doc__}\n\n{EXIT_CODES_HELP}")(audit)
     app.command("ghosts", help=ghosts.__doc__)(ghosts)
+    app.command("inspect", help=inspect.__doc__)(inspect)
     app.command("explain", help=explain.__doc__)(explain)
     app.command("generate", help=generate.__doc__)(generate)
     app.command("report", help=report.__doc__)(report)

@@ -79,16 +79,23 @@ def audit(
         "--no-ghosts",
         help="Skip duplicate-mother detection and the registry red flags (faster).",
     ),
+    mapping: Path = typer.Option(
+        None, "--mapping", help="Import mapping (YAML) for exports in other formats; see "
+        "docs/importing.md and `payproof inspect`."
+    ),
 ) -> None:
     """Audit a programme: what each family was owed, paid and received, and who took the rest.
 
     Writes findings.parquet, families.csv, staff.csv, offices.csv, rejects.csv,
     summary.json, report.html and the DuckDB store payproof.duckdb into --out.
     """
+    from payproof.ingest.mapping import load_mapping
+
     _run(
         input_dir,
         out,
         Console(),
+        mapping=load_mapping(mapping) if mapping else None,
         rules=rules,
         strict=strict,
         memory_limit=memory_limit,

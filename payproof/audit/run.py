@@ -36,7 +36,9 @@ from payproof.audit.outputs import (
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError, RejectedRowsError
 from payproof.ingest import IngestReport, load_input
+from payproof.ingest.diagnose import TableRejectedError
 from payproof.ingest.load import check_input_folder
+from payproof.ingest.mapping import Mapping
 from payproof.ingest.rejects import REJECTS_FILE, write_rejects_csv
 from payproof.lifecycle import Progress, Run
 from payproof.linkage.outputs import DUPLICATES, FLAG_FILES, model_file
@@ -142,6 +144,7 @@ def run_audit(
     ghosts: bool = True,
     today: date | None = None,
     progress: Progress = None,
+    mapping: Mapping | None = None,
 ) -> AuditResult:
     """Audit ``input_dir`` and write every output into ``out_dir`` (created if needed)."""
     input_dir, out_dir = Path(input_dir), Path(out_dir)
@@ -153,7 +156,12 @@ def run_audit(
         staging = run.staging
         engine = run.open_store(STORE_FILE, threads=threads)
         with run.step("ingest"):
-            ingest = load_input(input_dir, engine, today=today)
+            try:
+                ingest = load_input(input_dir, engine, today=today, mapping=mapping)
+            except TableRejectedError:  # most of a table rejected: still say which rows
+                write_rejects_csv(engine, staging / REJECTS_FILE)
+                run.commit([REJECTS_FILE])
+                raise
         if strict and ingest.rejected:
             write_rejects_csv(engine, staging / REJECTS_FILE)
             run.commit([REJECTS_FILE])  # the folder holds this run's one result: its rejects

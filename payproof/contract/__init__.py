@@ -111,3 +111,33 @@ def row_json_schema(table: str) -> dict[str, Any]:
         ],
         "additionalProperties": True,
     }
+
+
+def header_key(name: str) -> str:
+    """A header as compared with the contract's names and aliases: case, surrounding and
+    repeated whitespace (NBSP too), a BOM and the ё/е spelling do not matter."""
+    text = name.replace("\ufeff", "").replace("ё", "е").replace("Ё", "Е")
+    return " ".join(text.split()).casefold()
+
+
+@cache
+def _aliases() -> dict[str, Any]:
+    return json.loads(resources.files("payproof.contract").joinpath("aliases.json").read_text())
+
+
+@cache
+def header_aliases(table: str) -> dict[str, tuple[str, ...]]:
+    """Contract column -> the names a file may give it: its own name first, then the
+    built-in Russian and Kazakh aliases (aliases.json)."""
+    raw = _aliases()
+    own = raw["tables"].get(table, {})
+    return {
+        col: (col, *own.get(col, raw["shared"].get(col, [])))
+        for col in load_contract().table(table).columns
+    }
+
+
+@cache
+def value_aliases(column: str) -> dict[str, tuple[str, ...]]:
+    """Enum value -> the usual Russian and Kazakh words for it (used through a mapping)."""
+    return {k: tuple(v) for k, v in _aliases()["values"].get(column, {}).items()}

@@ -12,6 +12,8 @@ from datetime import date
 
 from payproof.contract import ColumnSpec, TableSpec
 from payproof.engine.duckdb_engine import sql_literal
+from payproof.ingest.formats import conversion
+from payproof.ingest.mapping import ValueFormat
 
 MAX_ID_LENGTH = 200
 DEFAULT_MAX_AMOUNT_MINOR = 100_000_000 * 100  # 100 million a line: a wrong unit or separator
@@ -141,19 +143,35 @@ def typed_expr(col: ColumnSpec, v: str) -> str:
 
 
 def checked_select(
-    spec: TableSpec, stage_table: str, present: dict[str, str], s: CheckSettings
+    spec: TableSpec,
+    stage_table: str,
+    present: dict[str, str],
+    s: CheckSettings,
+    formats: dict[str, ValueFormat] | None = None,
 ) -> str:
     """SELECT of _line, typed columns, ``_errors`` (problems that reject the row) and
     ``_warnings`` (problems reported on a row that is kept) from the stage.
 
     ``present`` maps contract column -> staged column name; absent nullable
-    columns become NULL.
+    columns become NULL. ``formats`` (from an import mapping) say how a column's
+    values are written when not the contract's way: they are converted to the
+    contract's form first (``c_<column>``), and a value that does not have the
+    declared shape is rejected with a reason naming that shape.
     """
     inner_cols = ["_line"]
-    for name in spec.columns:
+    converted: list[str] = []
+    checked: dict[str, str] = {}  # contract column -> the text its checks and type read
+    unreadable: dict[str, str | None] = {}  # converted column -> reason a NULL is rejected
+    for name, col in spec.columns.items():
         raw = f"{q(present[name])}" if name in present else "CAST(NULL AS VARCHAR)"
         inner_cols.append(f"{raw} AS {q('raw_' + name)}")
         inner_cols.append(f"NULLIF(trim({raw}), '') AS {q('v_' + name)}")
+        checked[name] = q("v_" + name)
+        conv = conversion(col, (formats or {}).get(name, ValueFormat()), q("v_" + name))
+        if conv is not None and name in present:
+            converted.append(f"{conv.sql} AS {q('c_' + name)}")
+            checked[name] = q("c_" + name)
+            unreadable[name] = conv.reason
     errors, conds, warnings, warn_conds = [], [], [], []
     typed_of: dict[str, str] = {}  # the value each column keeps, for the row rules
     flagged: dict[str, list[tuple[str, str]]] = {}  # identity field -> (condition, reason)
@@ -163,18 +181,20 @@ def checked_select(
         errors.append(_err(cond, column, value_sql, reason_sql))
 
     for name, col in spec.columns.items():
-        v, raw = q("v_" + name), q("raw_" + name)
+        v, raw, c = q("v_" + name), q("raw_" + name), checked[name]
         missing = "missing value" + (" (required)" if col.bad_value != "flag" else "")
         checks = [(f"{v} IS NULL", missing)] if not col.nullable else []
         if col.bad_value == "flag" and name not in present:
             checks = []  # an absent column is reported once, by the loader
-        checks += [(f"{v} IS NOT NULL AND ({c})", r) for c, r in _value_checks(col, v, s)]
+        if unreadable.get(name):  # converted from the mapping's format: NULL where unreadable
+            checks.append((f"{v} IS NOT NULL AND {c} IS NULL", unreadable[name]))
+        checks += [(f"{c} IS NOT NULL AND ({e})", r) for e, r in _value_checks(col, c, s)]
         if col.bad_value == "flag":
             # kept with the value left empty, and the row reported as a warning
             flagged[name] = checks
-            typed_of[name] = f"CASE WHEN {_any(checks)} THEN NULL ELSE {typed_expr(col, v)} END"
+            typed_of[name] = f"CASE WHEN {_any(checks)} THEN NULL ELSE {typed_expr(col, c)} END"
             continue
-        typed_of[name] = typed_expr(col, v)
+        typed_of[name] = typed_expr(col, c)
         for cond, reason in checks:
             add(cond, name, raw, sql_literal(reason))
     for cond, column, reason in ROW_RULES.get(spec.name, []):
@@ -184,8 +204,10 @@ def checked_select(
         else:
             add(f"coalesce({typed_cond}, false)", column, q("raw_" + column), sql_literal(reason))
     for name, checks in flagged.items():
-        col, v, raw = spec.columns[name], q("v_" + name), q("raw_" + name)
-        typed_of[name] = f"CASE WHEN {_any(checks)} THEN NULL ELSE {typed_expr(col, v)} END"
+        col, raw = spec.columns[name], q("raw_" + name)
+        typed_of[name] = (
+            f"CASE WHEN {_any(checks)} THEN NULL ELSE {typed_expr(col, checked[name])} END"
+        )
         for cond, reason in checks:
             warn_conds.append(f"({cond})")
             warnings.append(_err(cond, name, raw, sql_literal(reason + KEPT_EMPTY)))
@@ -203,7 +225,10 @@ def checked_select(
             f"CASE WHEN coalesce({' OR '.join(warn_conds)}, false) "
             f"THEN list_filter([{', '.join(warnings)}], lambda e: e IS NOT NULL) ELSE {empty} END"
         )
+    inner = f"SELECT {', '.join(inner_cols)} FROM {stage_table}"
+    if converted:
+        inner = f"SELECT *, {', '.join(converted)} FROM ({inner})"
     return (
         f"SELECT _line, {', '.join(typed)}, {err_list} AS _errors, {warn_list} AS _warnings "
-        f"FROM (SELECT {', '.join(inner_cols)} FROM {stage_table})"
+        f"FROM ({inner})"
     )

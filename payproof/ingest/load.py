@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from payproof.contract import TableSpec, load_contract
+from payproof.contract import TableSpec, header_aliases, header_key, load_contract
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
-from payproof.ingest.sources import file_sha256, header_names, locate, stage_into
+from payproof.ingest.diagnose import check_rejected_share
+from payproof.ingest.mapping import Mapping, MappingError, TableMapping
+from payproof.ingest.sources import SourceFile, file_sha256, header_names, locate, stage_into
 
 TABLE_ORDER = (
     "offices",
@@ -71,14 +73,27 @@ def check_input_folder(input_dir: Path) -> None:
         )
 
 
-def load_input(input_dir: Path, engine: DuckDBEngine, *, today: date | None = None) -> IngestReport:
-    """Validate every row of the tables in ``input_dir`` and create typed tables in ``engine``."""
+def load_input(
+    input_dir: Path,
+    engine: DuckDBEngine,
+    *,
+    today: date | None = None,
+    mapping: Mapping | None = None,
+) -> IngestReport:
+    """Validate every row of the tables in ``input_dir`` and create typed tables in ``engine``.
+
+    ``mapping`` (an import mapping, see docs/importing.md) says how a real export is
+    written; without one the contract's own names and formats apply (and the built-in
+    header aliases). Raises ``TableRejectedError`` (an InputError) when most of a table
+    is rejected; the ``rejects`` table is complete then.
+    """
     input_dir = Path(input_dir)
     check_input_folder(input_dir)
     contract = load_contract()
     settings = CheckSettings(today=today or date.today())
-    sources = {t: locate(input_dir, t) for t in TABLE_ORDER}
-    _require(input_dir, sources)
+    tables = {t: mapping.table(t) if mapping else None for t in TABLE_ORDER}
+    sources = {t: _source(input_dir, t, tables[t]) for t in TABLE_ORDER}
+    _require(input_dir, sources, tables)
     engine.execute(REJECTS_DDL)
     engine.execute(REJECTED_KEYS_DDL)
     report = IngestReport()
@@ -92,12 +107,35 @@ def load_input(input_dir: Path, engine: DuckDBEngine, *, today: date | None = No
             engine.execute(f"CREATE OR REPLACE TABLE {name} (_line BIGINT, {cols})")
             continue
         tr.file, tr.format, tr.sha256 = src.path.name, src.format, file_sha256(src.path)
-        _load_table(engine, spec, src, tr, settings)
+        _load_table(engine, spec, src, tr, settings, tables[name])
+        check_rejected_share(
+            engine, spec, src.path, tr.rows_read, tr.rows_rejected, header_names(src) or []
+        )
     engine.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     return report
 
 
-def _require(input_dir: Path, sources: dict) -> None:
+def _source(input_dir: Path, table: str, tm: TableMapping | None) -> SourceFile | None:
+    """The table's file, read as the mapping declares (encoding, delimiter)."""
+    src = locate(input_dir, table, list(tm.files) if tm and tm.files else None)
+    if src is not None and tm is not None:
+        src.encoding = tm.encoding or src.encoding
+        src.delimiter = tm.delimiter or src.delimiter
+    return src
+
+
+def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | None]) -> None:
+    declared = [t for t, tm in tables.items() if tm and tm.files and sources[t] is None]
+    if declared:  # the mapping says the file is there: absent is an error, never "no table"
+        raise MappingError(
+            "The mapping names files for "
+            + ", ".join(f"{t} ({', '.join(tables[t].files)})" for t in declared)  # type: ignore[union-attr]
+            + f" but no file in {input_dir} matches.",
+            where=str(input_dir),
+            fix="Correct the patterns under tables.<table>.files (they match file names in the "
+            "input folder, case-insensitively), or remove the table from the mapping.",
+        )
+
     missing = [t for t in ("families", "disbursements") if sources[t] is None]
     if sources["entitlements"] is None and sources["children"] is None:
         missing.append("entitlements (or children, to compute them from rules)")
@@ -106,23 +144,27 @@ def _require(input_dir: Path, sources: dict) -> None:
             "Required table(s) missing: " + ", ".join(missing) + ".",
             where=str(input_dir),
             fix="Put each table in the folder as <table>.csv, <table>.parquet or <table>.xlsx "
-            "(see docs/data-contract.md).",
+            "(see docs/data-contract.md), or name its files under tables.<table>.files in an "
+            "import mapping (docs/importing.md).",
         )
 
 
-def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSettings) -> None:
+def _load_table(
+    engine, spec: TableSpec, src, tr: TableReport, settings: CheckSettings, tm: TableMapping | None
+) -> None:
     name, file_sql = spec.name, sql_literal(src.path.name)
     chk = f"_chk_{name}"
+    formats = {c: tm.format_of(c) for c in spec.columns} if tm else None
 
     absent: list[str] = []
 
     def make_select(relation: str, columns: list[str]) -> str:
-        present = _match_columns(spec, columns, src)
+        present = _match_columns(spec, columns, src, tm)
         absent[:] = [
             c for c, col in spec.columns.items()
             if c not in present and col.bad_value == "flag" and not col.nullable
         ]  # fmt: skip
-        return checked_select(spec, relation, present, settings)
+        return checked_select(spec, relation, present, settings, formats)
 
     structural = stage_into(engine, src, chk, make_select)
     for column in absent:  # one warning for the header, not one per record
@@ -194,29 +236,78 @@ def _load_table(engine, spec: TableSpec, src, tr: TableReport, settings: CheckSe
         )
 
 
-def _match_columns(spec: TableSpec, staged: list[str], src) -> dict[str, str]:
-    """Contract column -> staged column, matching names case-insensitively after trimming."""
-    by_norm = {c.strip().lower().lstrip("\ufeff"): c for c in staged}
-    raw = [h.strip().lower().lstrip("\ufeff") for h in header_names(src) or []]
-    for name in spec.columns:  # DuckDB renames a repeated header (name_1): refuse it
-        if raw.count(name) > 1:
+def _match_columns(
+    spec: TableSpec, staged: list[str], src, tm: TableMapping | None = None
+) -> dict[str, str]:
+    """Contract column -> staged column. A header the mapping names for a column wins;
+    other columns are found by their contract name or a built-in alias (aliases.json),
+    compared case- and whitespace-insensitively. Two headers for one column is an error."""
+    by_key: dict[str, str] = {}
+    for c in staged:
+        by_key.setdefault(header_key(c), c)
+    raw = [header_key(h) for h in header_names(src) or []]
+    declared = tm.columns if tm else {}
+    present: dict[str, str] = {}
+    for name, header in declared.items():
+        key = header_key(header)
+        if key not in by_key:
+            raise MappingError(
+                f"The mapping names {header!r} as the header of {spec.name}.{name}, but "
+                f"{src.path.name} has no such column.",
+                where=f"{src.path} (columns found: {', '.join(staged) or 'none'})",
+                fix="Correct the header in the mapping (payproof inspect lists the file's "
+                "headers), or check that the right file was matched.",
+            )
+        present[name] = by_key[key]
+    claimed = {header_key(c) for c in present.values()}
+    for name, aliases in header_aliases(spec.name).items():
+        if name in present:
+            continue
+        hits = [k for k in dict.fromkeys(header_key(a) for a in aliases)
+                if k in by_key and k not in claimed]  # fmt: skip
+        if len(hits) > 1:
             raise InputError(
-                f"{src.path.name} has {raw.count(name)} columns that all read as {name!r}.",
+                f"{src.path.name} has {len(hits)} columns that could each be {name}: "
+                + ", ".join(repr(by_key[k]) for k in hits) + ".",
+                where=str(src.path),
+                fix=f"Name the one to use in an import mapping (tables.{spec.name}.columns."
+                f"{name}: HEADER; see docs/importing.md), or rename the other.",
+            )  # fmt: skip
+        if hits:
+            present[name] = by_key[hits[0]]
+    for name, column in present.items():  # DuckDB renames a repeated header (name_1)
+        n = raw.count(header_key(column))
+        if n > 1:
+            raise InputError(
+                f"{src.path.name} has {n} columns that all read as {column!r} ({name}).",
                 where=str(src.path),
                 fix="Rename or delete the extra ones: payproof cannot tell which is meant.",
             )
-    present = {c: by_norm[c] for c in spec.columns if c in by_norm}
     missing = [
         c for c, s in spec.columns.items()
         if c not in present and not s.nullable and s.bad_value != "flag"
     ]  # fmt: skip
     if missing:
         raise InputError(
-            f"{src.path.name} lacks required column(s): {', '.join(missing)}.",
+            f"{src.path.name} lacks required column(s): {', '.join(missing)}."
+            + _header_hint(staged),
             where=f"{src.path} (columns found: {', '.join(staged) or 'none'})",
-            fix="Rename or add the columns; see docs/data-contract.md for the exact names.",
+            fix="Rename or add the columns (see docs/data-contract.md for the names), or map "
+            "your headers in an import mapping: `payproof inspect INPUT_FOLDER --out "
+            "mapping.yaml` proposes one (docs/importing.md).",
         )
     return present
+
+
+def _header_hint(staged: list[str]) -> str:
+    """Why a header may have been read wrong: a separator inside a single column name."""
+    for separator, name in ((";", "';'"), ("\t", "a tab"), ("|", "'|'"), (",", "','")):
+        if len(staged) <= 2 and any(separator in c for c in staged):
+            return (
+                f" The header holds {name} but was read as {len(staged)} column(s): the file's "
+                f"delimiter is probably {name} (declare it: delimiter in an import mapping)."
+            )
+    return ""
 
 
 def _check_keys(engine, spec: TableSpec, chk: str, file_sql: str) -> None:

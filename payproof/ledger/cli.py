@@ -94,6 +94,10 @@ def append(
         help="Where to write rejects.csv (rows rejected at ingest; it quotes personal values). "
         "Default: <log>/private/rejects.csv.",
     ),
+    mapping: Path = typer.Option(
+        None, "--mapping", help="Import mapping (YAML) for exports in other formats; see "
+        "docs/importing.md and `payproof inspect`."
+    ),
 ) -> None:
     """Validate a programme's files and append its new records, one checkpoint per batch.
 
@@ -109,7 +113,7 @@ def append(
     _check_tables(wanted)
     rules_obj = _rules(rules) if "entitlements" in wanted else None
     with DuckDBEngine() as engine, Log.open(log_dir, signer=_signer(key), write=True) as log:
-        ingest = _ingest(input_dir, engine, rejects_path)
+        ingest = _ingest(input_dir, engine, rejects_path, mapping)
         _append_and_report(log, engine, ingest, wanted, rules_obj, batch_rows)
 
 
@@ -132,12 +136,14 @@ def _rules(rules: str | None):
     return load_rules(rules)
 
 
-def _ingest(input_dir: Path, engine, rejects_path: Path):
+def _ingest(input_dir: Path, engine, rejects_path: Path, mapping: Path | None = None):
     """Ingest, and write the rejects table first whatever happens (if ingest created it)."""
     from payproof.ingest import load_input
+    from payproof.ingest.mapping import load_mapping
 
+    mapping_obj = load_mapping(mapping) if mapping else None
     try:
-        ingest = load_input(input_dir, engine)
+        ingest = load_input(input_dir, engine, mapping=mapping_obj)
     except BaseException:
         try:
             _write_rejects(engine, rejects_path, None)

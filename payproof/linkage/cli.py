@@ -108,6 +108,10 @@ def ghosts(
         help="Where Splink trains and scores: duckdb, or spark (a local "
         "Spark session; needs pip install 'payproof[spark]' and Java).",
     ),  # fmt: skip
+    mapping: Path = typer.Option(
+        None, "--mapping", help="Import mapping (YAML) for exports in other formats; see "
+        "docs/importing.md and `payproof inspect`."
+    ),
 ) -> None:
     """Find mothers and children registered twice (probabilistic record linkage).
 
@@ -116,8 +120,10 @@ def ghosts(
     models (*_model.json) and the DuckDB store ghosts.duckdb into --out. These
     files hold record IDs of real people: keep them with the auditors.
     """
+    from payproof.ingest.mapping import load_mapping
     from payproof.linkage.run import run_ghosts
 
+    mapping_obj = load_mapping(mapping) if mapping else None
     db_api = _db_api(engine)
     console = Console()
     with console.status("Starting…") as status:
@@ -127,7 +133,7 @@ def ghosts(
 
         result = run_ghosts(
             input_dir, out, threshold=threshold, memory_limit=memory_limit, progress=progress,
-            db_api=db_api,
+            db_api=db_api, mapping=mapping_obj,
         )  # fmt: skip
     console.print(_table(result.summary))
     for line in _ingest_lines(result.summary, out):

@@ -18,7 +18,9 @@ from payproof import __version__
 from payproof.atomic import write_json
 from payproof.errors import InputError
 from payproof.ingest import load_input
+from payproof.ingest.diagnose import TableRejectedError
 from payproof.ingest.load import check_input_folder
+from payproof.ingest.mapping import Mapping
 from payproof.ingest.rejects import REJECTS_FILE, write_rejects_csv
 from payproof.lifecycle import Run
 from payproof.linkage.dedupe import DEFAULT_THRESHOLD, DedupeResult, dedupe_children, dedupe_mothers
@@ -60,6 +62,7 @@ def run_ghosts(
     memory_limit: str | None = None,
     progress: Progress = None,
     db_api=None,
+    mapping: Mapping | None = None,
 ) -> GhostsResult:
     """Find duplicate mothers and children in ``input_dir``; write the files into ``out_dir``.
 
@@ -77,7 +80,12 @@ def run_ghosts(
              memory_limit=memory_limit, progress=progress) as run:  # fmt: skip
         engine = run.open_store(STORE_NAME)
         with run.step("ingest"):
-            ingest = load_input(input_dir, engine)
+            try:
+                ingest = load_input(input_dir, engine, mapping=mapping)
+            except TableRejectedError:  # most of a table rejected: still say which rows
+                write_rejects_csv(engine, run.staging / REJECTS_FILE)
+                run.commit([REJECTS_FILE])
+                raise
         with run.step("mothers"):
             mothers = dedupe_mothers(engine, threshold=threshold, db_api=db_api)
         children = None

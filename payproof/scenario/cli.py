@@ -19,7 +19,9 @@ class SettingsError(PayproofError):
 _D = ScenarioConfig()
 
 
-def generate_into(out: Path, config: ScenarioConfig, *, overwrite: bool = False):
+def generate_into(
+    out: Path, config: ScenarioConfig, *, overwrite: bool = False, locale: str | None = None
+):
     """Generate a programme into ``out`` through the run lifecycle (staged, then swapped in).
 
     ``out`` must be new, empty, or hold only an earlier ``payproof generate``
@@ -40,6 +42,10 @@ def generate_into(out: Path, config: ScenarioConfig, *, overwrite: bool = False)
         ) from exc
     with Run(out, "generate", exclusive=True, overwrite=overwrite) as run:
         summary = generate_scenario(run.staging, config)
+        if locale == "ru":  # re-written in the staging folder, so it swaps in whole
+            from payproof.scenario.locale import export_ru
+
+            export_ru(run.staging)
         run.commit()
     summary.out_dir = str(out)
     return summary
@@ -94,6 +100,13 @@ def generate(
         help="Replace a programme an earlier `payproof generate` wrote into OUT (never "
         "other files: a folder holding anything else is refused).",
     ),
+    locale: str = typer.Option(
+        None,
+        "--locale",
+        help="ru: write the tables as a Russian-locale office exports them (Windows-1251, "
+        "';', decimal commas, DD.MM.YYYY, Russian headers and file names); read them with "
+        "`payproof inspect` and --mapping (docs/importing.md).",
+    ),
 ) -> None:
     """Write a synthetic programme with injected fraud and its ground truth.
 
@@ -120,7 +133,15 @@ def generate(
         evidence_coverage=evidence_coverage,
         survey_misreport_rate=survey_misreport_rate,
     )
-    summary = generate_into(out, config, overwrite=overwrite)
+    if locale not in (None, "ru") or (locale and (fmt != "csv" or bad_rows)):
+        raise SettingsError(
+            f"Cannot write --locale {locale} with --format {fmt}"
+            + (" and --bad-rows" if bad_rows else "") + ".",
+            where="payproof generate options",
+            fix="--locale takes ru, and only with --format csv (an office exports CSV) and "
+            "without --bad-rows.",
+        )
+    summary = generate_into(out, config, overwrite=overwrite, locale=locale)
     rows, truth = summary.rows, summary.truth
     typer.echo(
         f"Wrote {rows['families']:,} families, {rows['children']:,} children, "

@@ -7,7 +7,7 @@ from payproof.cli import main
 from payproof.ingest.load import TABLE_ORDER, IngestReport, TableReport
 
 
-def _fake_load_input(input_dir, engine):
+def _fake_load_input(input_dir, engine, **_options):  # e.g. mapping=
     cur = engine.con.cursor()
     cur.execute(
         """CREATE OR REPLACE TABLE disbursements AS SELECT 'P' || range AS payment_id,
