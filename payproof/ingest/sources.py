@@ -349,7 +349,9 @@ def _stage_csv_file(
             fix="Look for a double quote that opens a value and is never closed.",
         )
     _number_lines(engine, path, table, rej, linemap)
-    return _Staged(rej)
+    if not n_bad:
+        engine.execute(f"DROP TABLE {rej}")
+    return _Staged(rej if n_bad else None)
 
 
 def _number_lines(engine: DuckDBEngine, path: Path, table: str, rej: str, linemap) -> None:
@@ -462,7 +464,7 @@ def _name_the_encoding(
 def _replace_reason(engine: DuckDBEngine, table: str, old: str, new: str) -> None:
     """Rewrite ``old`` to ``new`` in the reasons of ``table``'s problem lists."""
     old_sql, new_sql = sql_literal(old), sql_literal(new)
-    for c in ("_errors", "_warnings"):
+    for c in {"_errors", "_warnings"} & set(_columns(engine, table)):
         engine.execute(
             f"UPDATE {table} SET {c} = list_transform({c}, lambda e: struct_pack("
             f"\"column\" := e.column, \"value\" := e.value, "
