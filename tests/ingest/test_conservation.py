@@ -207,22 +207,20 @@ def _programme_case(programme: Path, data) -> None:
     _run(programme, table, data.draw(mutations(table, len(rows))))
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+RELAXED = {  # a load takes about a second: no per-example deadline
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+
+
+@settings(max_examples=25, **RELAXED)
 @given(data=st.data())
 def test_nothing_is_lost_and_every_reject_is_at_its_line(programme, data):
     _programme_case(programme, data)
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=300, **RELAXED)
 @given(data=st.data())
 def test_nothing_is_lost_many_examples(programme, data):
     _programme_case(programme, data)
