@@ -178,5 +178,12 @@ def printable(text: str, limit: int = 200) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
+def error_text(exc: BaseException) -> str:
+    """The first line of an error, safe to print: DuckDB quotes the bytes it could not
+    read, which for a binary file would put raw control codes on the terminal."""
+    text = str(exc).strip()
+    return printable(text.splitlines()[0]) if text else type(exc).__name__
+
+
 def _escape(ch: str) -> str:
     return f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"

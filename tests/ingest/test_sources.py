@@ -14,7 +14,6 @@ import pytest
 from payproof.engine import DuckDBEngine
 from payproof.errors import InputError
 from payproof.ingest import load, load_input
-from payproof.ingest.encoding import guess, printable
 from payproof.ingest.sources import SourceFile, locate, stage_into
 from payproof.scenario.config import ScenarioConfig
 from payproof.scenario.generate import generate_scenario
@@ -160,15 +159,6 @@ def test_a_file_mostly_in_cp1251_is_one_error_that_names_the_encoding(folder):
     assert "encoding: cp1251" in msg and "iconv -f WINDOWS-1251" in msg
 
 
-def test_guess_tells_cyrillic_encodings_apart():
-    text = "Айгерим Нурланова, Алматы облысы, Жамбылский район"
-    assert guess([text.encode("cp1251")]) == "cp1251"
-    assert guess([text.encode("koi8_r")]) == "koi8-r"
-    assert guess([text.encode("cp866")]) == "cp866"
-    assert guess(["Қанат Әбдіраманұлы Өтеғұлов".encode("kz1048")]) == "kz1048"
-    assert guess([b"plain ascii"]) is None
-
-
 # --- item 3: a declared encoding and delimiter ---------------------------------------
 
 
@@ -252,11 +242,6 @@ def test_a_binary_file_is_not_read_as_text(folder):
     (folder / "receipts.csv").write_bytes(bytes(range(256)) * 40)
     with pytest.raises(InputError, match="receipts.csv is not a text file"):
         _load(folder)
-
-
-def test_printable_escapes_control_characters_and_caps_length():
-    assert printable("a\x00b\x1b[31m\ttab") == "a\\x00b\\x1b[31m\\x09tab"
-    assert len(printable("x" * 1000)) == 200
 
 
 def test_nul_bytes_in_an_id_are_rejected_and_in_an_identity_field_left_empty(folder):
