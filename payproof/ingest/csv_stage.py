@@ -138,6 +138,8 @@ def stage_csv(
     """
     declared = codec_name(src.encoding) if src.encoding else None
     encoding = declared or sniff(src.path)
+    if is_utf8(encoding):
+        _check_header_is_utf8(src)
     temp_dir = Path(engine.temp_directory)
     copy = None if is_utf8(encoding) else transcode(src.path, encoding, temp_dir)
     try:
@@ -153,6 +155,27 @@ def stage_csv(
     finally:
         if copy is not None:
             copy.unlink(missing_ok=True)
+
+
+def _check_header_is_utf8(src: SourceFile) -> None:
+    """A header that is not UTF-8 means the file is in another encoding; DuckDB would skip
+    it as a bad record and take the first readable data line for the header."""
+    with src.path.open("rb") as fh:
+        header = b""
+        while not header.strip(b"\r\n") and (line := fh.readline(1 << 20)):
+            header = line
+    try:
+        header.decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
+    likely = guess([header])
+    reads = f" (it reads as {describe(likely)})" if likely else ""
+    raise InputError(
+        f"{src.path.name}: the header line is not UTF-8{reads}, so the file is not either.",
+        where=str(src.path),
+        fix=_encoding_fix(likely),
+    )
 
 
 @dataclass
@@ -279,22 +302,27 @@ def _check_encoding(
     likely = guess(_lines_at(path, offsets))
     if bad < ENCODING_SHARE_TO_FAIL * total:
         return likely
-    if likely:
-        seems = f"; its text reads as {describe(likely)}"
-        iconv = NAMES.get(likely, (likely, likely.upper()))[1]
-        fix = (
-            f"Declare `encoding: {likely}` in an import mapping (--mapping FILE; "
-            "`payproof inspect` proposes one), or re-save the file as 'CSV UTF-8', e.g. "
-            f"`iconv -f {iconv} -t UTF-8 in.csv > out.csv`."
-        )
-    else:
-        seems, fix = "", "Re-save the file as 'CSV UTF-8', or declare its encoding in an "
-        fix += "import mapping (`encoding:`, passed with --mapping FILE)."
+    seems = f"; its text reads as {describe(likely)}" if likely else ""
     raise InputError(
         f"{src.path.name} is not UTF-8: {bad} of {total} records have bytes that are not "
         f"(first at line {first}){seems}.",
         where=str(src.path),
-        fix=fix,
+        fix=_encoding_fix(likely),
+    )
+
+
+def _encoding_fix(likely: str | None) -> str:
+    """How to read a file in a legacy encoding: declare it, or convert the file."""
+    if not likely:
+        return (
+            "Re-save the file as 'CSV UTF-8', or declare its encoding in an import mapping "
+            "(`encoding:`, passed with --mapping FILE)."
+        )
+    iconv = NAMES.get(likely, (likely, likely.upper()))[1]
+    return (
+        f"Declare `encoding: {likely}` in an import mapping (--mapping FILE; "
+        "`payproof inspect` proposes one), or re-save the file as 'CSV UTF-8', e.g. "
+        f"`iconv -f {iconv} -t UTF-8 in.csv > out.csv`."
     )
 
 

@@ -159,6 +159,20 @@ def test_a_file_mostly_in_cp1251_is_one_error_that_names_the_encoding(folder):
     assert "encoding: cp1251" in msg and "iconv -f WINDOWS-1251" in msg
 
 
+def test_a_header_not_in_utf8_is_named_not_skipped(folder):
+    """DuckDB would skip such a header as a bad record and read the first data line as
+    the header; the file is in another encoding, and the message says which."""
+    path = folder / "families.csv"
+    header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_bytes(header.replace('"district"', '"Район"').encode("cp1251") + b"\n"
+                     + rest.encode("utf-8"))  # fmt: skip
+    with pytest.raises(InputError) as err:
+        _load(folder)
+    msg = str(err.value)
+    assert "the header line is not UTF-8 (it reads as cp1251/Windows-1251" in msg
+    assert "encoding: cp1251" in msg
+
+
 # --- item 3: a declared encoding and delimiter ---------------------------------------
 
 
