@@ -73,13 +73,18 @@ def header_splits(
     return {d: next(csv.reader([first], delimiter=d), []) for d in seps}
 
 
-def _header_reader(path: Path, delimiter: str | None) -> str | None:
-    """A read_csv with the dialect fixed from the header line (the separator that splits
-    it into the most names, every column text); None when the header gives no table."""
+def _header_dialect(path: Path, delimiter: str | None) -> tuple[str, list[str]] | None:
+    """The separator that splits the header line into the most names, and those names;
+    None when the header gives no table (fewer than two names, a blank or repeated one)."""
     splits = header_splits(path, delimiter=delimiter)
     delimiter, names = max(splits.items(), key=lambda kv: len(kv[1]))
     if len(names) < 2 or len(set(names)) < len(names) or not all(n.strip() for n in names):
         return None
+    return delimiter, names
+
+
+def _header_reader(path: Path, delimiter: str, names: list[str]) -> str:
+    """A read_csv with the dialect fixed from the header line, every column text."""
     columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     return (
         f"read_csv({sql_literal(str(path))}, auto_detect = false, header = true, "
@@ -189,21 +194,7 @@ def _stage_csv_file(
     engine: DuckDBEngine, src: SourceFile, path: Path, table: str, make_select: MakeSelect
 ) -> _Staged:
     """Read ``path`` (``src`` itself or its UTF-8 copy) into ``table`` with true lines."""
-    reader = _csv_reader(path, src.delimiter)
-    try:
-        columns = [r[0] for r in engine.rows(f"DESCRIBE SELECT * FROM {reader}")]
-    except Exception as exc:  # DuckDB raises its own error types for unreadable files
-        # One stray quote can defeat DuckDB's dialect sniffer for the whole file: read it
-        # again with the dialect taken from the header, so the bad record is rejected at
-        # its line and the rest is kept.
-        explicit = _header_reader(path, src.delimiter) if "sniffing" in str(exc) else None
-        if explicit is None:
-            raise _unreadable(src, exc) from None
-        try:
-            columns = [r[0] for r in engine.rows(f"DESCRIBE SELECT * FROM {explicit}")]
-        except Exception:
-            raise _unreadable(src, exc) from None
-        reader = explicit
+    reader, columns = _open(engine, src, path)
     # _line starts as the record's ordinal among good records + 1 (the header).
     relation = f"(SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * FROM {reader})"
     select = make_select(relation, columns)
@@ -237,6 +228,37 @@ def _stage_csv_file(
     if not n_bad:
         engine.execute(f"DROP TABLE {rej}")
     return _Staged(rej if n_bad else None)
+
+
+def _open(engine: DuckDBEngine, src: SourceFile, path: Path) -> tuple[str, list[str]]:
+    """The read_csv to use and its columns.
+
+    DuckDB's dialect sniffer is tried first. One stray quote can defeat it -- it fails,
+    or it settles on a separator that splits the header into fewer columns than the
+    header has (a one-column table) -- so then the file is read with the dialect of its
+    header line, and the bad record is rejected at its line while the rest is kept.
+    """
+    reader = _csv_reader(path, src.delimiter)
+    dialect = _header_dialect(path, src.delimiter)
+    failure: Exception | None = None
+    try:
+        columns = _describe(engine, reader)
+    except Exception as exc:  # DuckDB raises its own error types for unreadable files
+        if dialect is None or "sniffing" not in str(exc):
+            raise _unreadable(src, exc) from None
+        failure = exc
+    else:
+        if dialect is None or len(columns) >= len(dialect[1]):
+            return reader, columns
+    explicit = _header_reader(path, *dialect)
+    try:
+        return explicit, _describe(engine, explicit)
+    except Exception as exc:
+        raise _unreadable(src, failure or exc) from None
+
+
+def _describe(engine: DuckDBEngine, reader: str) -> list[str]:
+    return [r[0] for r in engine.rows(f"DESCRIBE SELECT * FROM {reader}")]
 
 
 def _number_lines(engine: DuckDBEngine, path: Path, table: str, rej: str, linemap) -> None:

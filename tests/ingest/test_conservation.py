@@ -40,7 +40,7 @@ BAD_VALUES = {
     "enum": [b"bogus"],
     "text": [CP1251],
 }  # (any column of a record may also get CP1251 bytes: kind "encoding")
-STRUCTURAL = ("extra_field", "missing_field")
+STRUCTURAL = ("extra_field", "missing_field", "stray_quote")
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,9 @@ def _write(path: Path, table: str, rows: list[list[str]], header: list[str], mut
         elif kind == "missing_field":
             fields.pop()
             bad = True
+        elif kind == "stray_quote":  # a quoted value with text after its closing quote
+            fields[c] = b'"ab"c'
+            bad = True
         elif kind == "bad_value":
             fields[c] = value
             warn = col.bad_value == "flag"
@@ -132,7 +135,8 @@ def _write(path: Path, table: str, rows: list[list[str]], header: list[str], mut
             bad = not warn
         elif kind == "multiline":
             fields[c] = (row[c] or "x").encode() + b"\nsecond line"
-        unit = b",".join(_field(f) for f in fields)
+        unit = b",".join(f if kind == "stray_quote" and k == c else _field(f)
+                         for k, f in enumerate(fields))  # fmt: skip
         units.append(unit)
         plan.records += 1
         if bad:

@@ -107,6 +107,19 @@ def test_a_value_that_spans_lines_moves_later_lines_and_rejects(folder):
     assert engine.scalar("SELECT name FROM offices WHERE _line = 2") == "Office\nwith a long\nname"
 
 
+def test_a_stray_quote_that_fools_the_sniffer_rejects_only_its_record(folder):
+    """With a stray quote in the first record of an unquoted file, DuckDB's sniffer takes
+    '|' for the separator (one column); the header's dialect is used instead."""
+    path = folder / "offices.csv"
+    rows = [_fields(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows[1][1] = '"ab"c'
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    engine, report = _load(folder)
+    [(line, column, reason)] = _rejects(engine, "offices")
+    assert (line, column) == (2, "name") and reason.startswith("stray double quote")
+    assert report.tables["offices"].rows_accepted == len(rows) - 2
+
+
 # --- defect 2: a few lines in another encoding ---------------------------------------
 
 
