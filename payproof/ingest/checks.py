@@ -12,6 +12,7 @@ from datetime import date
 
 from payproof.contract import ColumnSpec, TableSpec
 from payproof.engine.duckdb_engine import sql_literal
+from payproof.ingest.encoding import INVALID_ENCODING_REASON, REPLACEMENT
 from payproof.ingest.formats import conversion
 from payproof.ingest.mapping import ValueFormat
 
@@ -130,6 +131,19 @@ def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, 
     return []
 
 
+def _text_checks(col: ColumnSpec, v: str) -> list[tuple[str, str]]:
+    """Text that could not be decoded (U+FFFD, see ingest/encoding.py) in any column, and
+    control characters (a NUL byte, a line break) in an id, which would otherwise be
+    kept invisibly and make two ids that print alike differ."""
+    checks = [(f"contains({v}, '{REPLACEMENT}')", INVALID_ENCODING_REASON)]
+    if col.type == "id":
+        checks.append(
+            (f"regexp_matches({v}, '[\\x00-\\x1f\\x7f]')",
+             "control character (such as NUL, tab or a line break) in an identifier")
+        )  # fmt: skip
+    return checks
+
+
 def _any(checks: list[tuple[str, str]]) -> str:
     return " OR ".join(f"({c})" for c, _ in checks) or "false"
 
@@ -186,9 +200,13 @@ def checked_select(
         checks = [(f"{v} IS NULL", missing)] if not col.nullable else []
         if col.bad_value == "flag" and name not in present:
             checks = []  # an absent column is reported once, by the loader
+        checks += _text_checks(col, v)
+        bad_bytes = f"contains({v}, '{REPLACEMENT}')"  # one reason: the encoding's
         if unreadable.get(name):  # converted from the mapping's format: NULL where unreadable
-            checks.append((f"{v} IS NOT NULL AND {c} IS NULL", unreadable[name]))
-        checks += [(f"{c} IS NOT NULL AND ({e})", r) for e, r in _value_checks(col, c, s)]
+            cond = f"{v} IS NOT NULL AND NOT {bad_bytes} AND {c} IS NULL"
+            checks.append((cond, unreadable[name]))
+        readable = f"{c} IS NOT NULL AND NOT {bad_bytes}"
+        checks += [(f"{readable} AND ({e})", r) for e, r in _value_checks(col, c, s)]
         if col.bad_value == "flag":
             # kept with the value left empty, and the row reported as a warning
             flagged[name] = checks

@@ -251,7 +251,7 @@ FILE_CASES = [
     ),
     pytest.param(
         lambda folder: (folder / "disbursements.csv").write_bytes(bytes(range(256)) * 64),
-        ["disbursements.csv could not be read as CSV", "UTF-8 CSV"],
+        ["disbursements.csv is not a text file", "CSV UTF-8"],
         id="binary-file",
     ),
     pytest.param(

@@ -114,11 +114,6 @@ def test_russian_export_audits_to_the_same_figures_transcoded(programme, clean_a
     _same_audit(clean_audit, out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs helper A's reader (declared cp1251 encoding, locate() file patterns); "
-    "remove this mark once merged: the test must then pass",
-)
 def test_russian_export_audits_to_the_same_figures(programme, clean_audit, tmp_path):
     """The real thing: the cp1251 files as exported, the mapping as `inspect` writes it."""
     _, ru = programme
