@@ -62,6 +62,41 @@ def generate(
         "--survey-misreport-rate",
         help="Share of survey answers that round the amount down (honest noise).",
     ),
+    collusive_offices: int = typer.Option(
+        0, "--collusive-offices", help="Offices in which every clerk skims (harder case)."
+    ),
+    collusive_skim_rate: float = typer.Option(
+        _D.collusive_skim_rate, "--collusive-skim-rate", help="Share a collusive office keeps."
+    ),
+    subtle_skimmer_share: float = typer.Option(
+        0.0, "--subtle-skimmer-share", help="Share of clerks who skim from some families only."
+    ),
+    subtle_family_share: float = typer.Option(
+        _D.subtle_family_share, "--subtle-family-share",
+        help="Share of a subtle skimmer's families it skims.",
+    ),
+    subtle_skim_rate: float = typer.Option(
+        _D.subtle_skim_rate, "--subtle-skim-rate", help="Share a subtle skimmer keeps."
+    ),
+    intermittent_share: float = typer.Option(
+        0.0, "--intermittent-share", help="Share of clerks who divert for a few months only."
+    ),
+    intermittent_months: int = typer.Option(
+        _D.intermittent_months, "--intermittent-months",
+        help="Consecutive months an intermittent diverter diverts.",
+    ),
+    intermittent_rate: float = typer.Option(
+        _D.intermittent_rate, "--intermittent-rate",
+        help="Share of its payments diverted in those months.",
+    ),
+    receipt_noise_rate: float = typer.Option(
+        0.0, "--receipt-noise-rate",
+        help="Share of bank statements and confirmations that honestly report a little less.",
+    ),
+    receipt_noise_max: float = typer.Option(
+        _D.receipt_noise_max, "--receipt-noise-max",
+        help="At most this share of the amount missing from a noisy receipt.",
+    ),
 ) -> None:
     """Write a synthetic programme with injected fraud and its ground truth."""
     from payproof.scenario.generate import generate_scenario
@@ -84,6 +119,16 @@ def generate(
         duplicate_mother_rate=duplicate_mother_rate,
         evidence_coverage=evidence_coverage,
         survey_misreport_rate=survey_misreport_rate,
+        collusive_offices=collusive_offices,
+        collusive_skim_rate=collusive_skim_rate,
+        subtle_skimmer_share=subtle_skimmer_share,
+        subtle_family_share=subtle_family_share,
+        subtle_skim_rate=subtle_skim_rate,
+        intermittent_share=intermittent_share,
+        intermittent_months=intermittent_months,
+        intermittent_rate=intermittent_rate,
+        receipt_noise_rate=receipt_noise_rate,
+        receipt_noise_max=receipt_noise_max,
     )
     try:
         summary = generate_scenario(out, config)
@@ -105,3 +150,9 @@ def generate(
         f"{truth['ghost_makers']} paying {truth['ghost_families']} ghost families, "
         f"{truth['duplicate_mothers']} mothers registered twice. Ground truth: {out / 'truth'}"
     )
+    if truth["collusive_offices"] or truth["subtle_skimmers"] or truth["intermittent_diverters"]:
+        typer.echo(
+            f"Harder cases: {truth['collusive_offices']} collusive offices "
+            f"({truth['colluders']} clerks), {truth['subtle_skimmers']} subtle skimmers, "
+            f"{truth['intermittent_diverters']} intermittent diverters."
+        )
