@@ -125,24 +125,27 @@ def robust_versus(k, n, peers, s: FlagSettings, rounds: int = 3, **kw):
         if (suspect == drop).all():
             break
         drop = suspect
-    return t, (pk, pn, pss, pc), ok
+    return t, (pk, pn, pss, pc), ok, drop
 
 
 def _choose(use_a: np.ndarray, a: tuple, b: tuple) -> tuple:
     return tuple(np.where(use_a, x, y) for x, y in zip(a, b, strict=True))
 
 
-def _money(units: Units, group_of_peer: np.ndarray, test: Test, exclude=None):
-    """Exact excess loss beyond the yardstick's loss rate, and its 95 % interval (rounded)."""
+def _money(units: Units, group_of_peer: np.ndarray, test: Test, exclude=None, drop=None):
+    """Exact excess loss beyond the yardstick's loss rate (the same peers as the test,
+    suspects left out), and its 95 % interval (rounded to the tiyn)."""
+    keep = np.ones(len(units.lost), bool) if drop is None else ~drop
+    lost, vd = np.where(keep, units.lost, 0), np.where(keep, units.vd, 0)
     size = int(max(group_of_peer.max(initial=0), 0)) + 1
-    lost_g = int_group_sums(group_of_peer, units.lost, size)[group_of_peer]
-    vd_g = int_group_sums(group_of_peer, units.vd, size)[group_of_peer]
+    lost_g = int_group_sums(group_of_peer, lost, size)[group_of_peer]
+    vd_g = int_group_sums(group_of_peer, vd, size)[group_of_peer]
     if exclude is None:
-        pl, pv = lost_g - units.lost, vd_g - units.vd
+        pl, pv = lost_g - lost, vd_g - vd
     else:
         esize = int(exclude.max(initial=0)) + 1
-        pl = lost_g - int_group_sums(exclude, units.lost, esize)[exclude]
-        pv = vd_g - int_group_sums(exclude, units.vd, esize)[exclude]
+        pl = lost_g - int_group_sums(exclude, lost, esize)[exclude]
+        pv = vd_g - int_group_sums(exclude, vd, esize)[exclude]
     return exact_excess(units.lost, units.vd, pl, pv, units.k, test)
 
 
@@ -243,7 +246,7 @@ def flag_units(
     everyone = np.zeros(len(k), dtype=np.int64)
 
     # -- clerks against their office's other clerks
-    t_office, (o_pk, o_pn, o_pss, o_pc), by_office_ok = robust_versus(
+    t_office, (o_pk, o_pn, o_pss, o_pc), by_office_ok, o_drop = robust_versus(
         k, n, lambda drop: _peers(k, n, office, drop=drop), s
     )
     # -- clerks against the region's other offices (the programme's if the region has none)
@@ -254,7 +257,7 @@ def flag_units(
         return _choose(region_ok, _peers(k, n, region, exclude=office, drop=drop),
                        _peers(k, n, everyone, exclude=office, drop=drop))  # fmt: skip
 
-    t_region, (pk, pn, pss, pc), wide_ok = robust_versus(k, n, region_peers, s)
+    t_region, (pk, pn, pss, pc), wide_ok, r_drop = robust_versus(k, n, region_peers, s)
     # -- clerks' worst run of months against office peers (region's where the office is small)
     mk, mn, periods = _month_matrix(months, staff_ids)
     ok_k, ok_n = _group_matrix(office, mk) - mk, _group_matrix(office, mn) - mn
@@ -281,10 +284,10 @@ def flag_units(
                     int_group_sums(office, clerks.vd, n_off))  # fmt: skip
     o_region = np.array([region_of_office[i] for i in range(n_off)], dtype=np.int64)
     o_all = np.zeros(n_off, dtype=np.int64)
-    t_o_region, (rk, rn, rss, rc), o_reg_ok = robust_versus(
+    t_o_region, (rk, rn, rss, rc), o_reg_ok, _ = robust_versus(
         ok, on, lambda drop: _peers(ok, on, o_region, drop=drop), s
     )
-    t_o_prog, (gk, gn, gss, gc), o_prog_ok = robust_versus(
+    t_o_prog, (gk, gn, gss, gc), o_prog_ok, _ = robust_versus(
         ok, on, lambda drop: _peers(ok, on, o_all, drop=drop), s
     )
     omk = np.zeros((n_off, mk.shape[1]))
@@ -350,11 +353,11 @@ def flag_units(
 
     # -- money: excess over the yardstick that matters for each unit
     use_office = by_office_ok & ~(by_region & ~by_office)
-    m_office = _money(clerks, office, t_office)
+    m_office = _money(clerks, office, t_office, drop=o_drop)
     m_region = _choose(
         region_ok,
-        _money(clerks, region, t_region, exclude=office),
-        _money(clerks, everyone, t_region, exclude=office),
+        _money(clerks, region, t_region, exclude=office, drop=r_drop),
+        _money(clerks, everyone, t_region, exclude=office, drop=r_drop),
     )
     c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))
     c_vs = np.where(use_office, "office", "region")

@@ -33,7 +33,7 @@ HARD = ScenarioConfig(
 def hard(tmp_path_factory):
     root = tmp_path_factory.mktemp("hard")
     generate_scenario(root / "input", HARD)
-    run_audit(root / "input", root / "out", ghosts=False, report=False)
+    run_audit(root / "input", root / "out", report=False)
     return root / "input", root / "out"
 
 
@@ -101,7 +101,8 @@ def test_owed_amounts_exact_and_regions_written(hard):
     input_dir, out = hard
     n, mismatches = _rows(
         f"""SELECT count(*), count(*) FILTER (WHERE coalesce(a.owed_total, 0) <> t.owed_evidenced)
-        FROM '{input_dir}/truth/families.csv' t LEFT JOIN '{out}/families.csv' a USING (family_id)"""
+        FROM '{input_dir}/truth/families.csv' t
+        LEFT JOIN '{out}/families.csv' a USING (family_id)"""
     )[0]
     assert n >= 5000 and mismatches == 0
     diff = _rows(
