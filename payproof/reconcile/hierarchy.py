@@ -47,11 +47,23 @@ def group_sums(group: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
 
 
 def tail(k: np.ndarray, n: np.ndarray, p0: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """P(X >= k) for X beta-binomial(n, mean p0, intra-class correlation rho); binomial at 0."""
+    """P(X >= k) for X beta-binomial(n, mean p0, intra-class correlation rho); binomial at 0.
+
+    Exact where k is above the mean — the only p-values that can ever be small enough
+    to flag. At or below the mean (p of about one half or more) the normal
+    approximation is used: SciPy's beta-binomial tail is a sum per unit, and half the
+    units need no precision there.
+    """
     k, n, p0 = (np.asarray(x, float) for x in (k, n, p0))
     rho = np.broadcast_to(np.asarray(rho, float), k.shape)
     out = np.full(k.shape, np.nan)
     ok = (n > 0) & np.isfinite(p0) & np.isfinite(rho)
+    below = ok & (k <= n * p0)
+    if below.any():
+        var = n[below] * p0[below] * (1 - p0[below]) * (1 + (n[below] - 1) * rho[below])
+        z = (k[below] - 0.5 - n[below] * p0[below]) / np.sqrt(np.maximum(var, 1e-300))
+        out[below] = norm.sf(z)
+    ok &= ~below
     plain = ok & (rho <= 1e-12)
     out[plain] = binom.sf(k[plain] - 1, n[plain], p0[plain])
     over = ok & ~plain
@@ -106,13 +118,16 @@ def versus(
     ss: np.ndarray | None = None,
     rho: float | np.ndarray | None = None,
     min_rho_lines: int = 30,
+    fit: np.ndarray | None = None,
+    need: np.ndarray | None = None,
 ) -> Test:
     """Each unit's short count against its peers' pooled rate, over-dispersion included.
 
     ``peer_ss`` is the sum of squared sizes of the peer units (the yardstick's own
     noise); ``ss`` that of the unit's parts (default: the unit is one part). ``rho``
-    is estimated from the testable units unless given (a level with too few units
-    to estimate it, such as two regions, takes it from the level below).
+    is estimated from the testable units (those in ``fit``, when given) unless given
+    (a level with too few units to estimate it, such as two regions, takes it from the
+    level below). ``need`` limits the p-values computed (the scan's large runs).
     """
     k, n, peer_k, peer_n, peer_ss = (np.asarray(x, float) for x in (k, n, peer_k, peer_n, peer_ss))
     ss = n**2 if ss is None else np.asarray(ss, float)
@@ -121,14 +136,34 @@ def versus(
     raw = np.divide(peer_k, peer_n, out=np.full(k.shape, np.nan), where=peer_n > 0)
     testable = testable & (n > 0) & (peer_n > 0)
     if rho is None:
-        rho = estimate_rho(k, n, p0, ss, peer_n, peer_ss, testable & (n >= min_rho_lines))
+        use = testable & (n >= min_rho_lines) & (True if fit is None else fit)
+        rho = estimate_rho(k, n, p0, ss, peer_n, peer_ss, use)
     factor = _variance_factor(n, ss, peer_n, peer_ss, rho)
     with np.errstate(divide="ignore", invalid="ignore"):
         rho_eff = np.where(n > 1, (factor / n - 1) / (n - 1), 0.0)
-    p = np.where(testable, tail(k, n, p0, np.maximum(rho_eff, 0.0)), np.nan)
+    want = testable if need is None else testable & need
+    p = np.full(k.shape, np.nan)
+    p[want] = tail(k[want], n[want], p0[want], np.maximum(rho_eff, 0.0)[want])
     sd = np.sqrt(np.maximum(factor, 0) * p0 * (1 - p0))
     rho_out = rho if np.ndim(rho) else float(rho)
     return Test(p=p, p0=p0, rate=raw, rho=rho_out, excess=k - n * p0, sd=sd)
+
+
+def group_median(group: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Each unit's group median of ``x`` (NaN ignored), by one sort: no loop over groups."""
+    ok = np.isfinite(x)
+    size = int(group.max(initial=0)) + 1
+    g, v = group[ok], x[ok]
+    order = np.lexsort((v, g))
+    g, v = g[order], v[order]
+    counts = np.bincount(g, minlength=size)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    med = np.full(size, np.nan)
+    has = counts > 0
+    lo = starts[has] + (counts[has] - 1) // 2
+    hi = starts[has] + counts[has] // 2
+    med[has] = (v[lo] + v[hi]) / 2
+    return med[group]
 
 
 @dataclass(frozen=True)
@@ -180,10 +215,14 @@ def scan(
     b_idx = np.array([b for _, b in runs]) + 1
     kk, nn, pk, pn = (c[:, b_idx] - c[:, a_idx] for c in cum)  # (units, runs)
     m = np.maximum(np.asarray(peer_units, float), 1.0)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p0_run = (pk + 0.5) / (pn + 1.0)
+        need = ((kk - nn * p0_run) >= min_lines) & (kk / nn - p0_run >= min_excess)
     test = versus(
         kk.ravel(), nn.ravel(), pk.ravel(), pn.ravel(), (pn**2 / m).ravel(),
         np.repeat(testable, len(runs)),
         rho=np.repeat(np.broadcast_to(np.asarray(rho, float), (units,)), len(runs)),
+        need=need.ravel(),
     )  # fmt: skip
     p = test.p.reshape(kk.shape)
     excess = test.excess.reshape(kk.shape)

@@ -30,7 +30,14 @@ import numpy as np
 import pyarrow as pa
 
 from payproof.money import format_amount
-from payproof.reconcile.hierarchy import Test, group_sums, money_interval, scan, versus
+from payproof.reconcile.hierarchy import (
+    Test,
+    group_median,
+    group_sums,
+    money_interval,
+    scan,
+    versus,
+)
 
 
 @dataclass(frozen=True)
@@ -106,25 +113,37 @@ def _peers(k, n, group, exclude=None, drop=None):
     return kg - ke, ng - ne, ssg - sse, cg - ce
 
 
-def robust_versus(k, n, peers, s: FlagSettings, rounds: int = 3, **kw):
-    """:func:`versus` with a yardstick cleaned of suspects, in a few rounds.
+def robust_versus(k, n, peers, s: FlagSettings, median_group: np.ndarray, rounds: int = 3, **kw):
+    """:func:`versus` with a yardstick cleaned of suspects.
 
-    A peer whose own unadjusted p is below 0.001 with a large excess is left out of
-    everyone else's yardstick in the next round (and of the dispersion estimate).
-    ``peers(drop)`` returns the peer totals (k, n, ss, count) without the dropped units.
+    First the yardstick is the median short rate of the units in ``median_group`` — not
+    moved by a minority of cheats, however large — and units far above it (unadjusted p
+    below 0.001, large excess) become suspects. Then, in up to ``rounds`` rounds, the
+    pooled rate of the peers without the suspects is the yardstick, suspects are found
+    again, and they are left out of the dispersion estimate too. ``peers(drop)`` returns
+    the peer totals (k, n, ss, count) without the dropped units.
     """
-    drop = np.zeros(len(k), bool)
+
+    def suspects(t: Test) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lift = np.where(n > 0, t.excess / n, 0.0)
+        found = (np.nan_to_num(t.p, nan=1.0) < 1e-3) & (t.excess >= s.min_lines)
+        return found & (lift >= s.min_excess)
+
+    pk, pn, pss, pc = peers(np.zeros(len(k), bool))
+    ok = (pc >= s.min_peers) & (pn >= s.min_peer_lines)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(n >= kw.get("min_rho_lines", 30), k / n, np.nan)
+    median = np.nan_to_num(group_median(median_group, rate), nan=0.0)
+    drop = suspects(versus(k, n, median * pn, pn, pss, ok, **kw))
     for _ in range(rounds):
         pk, pn, pss, pc = peers(drop)
         ok = (pc >= s.min_peers) & (pn >= s.min_peer_lines)
-        t = versus(k, n, pk, pn, pss, ok, **kw)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lift = np.where(n > 0, t.excess / n, 0.0)
-        suspect = (np.nan_to_num(t.p, nan=1.0) < 1e-3) & (t.excess >= s.min_lines)
-        suspect &= lift >= s.min_excess
-        if (suspect == drop).all():
+        t = versus(k, n, pk, pn, pss, ok, fit=~drop, **kw)
+        again = suspects(t)
+        if (again == drop).all():
             break
-        drop = suspect
+        drop = again
     return t, (pk, pn, pss, pc), ok, drop
 
 
@@ -247,7 +266,7 @@ def flag_units(
 
     # -- clerks against their office's other clerks
     t_office, (o_pk, o_pn, o_pss, o_pc), by_office_ok, o_drop = robust_versus(
-        k, n, lambda drop: _peers(k, n, office, drop=drop), s
+        k, n, lambda drop: _peers(k, n, office, drop=drop), s, office
     )
     # -- clerks against the region's other offices (the programme's if the region has none)
     r_pc, r_pn = _peers(k, n, region, exclude=office)[3], _peers(k, n, region, exclude=office)[1]
@@ -257,7 +276,9 @@ def flag_units(
         return _choose(region_ok, _peers(k, n, region, exclude=office, drop=drop),
                        _peers(k, n, everyone, exclude=office, drop=drop))  # fmt: skip
 
-    t_region, (pk, pn, pss, pc), wide_ok, r_drop = robust_versus(k, n, region_peers, s)
+    t_region, (pk, pn, pss, pc), wide_ok, r_drop = robust_versus(
+        k, n, region_peers, s, np.where(region_ok, region, -1) + 1
+    )
     # -- clerks' worst run of months against office peers (region's where the office is small)
     mk, mn, periods = _month_matrix(months, staff_ids)
     ok_k, ok_n = _group_matrix(office, mk) - mk, _group_matrix(office, mn) - mn
@@ -274,7 +295,9 @@ def flag_units(
     # -- families paid into shared accounts, against all other clerks
     fam = _col(staff, "families")
     sh = _col(staff, "shared_account_families")
-    t_shared = robust_versus(sh, fam, lambda drop: _peers(sh, fam, everyone, drop=drop), s)[0]
+    t_shared = robust_versus(
+        sh, fam, lambda drop: _peers(sh, fam, everyone, drop=drop), s, everyone
+    )[0]
 
     # -- offices (their clerks' lines), against the region's other offices and the programme's
     n_off = len(office_names)
@@ -285,10 +308,10 @@ def flag_units(
     o_region = np.array([region_of_office[i] for i in range(n_off)], dtype=np.int64)
     o_all = np.zeros(n_off, dtype=np.int64)
     t_o_region, (rk, rn, rss, rc), o_reg_ok, _ = robust_versus(
-        ok, on, lambda drop: _peers(ok, on, o_region, drop=drop), s
+        ok, on, lambda drop: _peers(ok, on, o_region, drop=drop), s, o_region
     )
     t_o_prog, (gk, gn, gss, gc), o_prog_ok, _ = robust_versus(
-        ok, on, lambda drop: _peers(ok, on, o_all, drop=drop), s
+        ok, on, lambda drop: _peers(ok, on, o_all, drop=drop), s, o_all
     )
     omk = np.zeros((n_off, mk.shape[1]))
     omn = np.zeros_like(omk)

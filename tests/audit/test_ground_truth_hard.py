@@ -33,7 +33,7 @@ HARD = ScenarioConfig(
 def hard(tmp_path_factory):
     root = tmp_path_factory.mktemp("hard")
     generate_scenario(root / "input", HARD)
-    run_audit(root / "input", root / "out", report=False)
+    run_audit(root / "input", root / "out")
     return root / "input", root / "out"
 
 
@@ -113,3 +113,12 @@ def test_owed_amounts_exact_and_regions_written(hard):
     assert diff == [(0,)]
     regions = _rows(f"SELECT region, flagged, q_value FROM '{out}/regions.csv' ORDER BY 1")
     assert [r[0] for r in regions] == ["Shymkent city", "Turkistan region"]
+
+
+def test_report_explains_the_flagged_office(hard):
+    input_dir, out = hard
+    html = (out / "report.html").read_text(encoding="utf-8")
+    office = _rows(f"SELECT office_id FROM '{input_dir}/truth/offices.csv' WHERE collusive")[0][0]
+    assert f"Office {office} (" in html and "is flagged as a whole" in html
+    assert "listed as working in a flagged office, not as individuals" in html
+    assert "A flag is a reason to investigate, not proof of wrongdoing." in html
