@@ -138,6 +138,7 @@ def programme(rng: np.random.Generator, world: World, cheats: list[Cheat]):
         "office_ids": office_ids.to_pylist(),
         "clerk_office": clerk_office,
         "fam_office": clerk_office[fam_clerk],
+        "office_noise": office_noise,
     }
     return findings, truth
 
