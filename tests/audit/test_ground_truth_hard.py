@@ -9,6 +9,7 @@ no honest office is flagged, and every family's owed amount is exact to the tiyn
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import duckdb
@@ -122,3 +123,15 @@ def test_report_explains_the_flagged_office(hard):
     assert f"Office {office} (" in html and "is flagged as a whole" in html
     assert "listed as working in a flagged office, not as individuals" in html
     assert "A flag is a reason to investigate, not proof of wrongdoing." in html
+
+
+def test_terminal_summary_counts_flagged_offices(hard):
+    from rich.console import Console
+
+    from payproof.report import print_summary
+
+    _, out = hard
+    console = Console(record=True, width=200)
+    print_summary(out, console)
+    found = re.search(r"Offices flagged: (\d+) of (\d+)", console.export_text())
+    assert found and 1 <= int(found[1]) < int(found[2])
