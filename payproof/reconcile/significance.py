@@ -173,7 +173,11 @@ def _money(units: Units, group_of_peer: np.ndarray, test: Test, exclude=None, dr
 
 
 def exact_excess(lost, vd, peer_lost, peer_vd, short, test: Test):
-    """lost − round(verified disbursed × peers' loss rate), in Python integers (exact)."""
+    """lost − round(verified disbursed × peers' loss rate), in Python integers (exact).
+
+    Returns (point, low, high, has): ``has`` is False where there is no yardstick (no
+    peer paid anything verified), and the amounts there are left empty in the outputs.
+    """
     lost_o = np.asarray(lost, dtype=np.int64).astype(object)
     vd_o = np.asarray(vd, dtype=np.int64).astype(object)
     pl_o = np.asarray(peer_lost, dtype=np.int64).astype(object)
@@ -184,7 +188,7 @@ def exact_excess(lost, vd, peer_lost, peer_vd, short, test: Test):
     half, _ = money_interval(np.asarray(lost, float), np.asarray(short, float), test)
     low = np.rint(point - half).astype(np.int64)
     high = np.rint(point + half).astype(np.int64)
-    return point, low, high
+    return point, low, high, np.asarray(peer_vd) > 0
 
 
 @dataclass
@@ -406,6 +410,10 @@ def flag_units(
     use_office = by_office_ok & ~(by_region & ~by_office)
     c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))
     c_vs = np.where(use_office, "office", "region")
+    # money beyond a yardstick only where that yardstick is good enough to test against
+    c_money = (*c_money[:3], c_money[3] & np.where(use_office, by_office_ok, wide_ok))
+    m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
+    m_r = (*m_r[:3], m_r[3] & np.isfinite(t_reg.p))
 
     region_group = np.where(
         region_ok, "region:" + region_names[region].astype(object), "all"
@@ -431,9 +439,9 @@ def flag_units(
         "peer_shared_account_rate": t_shared.rate,
         "shared_account_q_value": q_shared,
         "excess_vs": c_vs,
-        "excess_lost": c_money[0],
-        "excess_lost_low": c_money[1],
-        "excess_lost_high": c_money[2],
+        "excess_lost": _optional(c_money[0], c_money[3]),
+        "excess_lost_low": _optional(c_money[1], c_money[3]),
+        "excess_lost_high": _optional(c_money[2], c_money[3]),
         "flagged": flagged,
         "flagged_by": flagged_by,
         "in_flagged_office": in_flagged_office,
@@ -448,9 +456,9 @@ def flag_units(
         "programme_q_value": qo_prog,
         "months_q_value": qo_months,
         "flag_months": _window_names(periods, t_o_months.first, t_o_months.last),
-        "excess_lost": m_o[0],
-        "excess_lost_low": m_o[1],
-        "excess_lost_high": m_o[2],
+        "excess_lost": _optional(m_o[0], m_o[3]),
+        "excess_lost_low": _optional(m_o[1], m_o[3]),
+        "excess_lost_high": _optional(m_o[2], m_o[3]),
         "office_flagged": o_flagged,
         "office_wide": office_wide,
         "office_flagged_by": _labels(
@@ -465,23 +473,23 @@ def flag_units(
         "peer_short_rate": t_reg.rate,
         "p_value": t_reg.p,
         "q_value": q_reg,
-        "excess_lost": m_r[0],
-        "excess_lost_low": m_r[1],
-        "excess_lost_high": m_r[2],
+        "excess_lost": _optional(m_r[0], m_r[3]),
+        "excess_lost_low": _optional(m_r[1], m_r[3]),
+        "excess_lost_high": _optional(m_r[2], m_r[3]),
         "flagged_offices": np.bincount(o_region, weights=o_flagged, minlength=n_reg)
         .astype(np.int64),
         "flagged": r_flagged,
     }  # fmt: skip
     out_staff = staff
     for name, values in staff_cols.items():
-        out_staff = out_staff.append_column(name, pa.array(_py(values), from_pandas=True))
+        out_staff = out_staff.append_column(name, _arrow(values))
     shown = flagged | in_flagged_office
     table = out_staff.to_pydict() if shown.any() else {}
     out_staff = out_staff.append_column(
         "flag_reason", pa.array(staff_reasons(table, shown), pa.string())
     )
-    offices_t = pa.table({k_: pa.array(_py(v), from_pandas=True) for k_, v in office_cols.items()})
-    regions_t = pa.table({k_: pa.array(_py(v), from_pandas=True) for k_, v in region_cols.items()})
+    offices_t = pa.table({k_: _arrow(v) for k_, v in office_cols.items()})
+    regions_t = pa.table({k_: _arrow(v) for k_, v in region_cols.items()})
     dispersion = {
         "clerk_vs_office": t_office.rho,
         "clerk_vs_region": t_region.rho,
@@ -497,6 +505,15 @@ def _peer_money(units: Units, group: np.ndarray):
     lost_g = int_group_sums(group, units.lost, size)[group]
     vd_g = int_group_sums(group, units.vd, size)[group]
     return lost_g - units.lost, vd_g - units.vd
+
+
+def _optional(values: np.ndarray, has: np.ndarray) -> pa.Array:
+    """Exact minor units, empty where the unit has no yardstick."""
+    return pa.array(np.asarray(values, np.int64), mask=~np.asarray(has, bool), type=pa.int64())
+
+
+def _arrow(values) -> pa.Array:
+    return values if isinstance(values, pa.Array) else pa.array(_py(values), from_pandas=True)
 
 
 def _py(values) -> list:
@@ -566,7 +583,7 @@ def staff_reasons(t: dict, show: np.ndarray) -> list:
                 + ("also unusual individually" if t["flagged"][i] else "not singled out among "
                    "its colleagues, so not individually flagged")
             )  # fmt: skip
-        if t["excess_lost"][i] > 0 and t["flagged"][i]:
+        if (t["excess_lost"][i] or 0) > 0 and t["flagged"][i]:
             parts.append(
                 f"lost beyond its {t['excess_vs'][i]} yardstick: "
                 f"{format_amount(t['excess_lost'][i])} "
