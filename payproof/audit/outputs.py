@@ -57,7 +57,7 @@ def staff_select() -> str:
   {_m("disbursed")}, {_m("verified_disbursed - lost", "confirmed")}, {_m("lost")},
   round(CASE WHEN verified_disbursed > 0
     THEN CAST(lost AS DOUBLE) / CAST(verified_disbursed AS DOUBLE) END, 4) AS loss_rate,
-  short_lines, short_bank_lines, short_confirmation_lines, short_survey_lines,
+  short_lines, material_lines, short_bank_lines, short_confirmation_lines, short_survey_lines,
   nothing_lines, round(median_ratio, 4) AS median_ratio,
   {_rate("peer_short_rate")}, peer_group, {_g("p_value")}, {_g("q_value")},
   region_group, {_rate("region_short_rate")}, {_g("region_q_value")},
@@ -78,6 +78,7 @@ def offices_select() -> str:
     return f"""SELECT office_id, name, region, district, families, {money}, staff, flagged_staff,
   verified_lines, short_lines, {_rate("region_short_rate")}, {_g("region_q_value")},
   {_rate("programme_short_rate")}, {_g("programme_q_value")}, flag_months, {_g("months_q_value")},
+  material_lines, {_g("material_region_q_value")}, {_g("material_programme_q_value")},
   {_m("excess_lost")}, {_m("excess_lost_low")}, {_m("excess_lost_high")},
   bribe_complaints, not_paid_complaints, flagged, office_wide, flagged_by
 FROM office_results ORDER BY office_id"""

@@ -67,6 +67,9 @@ def remainders_sql(d: Dialect, lines: str) -> str:
 
 
 SHORT = "verified AND fp_received < fp_disbursed"
+# Materially short: more than 5 % of the payment missing (integer test: 20 × loss > paid).
+# A bank fee or a rounding never is; a skim of a tenth always is.
+MATERIAL = "verified AND 20 * (fp_disbursed - fp_received) > fp_disbursed"
 
 
 def staff_lines_sql(d: Dialect, lines: str, remainders: str) -> str:
@@ -88,6 +91,7 @@ def staff_lines_sql(d: Dialect, lines: str, remainders: str) -> str:
   sum(CASE WHEN verified THEN amount ELSE 0 END) AS verified_disbursed,
   sum(lost_floor) + coalesce(max(x.extra), 0) AS lost,
   CAST(count(CASE WHEN {SHORT} THEN 1 END) AS BIGINT) AS short_lines,
+  CAST(count(CASE WHEN {MATERIAL} THEN 1 END) AS BIGINT) AS material_lines,
   {by_source},
   CAST(count(CASE WHEN verified AND fp_received = 0 THEN 1 END) AS BIGINT) AS nothing_lines,
   {d.median(f"CASE WHEN verified AND fp_disbursed > 0 THEN {ratio} END")} AS median_ratio,
@@ -107,7 +111,8 @@ def staff_months_sql(lines: str) -> str:
     """Per clerk and period: verified and short lines (a clerk-month is small: 12 per clerk)."""
     return f"""SELECT staff_id, period,
   CAST(count(CASE WHEN verified THEN 1 END) AS BIGINT) AS verified,
-  CAST(count(CASE WHEN {SHORT} THEN 1 END) AS BIGINT) AS short
+  CAST(count(CASE WHEN {SHORT} THEN 1 END) AS BIGINT) AS short,
+  CAST(count(CASE WHEN {MATERIAL} THEN 1 END) AS BIGINT) AS material
 FROM {lines} WHERE staff_id IS NOT NULL GROUP BY staff_id, period"""
 
 
@@ -137,7 +142,8 @@ LEFT JOIN (SELECT x.staff_id, CAST(count(DISTINCT gr.grievance_id) AS BIGINT)
 OFFICE_TEST_COLUMNS = (
     "verified_lines", "short_lines", "region_short_rate", "region_q_value",
     "programme_short_rate", "programme_q_value", "months_q_value", "flag_months",
-    "excess_lost", "excess_lost_low", "excess_lost_high",
+    "excess_lost", "excess_lost_low", "excess_lost_high", "material_lines",
+    "material_region_q_value", "material_programme_q_value",
 )  # fmt: skip
 
 

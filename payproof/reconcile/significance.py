@@ -344,6 +344,18 @@ def flag_units(
                       o_reg_ok | o_prog_ok, rho_o,
                       min_lines=s.min_lines, min_excess=s.min_excess)  # fmt: skip
 
+    # -- offices again, counting only materially short lines (more than 5 % missing): honest
+    # noise (fees, roundings) varies a lot between offices but is never material
+    mat = (_col(staff, "material_lines") if "material_lines" in staff.column_names
+           else np.zeros_like(k))  # fmt: skip
+    om = np.bincount(office, weights=mat, minlength=n_off)
+    t_om_region, om_reg_peers, _, _ = robust_versus(
+        om, on, lambda drop: _peers(om, on, o_region, drop=drop), s, o_region
+    )
+    t_om_prog, om_prog_peers, _, _ = robust_versus(
+        om, on, lambda drop: _peers(om, on, o_all, drop=drop), s, o_all
+    )
+
     # -- regions (sums of offices), against the other regions; rho from the offices
     n_reg = len(region_names)
     regk = np.bincount(o_region, weights=ok, minlength=n_reg)
@@ -359,13 +371,14 @@ def flag_units(
 
     # -- one Benjamini–Hochberg family over every test of every level
     ps = [t_office.p, t_region.p, t_months.p, t_shared.p, t_o_region.p, t_o_prog.p,
-          t_o_months.p, t_reg.p]  # fmt: skip
+          t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p]  # fmt: skip
     q_all = benjamini_hochberg(np.concatenate(ps))
     qs, at = [], 0
     for p in ps:
         qs.append(q_all[at : at + len(p)])
         at += len(p)
-    q_office, q_region, q_months, q_shared, qo_region, qo_prog, qo_months, q_reg = qs
+    (q_office, q_region, q_months, q_shared, qo_region, qo_prog, qo_months, q_reg,
+     qm_region, qm_prog) = qs  # fmt: skip
     rejected = np.concatenate(ps)[np.nan_to_num(q_all, nan=1.0) < s.alpha]
     p_cut = float(rejected.max()) if len(rejected) else 0.0
 
@@ -388,7 +401,9 @@ def flag_units(
     o_by_region = _significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
     o_by_prog = _significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
     o_by_months = np.nan_to_num(qo_months, nan=1.0) < s.alpha
-    o_flagged = o_by_region | o_by_prog | o_by_months
+    om_by_region = _significant(qm_region, t_om_region, on, s) & _material(m_o[0], offices.vd, s)
+    om_by_prog = _significant(qm_prog, t_om_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
+    o_flagged = o_by_region | o_by_prog | o_by_months | om_by_region | om_by_prog
     individual = by_office | by_months | by_shared
     # Is the office unusual beyond its individually flagged clerks? Test the rest of it.
     ind_k = np.bincount(office, weights=np.where(individual, k, 0), minlength=n_off)
@@ -400,6 +415,15 @@ def flag_units(
         (np.nan_to_num(rest.p, nan=1.0) <= p_cut)
         & (rest.excess >= s.min_lines)
         & (rest.excess >= s.min_excess * np.maximum(on - ind_n, 1))
+    )
+    ind_m = np.bincount(office, weights=np.where(individual, mat, 0), minlength=n_off)
+    m_peers = _choose(o_reg_ok, om_reg_peers[:3], om_prog_peers[:3])
+    rest_m = versus(om - ind_m, on - ind_n, *m_peers, np.ones(n_off, bool),
+                    rho=max(t_om_region.rho, t_om_prog.rho))  # fmt: skip
+    rest_sig |= (
+        (np.nan_to_num(rest_m.p, nan=1.0) <= p_cut)
+        & (rest_m.excess >= s.min_lines)
+        & (rest_m.excess >= s.min_excess * np.maximum(on - ind_n, 1))
     )
     office_wide = o_flagged & ((ind_n == 0) | rest_sig)
     in_flagged_office = office_wide[office]
@@ -462,8 +486,12 @@ def flag_units(
         "office_flagged": o_flagged,
         "office_wide": office_wide,
         "office_flagged_by": _labels(
-            [("region", o_by_region), ("programme", o_by_prog), ("months", o_by_months)]
+            [("region", o_by_region), ("programme", o_by_prog), ("months", o_by_months),
+             ("region_material", om_by_region), ("programme_material", om_by_prog)]
         ),
+        "material_lines": om.astype(np.int64),
+        "material_region_q_value": qm_region,
+        "material_programme_q_value": qm_prog,
     }  # fmt: skip
     region_cols = {
         "region": region_names,
@@ -496,6 +524,8 @@ def flag_units(
         "clerk_shared_accounts": t_shared.rho,
         "office_vs_region": t_o_region.rho,
         "office_vs_programme": t_o_prog.rho,
+        "office_material_vs_region": t_om_region.rho,
+        "office_material_vs_programme": t_om_prog.rho,
     }
     return Results(out_staff, offices_t, regions_t, dispersion)
 

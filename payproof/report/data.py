@@ -156,6 +156,7 @@ class FlaggedUnit:
     flagged_staff: int
     bribe_complaints: int
     not_paid_complaints: int
+    material_lines: int = 0  # payments more than 5 % short
 
 
 @dataclass(frozen=True)
@@ -420,7 +421,14 @@ def flagged_units(engine: DuckDBEngine, out_dir: Path) -> list[FlaggedUnit]:
     columns nor regions.csv: then there is nothing to list.
     """
     out: list[FlaggedUnit] = []
-    if {"flagged", "office_wide", "region_q_value"} <= _columns(engine, "offices"):
+    columns = _columns(engine, "offices")
+    material = (
+        f"{_int('material_lines')}, {_float('material_region_q_value')}, "
+        f"{_float('material_programme_q_value')}"
+        if "material_lines" in columns
+        else "0, NULL, NULL"
+    )
+    if {"flagged", "office_wide", "region_q_value"} <= columns:
         for r in engine.rows(
             "SELECT office_id, coalesce(name, ''), coalesce(district, ''), "
             f"{_int('verified_lines')}, {_int('short_lines')}, {_float('region_short_rate')}, "
@@ -429,15 +437,16 @@ def flagged_units(engine: DuckDBEngine, out_dir: Path) -> list[FlaggedUnit]:
             f"{_float('months_q_value')}, {_dec('excess_lost')}, {_dec('excess_lost_low')}, "
             f"{_dec('excess_lost_high')}, {_flagged('office_wide')}, coalesce(flagged_by, ''), "
             f"{_int('staff')}, {_int('flagged_staff')}, {_int('bribe_complaints')}, "
-            f"{_int('not_paid_complaints')} FROM offices WHERE {_flagged()} "
+            f"{_int('not_paid_complaints')}, {material} FROM offices WHERE {_flagged()} "
             f"ORDER BY {_dec('excess_lost')} DESC, office_id LIMIT {TOP_OFFICES}"
         ):
             out.append(FlaggedUnit(
                 "office", r[0], r[1], r[2], int(r[3]), int(r[4]),
-                {"region": r[5], "programme": r[6]}, {"region": r[7], "programme": r[8],
-                                                        "months": r[10]},
+                {"region": r[5], "programme": r[6]},
+                {"region": r[7], "programme": r[8], "months": r[10],
+                 "region_material": r[21], "programme_material": r[22]},
                 r[9], to_decimal(r[11]), to_decimal(r[12]), to_decimal(r[13]), bool(r[14]),
-                r[15], int(r[16]), int(r[17]), int(r[18]), int(r[19]),
+                r[15], int(r[16]), int(r[17]), int(r[18]), int(r[19]), int(r[20]),
             ))  # fmt: skip
     path = out_dir / "regions.csv"
     if path.is_file():

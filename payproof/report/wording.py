@@ -171,7 +171,15 @@ def unit_explanation(u, currency: str) -> str:
         parts[0] += ", against " + " and ".join(against) + "."
     else:
         parts[0] += "."
-    if u.flag_months and "months" in u.flagged_by:
+    if "material" in u.flagged_by:
+        q = min((v for k, v in u.q_values.items() if k.endswith("material") and v is not None),
+                default=None)  # fmt: skip
+        parts.append(
+            f"{count(u.material_lines)} of its payments with evidence lacked more than 5\u202f% "
+            f"of the amount — more than a bank fee or a rounding ever does — far more often than "
+            f"at comparable offices ({q_clause(q)})."
+        )
+    if u.flag_months and "months" in u.flagged_by.split(";"):
         parts.append(
             f"The losses concentrate in {u.flag_months} ({q_clause(u.q_values.get('months'))})."
         )

@@ -134,3 +134,32 @@ def test_small_but_significant_difference_is_not_flagged():
     assert not any(r["flagged"] for r in flag_units(staff, months).staff.to_pylist())
     strict = flag_units(staff, months, FlagSettings(alpha=0.5, min_excess=0.0, min_lines=0))
     assert strict.staff.num_rows == len(clerks)
+
+
+def test_office_where_everyone_takes_a_little_found_by_material_lines():
+    """Honest offices differ fourfold in small bank fees; one office's clerks all keep 10 %
+    from a tenth of their payments: only the count of materially short lines sees it."""
+    rng = np.random.default_rng(4)
+    rows, months = [], []
+    for o in range(30):
+        rate = 0.05 * rng.gamma(4, 0.25)
+        for c in range(8):
+            v = 600
+            fees = int(rng.binomial(v, rate))
+            skims = int(rng.binomial(v, 0.10)) if o == 7 else 0
+            rows.append({
+                "staff_id": f"S{o}-{c}", "office_id": f"O{o}", "region": "NS"[o % 2],
+                "verified_lines": v, "short_lines": fees + skims, "material_lines": skims,
+                "lost": fees * 500 + skims * 5_000, "verified_disbursed": v * 50_000,
+                "families": 50, "shared_account_families": 0, "median_ratio": 1.0,
+                "nothing_lines": 0, "complaints": 0, "bribe_complaints": 0,
+                "not_paid_complaints": 0, "short_bank_lines": 0,
+            })  # fmt: skip
+            months.append({"staff_id": f"S{o}-{c}", "period": "2022-01", "verified": v,
+                           "short": fees + skims})  # fmt: skip
+    result = flag_units(pa.Table.from_pylist(rows), pa.Table.from_pylist(months))
+    offices = {r["office_id"]: r for r in result.offices.to_pylist()}
+    assert offices["O7"]["office_flagged"] and offices["O7"]["office_wide"]
+    assert "material" in offices["O7"]["office_flagged_by"]
+    assert [o for o, r in offices.items() if r["office_flagged"]] == ["O7"]
+    assert not any(r["flagged"] for r in result.staff.to_pylist())
