@@ -14,7 +14,7 @@ receipt noise (5 % of bank statements and confirmations on average, each office 
 rate, report up to 3 % less). Into it go the cheats of one point of one curve, each in
 an office of its own; honest programmes (no cheat) give the false-flag rate.
 
-    python bench/attribution_power.py                 # the published run (~10 minutes)
+    python bench/attribution_power.py                 # the published run (~4 minutes)
     python bench/attribution_power.py --reps 1 --quick  # a smoke run
 
 Writes docs/attribution-power.svg and prints the tables quoted in docs/audit.md.
@@ -305,8 +305,8 @@ def svg(results: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=3, help="programmes per point")
-    ap.add_argument("--honest", type=int, default=20, help="honest programmes")
+    ap.add_argument("--reps", type=int, default=6, help="programmes per point")
+    ap.add_argument("--honest", type=int, default=40, help="honest programmes")
     ap.add_argument("--seed", type=int, default=20261202)
     ap.add_argument("--quick", action="store_true", help="small programmes (smoke test)")
     ap.add_argument("--svg", type=Path, default=Path("docs/attribution-power.svg"))
