@@ -86,7 +86,7 @@ def audit(
 ) -> None:
     """Audit a programme: what each family was owed, paid and received, and who took the rest.
 
-    Writes findings.parquet, families.csv, staff.csv, offices.csv, rejects.csv,
+    Writes findings.parquet, families.csv, staff.csv, offices.csv, regions.csv, rejects.csv,
     summary.json, report.html and the DuckDB store payproof.duckdb into --out.
     """
     from payproof.ingest.mapping import load_mapping

@@ -25,6 +25,7 @@ FINDINGS_FILE = "findings.parquet"
 FAMILIES_FILE = "families.csv"
 STAFF_FILE = "staff.csv"
 OFFICES_FILE = "offices.csv"
+REGIONS_FILE = "regions.csv"
 SUMMARY_FILE = "summary.json"
 
 
@@ -54,16 +55,25 @@ FROM family_totals x LEFT JOIN families f ON f.family_id = x.family_id
 ORDER BY x.family_id"""
 
 
+def _rate(column: str) -> str:
+    return f"round({column}, 6) AS {column}"
+
+
 def staff_select() -> str:
     return f"""SELECT staff_id, office_id, region, district, lines, verified_lines,
   {_m("disbursed")}, {_m("verified_disbursed - lost", "confirmed")}, {_m("lost")},
   round(CASE WHEN verified_disbursed > 0
     THEN CAST(lost AS DOUBLE) / CAST(verified_disbursed AS DOUBLE) END, 4) AS loss_rate,
-  short_lines, nothing_lines, round(median_ratio, 4) AS median_ratio,
-  round(peer_short_rate, 6) AS peer_short_rate, peer_group, {_g("p_value")},
-  {_g("q_value")},
-  families, shared_account_families, round(peer_shared_account_rate, 6) AS peer_shared_account_rate,
-  {_g("shared_account_q_value")}, complaints, bribe_complaints, flagged, flag_reason
+  short_lines, material_lines, short_bank_lines, short_confirmation_lines, short_survey_lines,
+  nothing_lines, round(median_ratio, 4) AS median_ratio,
+  {_rate("peer_short_rate")}, peer_group, {_g("p_value")}, {_g("q_value")},
+  region_group, {_rate("region_short_rate")}, {_g("region_q_value")},
+  flag_months, {_rate("months_short_rate")}, {_rate("months_peer_rate")}, {_g("months_q_value")},
+  families, shared_account_families, {_rate("peer_shared_account_rate")},
+  {_g("shared_account_q_value")},
+  excess_vs, {_m("excess_lost")}, {_m("excess_lost_low")}, {_m("excess_lost_high")},
+  complaints, bribe_complaints, not_paid_complaints,
+  flagged, flagged_by, in_flagged_office, flag_reason
 FROM staff_results ORDER BY staff_id"""
 
 
@@ -72,14 +82,27 @@ def offices_select() -> str:
         _m(c) for c in ("entitled", "disbursed", "delivered", "not_disbursed",
                         "lost_in_delivery", "owed", "excess")
     )  # fmt: skip
-    return (
-        f"SELECT office_id, name, region, district, families, {money}, staff, flagged_staff "
-        "FROM office_results ORDER BY office_id"
+    return f"""SELECT office_id, name, region, district, families, {money}, staff, flagged_staff,
+  verified_lines, short_lines, {_rate("region_short_rate")}, {_g("region_q_value")},
+  {_rate("programme_short_rate")}, {_g("programme_q_value")}, flag_months, {_g("months_q_value")},
+  material_lines, {_g("material_region_q_value")}, {_g("material_programme_q_value")},
+  {_m("excess_lost")}, {_m("excess_lost_low")}, {_m("excess_lost_high")},
+  bribe_complaints, not_paid_complaints, flagged, office_wide, flagged_by
+FROM office_results ORDER BY office_id"""
+
+
+def regions_select() -> str:
+    money = ", ".join(
+        _m(c) for c in ("entitled", "disbursed", "not_disbursed", "lost_in_delivery", "owed")
     )
+    return f"""SELECT region, offices, families, {money}, staff, flagged_staff, flagged_offices,
+  verified_lines, short_lines, {_rate("peer_short_rate")}, {_g("p_value")}, {_g("q_value")},
+  {_m("excess_lost")}, {_m("excess_lost_low")}, {_m("excess_lost_high")}, flagged
+FROM region_results ORDER BY region"""
 
 
 def write_files(engine: DuckDBEngine, folder: Path, summary: dict) -> list[Path]:
-    """Write families, staff, offices, rejects and summary.json into ``folder``.
+    """Write families, staff, offices, regions, rejects and summary.json into ``folder``.
 
     ``folder`` is the run's staging folder, which already holds findings.parquet
     (streamed there by the reconciliation); the run lifecycle swaps it into OUT.
@@ -89,6 +112,7 @@ def write_files(engine: DuckDBEngine, folder: Path, summary: dict) -> list[Path]
         (FAMILIES_FILE, families_select()),
         (STAFF_FILE, staff_select()),
         (OFFICES_FILE, offices_select()),
+        (REGIONS_FILE, regions_select()),
         (REJECTS_FILE, rejects_select()),
     ):
         written.append(copy_csv(engine, select, folder / name))
@@ -167,6 +191,16 @@ def result_summary(engine: DuckDBEngine) -> dict:
         "families": {"total": int(fam_total), "owed": int(fam_owed)},
         "flags": flags,
         "staff": {"total": int(staff_total), "flagged": int(staff_flagged)},
-        "offices": {"total": int(engine.scalar("SELECT count(*) FROM office_results"))},
+        "offices": {
+            "total": int(engine.scalar("SELECT count(*) FROM office_results")),
+            "flagged": int(engine.scalar("SELECT count(*) FROM office_results WHERE flagged")),
+        },
+        "regions": {
+            "total": int(engine.scalar("SELECT count(*) FROM region_results")),
+            "flagged": int(engine.scalar("SELECT count(*) FROM region_results WHERE flagged")),
+        },
+        "dispersion": {
+            t: round(float(r), 6) for t, r in engine.rows("SELECT * FROM attribution_dispersion")
+        },
         "findings": {"family_periods": sum(int(r[1]) for r in rows)},
     }

@@ -27,6 +27,7 @@ from payproof.audit.outputs import (
     FAMILIES_FILE,
     FINDINGS_FILE,
     OFFICES_FILE,
+    REGIONS_FILE,
     STAFF_FILE,
     STORE_FILE,
     SUMMARY_FILE,
@@ -50,7 +51,8 @@ INTERMEDIATE_PREFIXES = ("rc_", "at_")
 SCRATCH_TABLES = ("findings", "family_totals", "entitlements_computed", "entitlements_dedup")
 # Every file an audit may write: an earlier run's copy is replaced or removed.
 AUDIT_FILES = (
-    STORE_FILE, FINDINGS_FILE, FAMILIES_FILE, STAFF_FILE, OFFICES_FILE, REJECTS_FILE,
+    STORE_FILE, FINDINGS_FILE, FAMILIES_FILE, STAFF_FILE, OFFICES_FILE, REGIONS_FILE,
+    REJECTS_FILE,
     SUMMARY_FILE, REPORT_FILE, DUPLICATES, *FLAG_FILES, model_file("mothers"),
 )  # fmt: skip
 

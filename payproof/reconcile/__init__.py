@@ -13,8 +13,8 @@ from pathlib import Path
 from payproof.engine.dialect import dialect_of
 from payproof.engine.duckdb_engine import sql_literal
 from payproof.money import sql_major_units
-from payproof.reconcile.attribution import attribution_steps, offices_sql
-from payproof.reconcile.significance import FlagSettings, benjamini_hochberg, flag_staff
+from payproof.reconcile.attribution import attribution_steps, offices_sql, regions_sql
+from payproof.reconcile.significance import FlagSettings, benjamini_hochberg, flag_units
 from payproof.reconcile.steps import FLAGS, ChildRules, reconcile_steps, status_sql
 
 __all__ = [
@@ -26,7 +26,7 @@ __all__ = [
     "reconcile",
     "reconcile_steps",
     "status_sql",
-    "flag_staff",
+    "flag_units",
 ]
 
 Progress = Callable[[str], None] | None
@@ -104,18 +104,37 @@ def reconcile(
         _stream_findings(engine, sql, Path(findings_file))
 
 
-def attribute(engine, settings: FlagSettings | None = None, progress: Progress = None) -> None:
-    """Create ``staff_results`` and ``office_results`` from ``findings``."""
+def attribute(engine, settings: FlagSettings | None = None, progress: Progress = None) -> dict:
+    """Create ``staff_results``, ``office_results`` and ``region_results`` from ``findings``.
+
+    Returns the dispersion estimated for each level of test (for summary.json).
+    """
     _run(engine, attribution_steps(dialect=dialect_of(engine)), progress)
     if progress:
-        progress("staff test")
-    peers = engine.arrow("SELECT * FROM at_staff_peers ORDER BY staff_id")
-    engine.register_arrow("staff_tested", flag_staff(peers, settings))
+        progress("tests")
+    result = flag_units(
+        engine.arrow("SELECT * FROM at_staff ORDER BY staff_id"),
+        engine.arrow("SELECT * FROM at_staff_months"),
+        settings,
+    )
+    engine.register_arrow("staff_tested", result.staff)
+    engine.register_arrow("office_tested", result.offices)
+    engine.register_arrow("region_tested", result.regions)
     engine.materialise("staff_results", "SELECT * FROM staff_tested ORDER BY staff_id")
-    engine.execute("DROP VIEW IF EXISTS staff_tested")
     if progress:
         progress("offices")
     engine.materialise(
         "office_results",
-        offices_sql("findings", "at_lines", "at_remainders", "staff_results") + " ORDER BY 1",
+        offices_sql("findings", "at_lines", "at_remainders", "staff_results", "office_tested")
+        + " ORDER BY 1",
     )
+    engine.materialise(
+        "region_results", regions_sql("office_results", "region_tested") + " ORDER BY 1"
+    )
+    values = ", ".join(f"('{k}', {v!r})" for k, v in result.dispersion.items())
+    engine.materialise(
+        "attribution_dispersion", f"SELECT * FROM (VALUES {values}) t(test, rho) ORDER BY 1"
+    )
+    for view in ("staff_tested", "office_tested", "region_tested"):
+        engine.execute(f"DROP VIEW IF EXISTS {view}")
+    return result.dispersion

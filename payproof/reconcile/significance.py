@@ -1,19 +1,25 @@
-"""Is a clerk's record worse than their peers'? A one-sided binomial test with BH correction.
+"""Who stands out, at every level: clerks, offices and regions, each against its yardstick.
 
-For each clerk we count verified lines (the family-month has receipt evidence)
-and short lines (the family received less than was paid out). Under the null
-hypothesis the clerk's lines come up short at the same rate as their peers':
-the other clerks of the same office, or of the region when the office has too
-few, or of the whole programme. The one-sided p-value is P(X >= short) for
-X ~ Binomial(verified, peer rate). A second test counts lines paid into
-accounts shared by several families (counted in families, since one
-family's lines are not independent). All p-values of a run are adjusted
-together with Benjamini–Hochberg (false discovery rate).
+For each clerk we count verified lines (the family-month has receipt evidence) and short
+lines (the family received less than was paid out). The tests (docs/audit.md):
 
-A clerk is flagged only when the adjusted q-value is small *and* the effect is
-large enough to matter: with a quarter of a million lines even a tiny
-difference is "significant", and an auditor needs clerks whose records are
-grossly different, not slightly unlucky. See docs/attribution.md.
+- clerk against the other clerks of the office (``office``), and against the clerks of the
+  region's other offices — or the programme's when the region has no other office
+  (``region``): when a whole office is in on it, only the second sees it;
+- clerk's worst run of consecutive months against the office peers in those months
+  (``months``): a clerk who diverts for three months and behaves the other nine;
+- families paid into accounts shared by several families, against all other clerks
+  (``shared_accounts``);
+- office against the other offices of its region (``region``) and of the programme
+  (``programme``), and its worst run of months (``months``);
+- region against the other regions (``programme``).
+
+Counts are over-dispersed (beta-binomial, dispersion estimated robustly per level, see
+:mod:`payproof.reconcile.hierarchy`). All p-values of a run, every level and test, are
+adjusted together with Benjamini–Hochberg. A test flags only when q is small *and* the
+excess is large enough to matter (lines and percentage points). Complaints are shown
+beside each flag but do not enter the tests: few victims complain, complaints can be
+routed away or orchestrated, and the receipts already measure the loss.
 """
 
 from __future__ import annotations
@@ -22,17 +28,28 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-from scipy.stats import binom
+
+from payproof.reconcile.hierarchy import (
+    Test,
+    group_median,
+    group_sums,
+    money_interval,
+    scan,
+    versus,
+)
+from payproof.reconcile.reasons import staff_reasons
 
 
 @dataclass(frozen=True)
 class FlagSettings:
     alpha: float = 0.01  # BH-adjusted q below this
-    min_excess: float = 0.05  # rate at least 5 percentage points above peers'
-    min_ratio: float = 2.0  # and at least twice the peers' rate
-    min_lines: int = 5  # and at least this many short lines (or shared-account families)
-    min_peer_lines: int = 100  # a peer group needs this many lines (families) as a baseline
-    min_peers: int = 2
+    min_excess: float = 0.02  # the unit's rate at least 2 percentage points above the yardstick
+    min_lines: int = 5  # and at least this many short lines (families) beyond the yardstick
+    min_peer_lines: int = 100  # a yardstick needs this many lines (families)
+    min_peers: int = 2  # and this many other units
+    # and, for the short-line tests, money lost beyond the yardstick's loss rate at least this
+    # share of the verified money paid out (not for the shared-account or months tests)
+    min_excess_loss: float = 0.005
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -52,146 +69,498 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return q
 
 
-def _col(table: pa.Table, name: str) -> np.ndarray:
-    return table.column(name).to_numpy(zero_copy_only=False)
+def _col(table: pa.Table, name: str, dtype=float) -> np.ndarray:
+    values = table.column(name).to_numpy(zero_copy_only=False)
+    if dtype is object:
+        return np.asarray(values, dtype=object)
+    return np.nan_to_num(np.asarray(values, dtype=float)).astype(dtype)
 
 
-def _peer_choice(t: pa.Table, count: str, settings: FlagSettings):
-    """Pick each clerk's peer group: office, else region, else programme."""
-    n = t.num_rows
-    scope = np.full(n, "all", dtype=object)
-    peer_n = _col(t, f"all_{count}").astype(float)
-    for name in ("region", "office"):
-        enough = (_col(t, f"{name}_peers") >= settings.min_peers) & (
-            np.nan_to_num(_col(t, f"{name}_{count}").astype(float)) >= settings.min_peer_lines
-        )
-        scope = np.where(enough, name, scope)
-    peer_n = np.select(
-        [scope == "office", scope == "region"],
-        [_col(t, f"office_{count}").astype(float), _col(t, f"region_{count}").astype(float)],
-        peer_n,
-    )
-    return scope, peer_n
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of string keys (NULL is its own key, '')."""
+    keys = np.array(["" if v is None else str(v) for v in values], dtype=object)
+    names, codes = np.unique(keys.astype(str), return_inverse=True)
+    return names, codes.astype(np.int64)
 
 
-def _peer_hits(t: pa.Table, hits: str, scope: np.ndarray) -> np.ndarray:
-    return np.select(
-        [scope == "office", scope == "region"],
-        [_col(t, f"office_{hits}").astype(float), _col(t, f"region_{hits}").astype(float)],
-        _col(t, f"all_{hits}").astype(float),
-    )
-
-
-def _one_sided(hits: np.ndarray, n: np.ndarray, peer_hits: np.ndarray, peer_n: np.ndarray):
-    """p = P(X >= hits), X ~ Bin(n, p0); p0 is the peers' rate with a half-line of smoothing.
-
-    The smoothing keeps a peer group with no short lines at all from making a
-    single short line look impossible.
-    """
-    p0 = (np.nan_to_num(peer_hits) + 0.5) / (np.nan_to_num(peer_n) + 1.0)
-    p0 = np.clip(p0, 1e-12, 1 - 1e-12)
-    with np.errstate(invalid="ignore"):
-        p = binom.sf(hits - 1, n, p0)
-    p = np.where(n > 0, p, np.nan)
-    raw_rate = np.divide(peer_hits, peer_n, out=np.full(n.shape, np.nan), where=peer_n > 0)
-    return p, p0, raw_rate
-
-
-def _large(hits, n, p0, settings: FlagSettings) -> np.ndarray:
-    rate = np.divide(hits, n, out=np.zeros(n.shape), where=n > 0)
-    return (
-        (hits >= settings.min_lines)
-        & (rate - p0 >= settings.min_excess)
-        & (rate >= settings.min_ratio * p0)
-    )
-
-
-def flag_staff(peers: pa.Table, settings: FlagSettings | None = None) -> pa.Table:
-    """Add peer_group, peer rates, p/q values, flagged and flag_reason to the peer table."""
-    s = settings or FlagSettings()
-    scope, peer_n = _peer_choice(peers, "verified_lines", s)
-    short = _col(peers, "short_lines").astype(float)
-    verified = _col(peers, "verified_lines").astype(float)
-    p_short, p0_short, rate_short = _one_sided(
-        short, verified, _peer_hits(peers, "short_lines", scope), peer_n
-    )
-    # Families, not lines: one family's account is paid every month, so its
-    # lines are not independent trials.
-    scope_sh, peer_families = _peer_choice(peers, "families", s)
-    shared = _col(peers, "shared_account_families").astype(float)
-    families = _col(peers, "families").astype(float)
-    p_shared, p0_shared, rate_shared = _one_sided(
-        shared, families, _peer_hits(peers, "shared_account_families", scope_sh), peer_families
-    )
-    q_all = benjamini_hochberg(np.concatenate([p_short, p_shared]))
-    q_short, q_shared = q_all[: len(p_short)], q_all[len(p_short) :]
-    flag_short = (np.nan_to_num(q_short, nan=1.0) < s.alpha) & _large(short, verified, p0_short, s)
-    flag_shared = (np.nan_to_num(q_shared, nan=1.0) < s.alpha) & _large(
-        shared, families, p0_shared, s
-    )
-    reasons = _reasons(peers, flag_short, flag_shared, rate_short, rate_shared, q_short, q_shared)
-    group_ids = np.where(
-        scope == "office",
-        "office:" + np.asarray(_col(peers, "office_id"), dtype=object).astype(str),
-        np.where(
-            scope == "region",
-            "region:" + np.asarray(_col(peers, "region"), dtype=object).astype(str),
-            "all",
-        ),
-    )
-    out = peers
-    for name, values, typ in (
-        ("peer_group", group_ids.tolist(), pa.string()),
-        ("peer_short_rate", rate_short, pa.float64()),
-        ("p_value", p_short, pa.float64()),
-        ("q_value", q_short, pa.float64()),
-        ("peer_shared_account_rate", rate_shared, pa.float64()),
-        ("shared_account_q_value", q_shared, pa.float64()),
-        ("flagged", flag_short | flag_shared, pa.bool_()),
-        ("flag_reason", reasons, pa.string()),
-    ):
-        arr = pa.array(values, type=typ, from_pandas=True)
-        out = out.append_column(name, arr)
+def int_group_sums(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact integer sums per group (money stays integer: no float accumulation)."""
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, group, np.asarray(values, dtype=np.int64))
     return out
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%" if x >= 0.001 or x == 0 else f"{100 * x:.2f}%"
+@dataclass
+class Units:
+    """One level's units with their counts and money, and the tests run on them."""
+
+    ids: np.ndarray
+    k: np.ndarray  # short lines
+    n: np.ndarray  # verified lines
+    lost: np.ndarray  # int64 minor units
+    vd: np.ndarray  # verified disbursed, int64 minor units
 
 
-def _reasons(t, flag_short, flag_shared, rate_short, rate_shared, q_short, q_shared) -> list:
-    """Plain words for flagged clerks only (a handful), so a Python loop is fine here."""
-    reasons: list[str | None] = [None] * t.num_rows
-    idx = np.flatnonzero(flag_short | flag_shared)
-    if not len(idx):
-        return reasons
-    sub = t.take(pa.array(idx)).to_pydict()
-    for k, i in enumerate(idx):
-        parts = []
-        if flag_short[i]:
-            v, sh = sub["verified_lines"][k], sub["short_lines"][k]
-            text = (
-                f"{sh} of {v} verified lines came up short ({_pct(sh / v)}; "
-                f"peers {_pct(np.nan_to_num(rate_short[i]))})"
-            )
-            ratio = sub["median_ratio"][k]
-            if ratio is not None and ratio < 0.995:
-                text += f", typical received÷disbursed {ratio:.2f}"
-            if sub["nothing_lines"][k]:
-                text += f", nothing received on {sub['nothing_lines'][k]} lines"
-            parts.append(text + f" (q={q_short[i]:.1e})")
-        if flag_shared[i]:
-            parts.append(
-                f"paid {sub['shared_account_families'][k]} of {sub['families'][k]} families "
-                "into accounts shared with other families "
-                f"(peers {_pct(np.nan_to_num(rate_shared[i]))}; "
-                f"q={q_shared[i]:.1e})"
-            )
-        if sub["complaints"][k]:
-            bribes = sub["bribe_complaints"][k]
-            parts.append(
-                f"named in {sub['complaints'][k]} complaints"
-                + (f", {bribes} about bribes" if bribes else "")
-            )
-        reasons[i] = "; ".join(parts)
-    return reasons
+def _peers(k, n, group, exclude=None, drop=None):
+    """Peer totals of each unit's group minus the unit itself (and its ``exclude`` group).
+
+    Units in ``drop`` (suspects from an earlier round) count for no one's yardstick: one
+    skimming colleague must not raise the bar for the honest clerks beside it.
+    """
+    keep = np.ones(len(k), bool) if drop is None else ~drop
+    kk, nn, one = np.where(keep, k, 0.0), np.where(keep, n, 0.0), keep.astype(float)
+    kg, ng, ssg, cg = group_sums(group, kk, nn, nn**2, one)
+    if exclude is None:
+        return kg - kk, ng - nn, ssg - nn**2, cg - one
+    ke, ne, sse, ce = group_sums(exclude, kk, nn, nn**2, one)
+    return kg - ke, ng - ne, ssg - sse, cg - ce
+
+
+def robust_versus(k, n, peers, s: FlagSettings, median_group: np.ndarray, rounds: int = 3, **kw):
+    """:func:`versus` with a yardstick cleaned of suspects.
+
+    First the yardstick is the median short rate of the units in ``median_group`` — not
+    moved by a minority of cheats, however large — and units far above it (unadjusted p
+    below 0.001, large excess) become suspects. Then, in up to ``rounds`` rounds, the
+    pooled rate of the peers without the suspects is the yardstick and suspects are found
+    again. The dispersion is always estimated from every unit (its median estimate needs no
+    cleaning; leaving honest extremes out of it would make the next one look guilty).
+    ``peers(drop)`` returns the peer totals (k, n, ss, count) without the dropped units.
+    """
+
+    def suspects(t: Test) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lift = np.where(n > 0, t.excess / n, 0.0)
+        found = (np.nan_to_num(t.p, nan=1.0) < 1e-3) & (t.excess >= s.min_lines)
+        return found & (lift >= s.min_excess)
+
+    pk, pn, pss, pc = peers(np.zeros(len(k), bool))
+    ok = (pc >= s.min_peers) & (pn >= s.min_peer_lines)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(n >= kw.get("min_rho_lines", 30), k / n, np.nan)
+    median = np.nan_to_num(group_median(median_group, rate), nan=0.0)
+    drop = suspects(versus(k, n, median * pn, pn, pss, ok, **kw))
+    for _ in range(rounds):
+        pk, pn, pss, pc = peers(drop)
+        ok = (pc >= s.min_peers) & (pn >= s.min_peer_lines)
+        t = versus(k, n, pk, pn, pss, ok, **kw)
+        again = suspects(t)
+        if (again == drop).all():
+            break
+        drop = again
+    return t, (pk, pn, pss, pc), ok, drop
+
+
+def _choose(use_a: np.ndarray, a: tuple, b: tuple) -> tuple:
+    return tuple(np.where(use_a, x, y) for x, y in zip(a, b, strict=True))
+
+
+def _money(units: Units, group_of_peer: np.ndarray, test: Test, exclude=None, drop=None):
+    """Exact excess loss beyond the yardstick's loss rate (the same peers as the test,
+    suspects left out), and its 95 % interval (rounded to the tiyn)."""
+    keep = np.ones(len(units.lost), bool) if drop is None else ~drop
+    lost, vd = np.where(keep, units.lost, 0), np.where(keep, units.vd, 0)
+    size = int(max(group_of_peer.max(initial=0), 0)) + 1
+    lost_g = int_group_sums(group_of_peer, lost, size)[group_of_peer]
+    vd_g = int_group_sums(group_of_peer, vd, size)[group_of_peer]
+    if exclude is None:
+        pl, pv = lost_g - lost, vd_g - vd
+    else:
+        esize = int(exclude.max(initial=0)) + 1
+        pl = lost_g - int_group_sums(exclude, lost, esize)[exclude]
+        pv = vd_g - int_group_sums(exclude, vd, esize)[exclude]
+    return exact_excess(units.lost, units.vd, pl, pv, units.k, test)
+
+
+def exact_excess(lost, vd, peer_lost, peer_vd, short, test: Test):
+    """lost − round(verified disbursed × peers' loss rate), in Python integers (exact).
+
+    Returns (point, low, high, has): ``has`` is False where there is no yardstick (no
+    peer paid anything verified), and the amounts there are left empty in the outputs.
+    """
+    lost_o = np.asarray(lost, dtype=np.int64).astype(object)
+    vd_o = np.asarray(vd, dtype=np.int64).astype(object)
+    pl_o = np.asarray(peer_lost, dtype=np.int64).astype(object)
+    pv_o = np.asarray(peer_vd, dtype=np.int64).astype(object)
+    safe = np.where(pv_o > 0, pv_o, 1)
+    expected = np.where(pv_o > 0, (2 * vd_o * pl_o + safe) // (2 * safe), 0)
+    point = (lost_o - expected).astype(np.int64)
+    half, _ = money_interval(np.asarray(lost, float), np.asarray(short, float), test)
+    low = np.rint(point - half).astype(np.int64)
+    high = np.rint(point + half).astype(np.int64)
+    return point, low, high, np.asarray(peer_vd) > 0
+
+
+@dataclass
+class Results:
+    staff: pa.Table
+    offices: pa.Table
+    regions: pa.Table
+    dispersion: dict[str, float]
+
+
+def _significant(q, test: Test, n, s: FlagSettings) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = np.where(n > 0, test.excess / n, 0.0)
+    return (
+        (np.nan_to_num(q, nan=1.0) < s.alpha)
+        & (test.excess >= s.min_lines)
+        & (lift >= s.min_excess)
+    )
+
+
+def _material(excess_lost: np.ndarray, verified_disbursed: np.ndarray, s: FlagSettings):
+    """The money lost beyond the yardstick is at least ``min_excess_loss`` of what was paid.
+
+    Integer arithmetic (the share is taken in basis points): honest noise — many lines a
+    little short — passes the count test in an office whose bank reports fees, but not
+    this one.
+    """
+    bp = round(s.min_excess_loss * 10_000)
+    return np.asarray(excess_lost, np.int64) * 10_000 >= np.asarray(verified_disbursed,
+                                                                   np.int64) * bp
+
+
+def _month_matrix(months: pa.Table, staff_ids: np.ndarray):
+    """(clerks, periods) matrices of verified and short lines, and the period names."""
+    periods = np.array(sorted(set(months.column("period").to_pylist())), dtype=object)
+    if not len(periods):
+        periods = np.array(["-"], dtype=object)
+    pos = {p: i for i, p in enumerate(periods)}
+    row = {s: i for i, s in enumerate(staff_ids)}
+    ids = months.column("staff_id").to_pylist()
+    r = np.array([row.get(s, -1) for s in ids], dtype=np.int64)  # per clerk-month: small
+    c = np.array([pos[p] for p in months.column("period").to_pylist()], dtype=np.int64)
+    keep = r >= 0
+    n = np.zeros((len(staff_ids), len(periods)))
+    k = np.zeros_like(n)
+    np.add.at(n, (r[keep], c[keep]), _col(months, "verified")[keep])
+    np.add.at(k, (r[keep], c[keep]), _col(months, "short")[keep])
+    return k, n, periods
+
+
+def _group_matrix(group: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Per-unit totals over its group, for every column of ``m``."""
+    size = int(group.max(initial=0)) + 1
+    out = np.zeros((size, m.shape[1]))
+    np.add.at(out, group, m)
+    return out[group]
+
+
+def _window_names(periods, first, last) -> list[str | None]:
+    """'2022-04..2022-06' for the run of months a scan found (flagged units only: few)."""
+    out: list[str | None] = []
+    for a, b in zip(first, last, strict=True):
+        if a < 0:
+            out.append(None)
+        elif a == 0 and b == len(periods) - 1:
+            out.append("all months")
+        elif a == b:
+            out.append(str(periods[a]))
+        else:
+            out.append(f"{periods[a]}..{periods[b]}")
+    return out
+
+
+def flag_units(
+    staff: pa.Table, months: pa.Table, settings: FlagSettings | None = None
+) -> Results:
+    """Run every level's tests, adjust them together, and decide the flags.
+
+    ``staff`` has one row per clerk (the ``at_staff`` step); ``months`` one row per
+    clerk and period with ``verified`` and ``short`` lines.
+    """
+    s = settings or FlagSettings()
+    staff_ids = np.asarray(staff.column("staff_id").to_pylist(), dtype=object)
+    office_names, office = _codes(_col(staff, "office_id", object))
+    region_of_office = {}
+    region_raw = _col(staff, "region", object)
+    region_names, region = _codes(region_raw)
+    for o, r in zip(office, region, strict=True):
+        region_of_office.setdefault(int(o), int(r))
+    k = _col(staff, "short_lines")
+    n = _col(staff, "verified_lines")
+    clerks = Units(staff_ids, k, n, _col(staff, "lost", np.int64),
+                   _col(staff, "verified_disbursed", np.int64))  # fmt: skip
+    everyone = np.zeros(len(k), dtype=np.int64)
+
+    # -- clerks against their office's other clerks
+    t_office, (o_pk, o_pn, o_pss, o_pc), by_office_ok, o_drop = robust_versus(
+        k, n, lambda drop: _peers(k, n, office, drop=drop), s, office
+    )
+    # -- clerks against the region's other offices (the programme's if the region has none)
+    r_pc, r_pn = _peers(k, n, region, exclude=office)[3], _peers(k, n, region, exclude=office)[1]
+    region_ok = (r_pc >= s.min_peers) & (r_pn >= s.min_peer_lines)
+
+    def region_peers(drop):
+        return _choose(region_ok, _peers(k, n, region, exclude=office, drop=drop),
+                       _peers(k, n, everyone, exclude=office, drop=drop))  # fmt: skip
+
+    t_region, (pk, pn, pss, pc), wide_ok, r_drop = robust_versus(
+        k, n, region_peers, s, np.where(region_ok, region, -1) + 1
+    )
+    # -- clerks' worst run of months against office peers (region's where the office is small)
+    mk, mn, periods = _month_matrix(months, staff_ids)
+    ok_k, ok_n = _group_matrix(office, mk) - mk, _group_matrix(office, mn) - mn
+    reg_k = _group_matrix(region, mk) - _group_matrix(office, mk)
+    reg_n = _group_matrix(region, mn) - _group_matrix(office, mn)
+    all_k = mk.sum(axis=0)[None, :] - _group_matrix(office, mk)
+    all_n = mn.sum(axis=0)[None, :] - _group_matrix(office, mn)
+    wk = np.where(by_office_ok[:, None], ok_k, np.where(region_ok[:, None], reg_k, all_k))
+    wn = np.where(by_office_ok[:, None], ok_n, np.where(region_ok[:, None], reg_n, all_n))
+    w_units = np.where(by_office_ok, o_pc, pc)
+    rho_w = np.where(by_office_ok, t_office.rho, t_region.rho)
+    t_months = scan(mk, mn, wk, wn, w_units, by_office_ok | wide_ok, rho_w,
+                    min_lines=s.min_lines, min_excess=s.min_excess)  # fmt: skip
+    # -- families paid into shared accounts, against all other clerks
+    fam = _col(staff, "families")
+    sh = _col(staff, "shared_account_families")
+    t_shared = robust_versus(
+        sh, fam, lambda drop: _peers(sh, fam, everyone, drop=drop), s, everyone
+    )[0]
+
+    # -- offices (their clerks' lines), against the region's other offices and the programme's
+    n_off = len(office_names)
+    ok = np.bincount(office, weights=k, minlength=n_off)
+    on = np.bincount(office, weights=n, minlength=n_off)
+    offices = Units(office_names, ok, on, int_group_sums(office, clerks.lost, n_off),
+                    int_group_sums(office, clerks.vd, n_off))  # fmt: skip
+    o_region = np.array([region_of_office[i] for i in range(n_off)], dtype=np.int64)
+    o_all = np.zeros(n_off, dtype=np.int64)
+    t_o_region, (rk, rn, rss, rc), o_reg_ok, _ = robust_versus(
+        ok, on, lambda drop: _peers(ok, on, o_region, drop=drop), s, o_region
+    )
+    t_o_prog, (gk, gn, gss, gc), o_prog_ok, _ = robust_versus(
+        ok, on, lambda drop: _peers(ok, on, o_all, drop=drop), s, o_all
+    )
+    omk = np.zeros((n_off, mk.shape[1]))
+    omn = np.zeros_like(omk)
+    np.add.at(omk, office, mk)
+    np.add.at(omn, office, mn)
+    wk_o = np.where(o_reg_ok[:, None], _group_matrix(o_region, omk) - omk, omk.sum(0) - omk)
+    wn_o = np.where(o_reg_ok[:, None], _group_matrix(o_region, omn) - omn, omn.sum(0) - omn)
+    rho_o = np.where(o_reg_ok, t_o_region.rho, t_o_prog.rho)
+    t_o_months = scan(omk, omn, wk_o, wn_o, np.where(o_reg_ok, rc, gc),
+                      o_reg_ok | o_prog_ok, rho_o,
+                      min_lines=s.min_lines, min_excess=s.min_excess)  # fmt: skip
+
+    # -- offices again, counting only materially short lines (more than 5 % missing): honest
+    # noise (fees, roundings) varies a lot between offices but is never material
+    mat = (_col(staff, "material_lines") if "material_lines" in staff.column_names
+           else np.zeros_like(k))  # fmt: skip
+    om = np.bincount(office, weights=mat, minlength=n_off)
+    t_om_region, om_reg_peers, _, _ = robust_versus(
+        om, on, lambda drop: _peers(om, on, o_region, drop=drop), s, o_region
+    )
+    t_om_prog, om_prog_peers, _, _ = robust_versus(
+        om, on, lambda drop: _peers(om, on, o_all, drop=drop), s, o_all
+    )
+
+    # -- regions (sums of offices), against the other regions; rho from the offices
+    n_reg = len(region_names)
+    regk = np.bincount(o_region, weights=ok, minlength=n_reg)
+    regn = np.bincount(o_region, weights=on, minlength=n_reg)
+    regss = np.bincount(o_region, weights=on**2, minlength=n_reg)
+    regions = Units(region_names, regk, regn, int_group_sums(o_region, offices.lost, n_reg),
+                    int_group_sums(o_region, offices.vd, n_reg))  # fmt: skip
+    r_all = np.zeros(n_reg, dtype=np.int64)
+    xk, xn, _, xc = _peers(regk, regn, r_all)
+    xss = regss.sum() - regss
+    t_reg = versus(regk, regn, xk, xn, xss, (xc >= 1) & (xn >= s.min_peer_lines),
+                   ss=regss, rho=t_o_prog.rho)  # fmt: skip
+
+    # -- one Benjamini–Hochberg family over every test of every level
+    ps = [t_office.p, t_region.p, t_months.p, t_shared.p, t_o_region.p, t_o_prog.p,
+          t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p]  # fmt: skip
+    q_all = benjamini_hochberg(np.concatenate(ps))
+    qs, at = [], 0
+    for p in ps:
+        qs.append(q_all[at : at + len(p)])
+        at += len(p)
+    (q_office, q_region, q_months, q_shared, qo_region, qo_prog, qo_months, q_reg,
+     qm_region, qm_prog) = qs  # fmt: skip
+    rejected = np.concatenate(ps)[np.nan_to_num(q_all, nan=1.0) < s.alpha]
+    p_cut = float(rejected.max()) if len(rejected) else 0.0
+
+    # -- money beyond each yardstick (exact), needed by the effect-size rule
+    m_office = _money(clerks, office, t_office, drop=o_drop)
+    m_region = _choose(
+        region_ok,
+        _money(clerks, region, t_region, exclude=office, drop=r_drop),
+        _money(clerks, everyone, t_region, exclude=office, drop=r_drop),
+    )
+    o_peer_money = _choose(o_reg_ok, _peer_money(offices, o_region), _peer_money(offices, o_all))
+    m_o = exact_excess(offices.lost, offices.vd, *o_peer_money, ok, t_o_region)
+    m_o_prog = exact_excess(offices.lost, offices.vd, *_peer_money(offices, o_all), ok, t_o_prog)
+    m_r = exact_excess(regions.lost, regions.vd, *_peer_money(regions, r_all), regk, t_reg)
+
+    by_office = _significant(q_office, t_office, n, s) & _material(m_office[0], clerks.vd, s)
+    by_region = _significant(q_region, t_region, n, s) & _material(m_region[0], clerks.vd, s)
+    by_months = np.nan_to_num(q_months, nan=1.0) < s.alpha
+    by_shared = _significant(q_shared, t_shared, fam, s)
+    o_by_region = _significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
+    o_by_prog = _significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
+    o_by_months = np.nan_to_num(qo_months, nan=1.0) < s.alpha
+    om_by_region = _significant(qm_region, t_om_region, on, s) & _material(m_o[0], offices.vd, s)
+    om_by_prog = _significant(qm_prog, t_om_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
+    o_flagged = o_by_region | o_by_prog | o_by_months | om_by_region | om_by_prog
+    individual = by_office | by_months | by_shared
+    # Is the office unusual beyond its individually flagged clerks? Test the rest of it.
+    ind_k = np.bincount(office, weights=np.where(individual, k, 0), minlength=n_off)
+    ind_n = np.bincount(office, weights=np.where(individual, n, 0), minlength=n_off)
+    rest_peers = _choose(o_reg_ok, (rk, rn, rss), (gk, gn, gss))
+    rest = versus(ok - ind_k, on - ind_n, *rest_peers, np.ones(n_off, bool),
+                  rho=float(np.where(o_reg_ok, t_o_region.rho, t_o_prog.rho).max(initial=0)))
+    rest_sig = (
+        (np.nan_to_num(rest.p, nan=1.0) <= p_cut)
+        & (rest.excess >= s.min_lines)
+        & (rest.excess >= s.min_excess * np.maximum(on - ind_n, 1))
+    )
+    ind_m = np.bincount(office, weights=np.where(individual, mat, 0), minlength=n_off)
+    m_peers = _choose(o_reg_ok, om_reg_peers[:3], om_prog_peers[:3])
+    rest_m = versus(om - ind_m, on - ind_n, *m_peers, np.ones(n_off, bool),
+                    rho=max(t_om_region.rho, t_om_prog.rho))  # fmt: skip
+    rest_sig |= (
+        (np.nan_to_num(rest_m.p, nan=1.0) <= p_cut)
+        & (rest_m.excess >= s.min_lines)
+        & (rest_m.excess >= s.min_excess * np.maximum(on - ind_n, 1))
+    )
+    office_wide = o_flagged & ((ind_n == 0) | rest_sig)
+    in_flagged_office = office_wide[office]
+    flagged = individual | (by_region & ~in_flagged_office)
+    r_flagged = _significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
+
+    # -- money: excess over the yardstick that matters for each unit
+    use_office = by_office_ok & ~(by_region & ~by_office)
+    c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))
+    c_vs = np.where(use_office, "office", "region")
+    # money beyond a yardstick only where that yardstick is good enough to test against
+    c_money = (*c_money[:3], c_money[3] & np.where(use_office, by_office_ok, wide_ok))
+    m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
+    m_r = (*m_r[:3], m_r[3] & np.isfinite(t_reg.p))
+
+    region_group = np.where(
+        region_ok, "region:" + region_names[region].astype(object), "all"
+    ).astype(object)
+    office_group = np.where(by_office_ok, "office:" + office_names[office].astype(object),
+                            region_group)  # fmt: skip
+    flagged_by = _labels(
+        [("office", by_office), ("region", by_region & ~in_flagged_office), ("months", by_months),
+         ("shared_accounts", by_shared)]
+    )  # fmt: skip
+    staff_cols = {
+        "peer_group": office_group,
+        "peer_short_rate": np.where(by_office_ok, t_office.rate, t_region.rate),
+        "p_value": np.where(by_office_ok, t_office.p, t_region.p),
+        "q_value": np.where(by_office_ok, q_office, q_region),
+        "region_group": region_group,
+        "region_short_rate": t_region.rate,
+        "region_q_value": q_region,
+        "months_q_value": q_months,
+        "flag_months": _window_names(periods, t_months.first, t_months.last),
+        "months_short_rate": t_months.rate,
+        "months_peer_rate": t_months.p0,
+        "peer_shared_account_rate": t_shared.rate,
+        "shared_account_q_value": q_shared,
+        "excess_vs": c_vs,
+        "excess_lost": _optional(c_money[0], c_money[3]),
+        "excess_lost_low": _optional(c_money[1], c_money[3]),
+        "excess_lost_high": _optional(c_money[2], c_money[3]),
+        "flagged": flagged,
+        "flagged_by": flagged_by,
+        "in_flagged_office": in_flagged_office,
+    }
+    office_cols = {
+        "office_id": office_names,
+        "verified_lines": on.astype(np.int64),
+        "short_lines": ok.astype(np.int64),
+        "region_short_rate": t_o_region.rate,
+        "region_q_value": qo_region,
+        "programme_short_rate": t_o_prog.rate,
+        "programme_q_value": qo_prog,
+        "months_q_value": qo_months,
+        "flag_months": _window_names(periods, t_o_months.first, t_o_months.last),
+        "excess_lost": _optional(m_o[0], m_o[3]),
+        "excess_lost_low": _optional(m_o[1], m_o[3]),
+        "excess_lost_high": _optional(m_o[2], m_o[3]),
+        "office_flagged": o_flagged,
+        "office_wide": office_wide,
+        "office_flagged_by": _labels(
+            [("region", o_by_region), ("programme", o_by_prog), ("months", o_by_months),
+             ("region_material", om_by_region), ("programme_material", om_by_prog)]
+        ),
+        "material_lines": om.astype(np.int64),
+        "material_region_q_value": qm_region,
+        "material_programme_q_value": qm_prog,
+    }  # fmt: skip
+    region_cols = {
+        "region": region_names,
+        "offices": np.bincount(o_region, minlength=n_reg).astype(np.int64),
+        "verified_lines": regn.astype(np.int64),
+        "short_lines": regk.astype(np.int64),
+        "peer_short_rate": t_reg.rate,
+        "p_value": t_reg.p,
+        "q_value": q_reg,
+        "excess_lost": _optional(m_r[0], m_r[3]),
+        "excess_lost_low": _optional(m_r[1], m_r[3]),
+        "excess_lost_high": _optional(m_r[2], m_r[3]),
+        "flagged_offices": np.bincount(o_region, weights=o_flagged, minlength=n_reg)
+        .astype(np.int64),
+        "flagged": r_flagged,
+    }  # fmt: skip
+    out_staff = staff
+    for name, values in staff_cols.items():
+        out_staff = out_staff.append_column(name, _arrow(values))
+    shown = flagged | in_flagged_office
+    table = out_staff.to_pydict() if shown.any() else {}
+    out_staff = out_staff.append_column(
+        "flag_reason", pa.array(staff_reasons(table, shown), pa.string())
+    )
+    offices_t = pa.table({k_: _arrow(v) for k_, v in office_cols.items()})
+    regions_t = pa.table({k_: _arrow(v) for k_, v in region_cols.items()})
+    dispersion = {
+        "clerk_vs_office": t_office.rho,
+        "clerk_vs_region": t_region.rho,
+        "clerk_shared_accounts": t_shared.rho,
+        "office_vs_region": t_o_region.rho,
+        "office_vs_programme": t_o_prog.rho,
+        "office_material_vs_region": t_om_region.rho,
+        "office_material_vs_programme": t_om_prog.rho,
+    }
+    return Results(out_staff, offices_t, regions_t, dispersion)
+
+
+def _peer_money(units: Units, group: np.ndarray):
+    size = int(group.max(initial=0)) + 1
+    lost_g = int_group_sums(group, units.lost, size)[group]
+    vd_g = int_group_sums(group, units.vd, size)[group]
+    return lost_g - units.lost, vd_g - units.vd
+
+
+def _optional(values: np.ndarray, has: np.ndarray) -> pa.Array:
+    """Exact minor units, empty where the unit has no yardstick."""
+    return pa.array(np.asarray(values, np.int64), mask=~np.asarray(has, bool), type=pa.int64())
+
+
+def _arrow(values) -> pa.Array:
+    return values if isinstance(values, pa.Array) else pa.array(_py(values), from_pandas=True)
+
+
+def _py(values) -> list:
+    """Arrow-ready list: numpy scalars to Python, NaN to None."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        return [None if np.isnan(v) else float(v) for v in arr]
+    if arr.dtype.kind in "iu":
+        return [int(v) for v in arr]
+    if arr.dtype.kind == "b":
+        return [bool(v) for v in arr]
+    return [None if v is None else str(v) for v in arr]
+
+
+def _labels(pairs: list[tuple[str, np.ndarray]]) -> np.ndarray:
+    n = len(pairs[0][1])
+    out = np.full(n, "", dtype=object)
+    for name, mask in pairs:
+        out = np.where(mask, np.where(out == "", name, out + ";" + name), out)
+    return np.where(out == "", None, out)

@@ -136,6 +136,31 @@ class StaffRow:
 
 
 @dataclass(frozen=True)
+class FlaggedUnit:
+    """A flagged office or region with what its tests found (older outputs: none)."""
+
+    kind: str  # "office" or "region"
+    unit_id: str
+    name: str
+    where: str
+    verified_lines: int
+    short_lines: int
+    rates: dict[str, float | None]  # yardstick name -> its short rate
+    q_values: dict[str, float | None]
+    flag_months: str
+    excess_lost: Decimal
+    excess_low: Decimal
+    excess_high: Decimal
+    office_wide: bool
+    flagged_by: str
+    staff: int
+    flagged_staff: int
+    bribe_complaints: int
+    not_paid_complaints: int
+    material_lines: int = 0  # payments more than 5 % short
+
+
+@dataclass(frozen=True)
 class InputRow:
     table: str
     file: str
@@ -170,6 +195,7 @@ class ReportData:
     first_rejects: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     rejects_total: int = 0
     warnings: list[str] = field(default_factory=list)
+    flagged_units: list[FlaggedUnit] = field(default_factory=list)
 
 
 def open_outputs(out_dir: Path, engine: DuckDBEngine) -> dict:
@@ -386,6 +412,66 @@ def staff_rows(engine: DuckDBEngine) -> list[StaffRow]:
     ]  # fmt: skip
 
 
+def _columns(engine: DuckDBEngine, view: str) -> set[str]:
+    return {r[0] for r in engine.rows(f"SELECT column_name FROM (DESCRIBE {view})")}
+
+
+def flagged_units(engine: DuckDBEngine, out_dir: Path) -> list[FlaggedUnit]:
+    """Flagged offices (offices.csv) and regions (regions.csv), most money lost first.
+
+    Output folders written before offices had tests of their own have neither the
+    columns nor regions.csv: then there is nothing to list.
+    """
+    out: list[FlaggedUnit] = []
+    columns = _columns(engine, "offices")
+    material = (
+        f"{_int('material_lines')}, {_float('material_region_q_value')}, "
+        f"{_float('material_programme_q_value')}"
+        if "material_lines" in columns
+        else "0, NULL, NULL"
+    )
+    if {"flagged", "office_wide", "region_q_value"} <= columns:
+        for r in engine.rows(
+            "SELECT office_id, coalesce(name, ''), coalesce(district, ''), "
+            f"{_int('verified_lines')}, {_int('short_lines')}, {_float('region_short_rate')}, "
+            f"{_float('programme_short_rate')}, {_float('region_q_value')}, "
+            f"{_float('programme_q_value')}, coalesce(flag_months, ''), "
+            f"{_float('months_q_value')}, {_dec('excess_lost')}, {_dec('excess_lost_low')}, "
+            f"{_dec('excess_lost_high')}, {_flagged('office_wide')}, coalesce(flagged_by, ''), "
+            f"{_int('staff')}, {_int('flagged_staff')}, {_int('bribe_complaints')}, "
+            f"{_int('not_paid_complaints')}, {material} FROM offices WHERE {_flagged()} "
+            f"ORDER BY {_dec('excess_lost')} DESC, office_id LIMIT {TOP_OFFICES}"
+        ):
+            out.append(FlaggedUnit(
+                "office", r[0], r[1], r[2], int(r[3]), int(r[4]),
+                {"region": r[5], "programme": r[6]},
+                {"region": r[7], "programme": r[8], "months": r[10],
+                 "region_material": r[21], "programme_material": r[22]},
+                r[9], to_decimal(r[11]), to_decimal(r[12]), to_decimal(r[13]), bool(r[14]),
+                r[15], int(r[16]), int(r[17]), int(r[18]), int(r[19]), int(r[20]),
+            ))  # fmt: skip
+    path = out_dir / "regions.csv"
+    if path.is_file():
+        engine.execute(
+            "CREATE OR REPLACE VIEW regions AS SELECT * FROM read_csv("
+            f"{sql_literal(str(path))}, header = true, all_varchar = true)"
+        )
+        for r in engine.rows(
+            f"SELECT region, {_int('verified_lines')}, {_int('short_lines')}, "
+            f"{_float('peer_short_rate')}, {_float('q_value')}, {_dec('excess_lost')}, "
+            f"{_dec('excess_lost_low')}, {_dec('excess_lost_high')}, {_int('staff')}, "
+            f"{_int('flagged_staff')}, {_int('offices')}, {_int('flagged_offices')} "
+            f"FROM regions WHERE {_flagged()} ORDER BY region"
+        ):
+            out.append(FlaggedUnit(
+                "region", r[0], r[0], f"{r[11]} of {r[10]} offices flagged", int(r[1]),
+                int(r[2]), {"programme": r[3]}, {"programme": r[4]}, "", to_decimal(r[5]),
+                to_decimal(r[6]), to_decimal(r[7]), True, "programme", int(r[8]), int(r[9]),
+                0, 0,
+            ))  # fmt: skip
+    return out
+
+
 def input_rows(summary: dict) -> list[InputRow]:
     out = []
     for table, info in sorted((summary.get("inputs") or {}).items()):
@@ -468,6 +554,7 @@ def load_report_data(out_dir: Path, *, engine: DuckDBEngine | None = None) -> Re
             rejects_total=n_rejects,
             **counts,
         )
+        data.flagged_units = flagged_units(db, Path(out_dir))
         data.warnings = consistency_warnings(data)
         return data
     finally:

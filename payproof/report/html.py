@@ -32,6 +32,7 @@ from payproof.report.wording import (
     headline_findings,
     status_definition,
     status_label,
+    unit_explanation,
 )
 
 DEFAULT_TITLE = "Where the benefit money went"
@@ -356,6 +357,25 @@ def flagged_clerks(d: ReportData) -> str:
     return _section("clerks", "Received ÷ paid out, per flagged staff member", body, intro)
 
 
+def flagged_offices(d: ReportData) -> str:
+    """Each flagged office and region in plain words (offices flagged as a whole first)."""
+    intro = (
+        "Offices are tested against the other offices of their region and of the programme, "
+        "and regions against each other, so that an office whose every clerk is in on it is "
+        "seen even though none of its clerks stands out from colleagues."
+    )
+    if not d.flagged_units:
+        return _section("offices", "Flagged offices and regions",
+                        "<p>No office or region was flagged.</p>", intro)  # fmt: skip
+    units = sorted(d.flagged_units, key=lambda u: (u.kind != "region", not u.office_wide))
+    body = "".join(
+        f'<p class="unit"><span class="flag">flagged</span> {_e(unit_explanation(u, d.currency))}'
+        "</p>"
+        for u in units
+    )
+    return _section("offices", "Flagged offices and regions", body, intro)
+
+
 def top_tables(d: ReportData) -> str:
     cur = d.currency
     offices = table(
@@ -386,7 +406,7 @@ def top_tables(d: ReportData) -> str:
         '<p class="note">"Short lines" are payments with receipt evidence where the family '
         "received less than was paid out. The q-value is the chance-adjusted significance of the "
         "staff member having more short lines than peers (smaller is stronger; flagged below "
-        "0.05).</p>"
+        "0.01 with a large enough difference).</p>"
     )
     return _section(
         "top",
@@ -446,20 +466,26 @@ are exact to the tiyn; no amount is rounded before it is printed.</p>
 <h3>Statuses</h3>
 <p>Each family-month gets the first status that applies, in this order:</p>
 <dl class="defs">{defs}</dl>
-<h3>Which staff are flagged</h3>
+<h3>Which staff, offices and regions are flagged</h3>
 <p>For each staff member who paid out benefits, the audit counts the payments with receipt
 evidence ("lines") and how many of them came up short (the family received less than was paid
-out). It compares that count with the short-line rate of the staff member's peers — the other
-staff of the same office, or of the region when the office is too small — using a one-sided
-binomial test: how likely is it to see this many short lines or more if the staff member's true
-rate were the peers' rate? Because many staff are tested at once, the p-values are adjusted with
-the Benjamini–Hochberg procedure, which keeps the expected share of false alarms among the
-flagged at or below the chosen level; the adjusted value is the q-value. A second test of the
-same kind counts the families a staff member paid into bank accounts that received money for
-several families — the mark of payments to ghost families. A staff member is flagged when a
-q-value is below 0.01 <em>and</em> the difference is large (at least twice the peers' rate and
-5 percentage points above it), so that a slightly unlucky record is never flagged; the "Flag"
-column of the staff table gives the figures behind each flag.</p>
+out). Each level is compared with the right yardstick: a staff member with the other staff of
+the same office <em>and</em> with the staff of the region's other offices; an office with the
+other offices of its region and of the programme; a region with the other regions. A staff
+member's or office's worst run of consecutive months is tested too, so that someone who takes
+money for three months and behaves the rest of the year is seen. Honest records are not all
+alike — banks and districts differ — so the test allows for that honest spread (a
+beta-binomial model whose spread is estimated from the records themselves, robustly, so a few
+cheats cannot widen it), and a peer that stands out is left out of everyone else's yardstick.
+Because many tests are run at once, all p-values are adjusted together with the
+Benjamini–Hochberg procedure; the adjusted value is the q-value. A flag needs a q-value below
+0.01 <em>and</em> a large difference (at least 5 lines and 2 percentage points beyond the
+yardstick). An office is flagged <em>as a whole</em> when it is unusual beyond its individually
+flagged staff; its staff are then listed as working in a flagged office, not as individuals.
+Complaints naming staff are shown beside each flag but are not counted in the test: few
+victims complain, and complaints can be routed away or made up. A second test counts the
+families a staff member paid into bank accounts that received money for several families — the
+mark of payments to ghost families.</p>
 <p class="caution">A flag says a pattern is very unlikely to be chance. It does not say who took
 the money or why: a staff member may be flagged because of problems upstream, a bank error or a
 colleague working under their number. Every flag needs investigation before anyone is named.</p>
@@ -523,6 +549,7 @@ def render_report(
         ("districts", "By district", losses_by_district(data)),
         ("months", "By month", month_by_month(data)),
         ("clerks", "Flagged staff", flagged_clerks(data)),
+        ("offices", "Flagged offices", flagged_offices(data)),
         ("top", "Offices and staff", top_tables(data)),
     ]
     for i, extra in enumerate(extra_sections or ()):

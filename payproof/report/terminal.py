@@ -57,6 +57,14 @@ def print_summary(out_dir: Path, console: Console) -> None:
         f"{count(counts['staff_total'])} (statistically unusual; not proof of wrongdoing)",
         highlight=False,
     )
+    offices = summary.get("offices") or {}
+    if "flagged" in offices:  # outputs from before offices had tests of their own lack it
+        console.print(
+            f"[bold]Offices flagged:[/] {count(offices['flagged'])} of "
+            f"{count(offices.get('total', 0))}; regions flagged: "
+            f"{count((summary.get('regions') or {}).get('flagged', 0))} (see report.html)",
+            highlight=False,
+        )
     report = out_dir / "report.html"
     where = str(report) if report.is_file() else f"{report} (not written yet)"
     console.print(f"[bold]Report:[/] {where}", highlight=False, soft_wrap=True)

@@ -7,7 +7,7 @@ and needs investigation" — never an accusation the numbers cannot carry.
 
 from __future__ import annotations
 
-from payproof.report.fmt import count, money_words, plural, share
+from payproof.report.fmt import count, money_words, plural, q_clause, share
 from payproof.statuses import STATUSES
 
 STATUS_ORDER = STATUSES
@@ -137,3 +137,81 @@ def clerk_caption(lines: int, median: float, office_median: float | None) -> str
         f"{count(lines)} family-months with receipt evidence; median received ÷ disbursed "
         f"{median:.2f}{office}."
     )
+
+
+YARDSTICK_WORDS = {
+    "region": "the other offices of its region",
+    "programme": "the other offices of the programme",
+}
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}\u202f%"
+
+
+def unit_explanation(u, currency: str) -> str:
+    """Plain words for one flagged office or region: what stands out, against what,
+    how much money, what corroborates it — and that it is a reason to investigate."""
+    name = u.unit_id + (f" ({u.name}, {u.where})" if u.kind == "office" and u.name else "")
+    rate = u.short_lines / u.verified_lines if u.verified_lines else None
+    head = f"{'Office' if u.kind == 'office' else 'Region'} {name} is flagged"
+    if u.kind == "office":
+        head += " as a whole" if u.office_wide else ""
+    parts = [
+        f"{head}: {count(u.short_lines)} of {count(u.verified_lines)} payments with receipt "
+        f"evidence came up short ({_pct(rate)})"
+    ]
+    against = []
+    for key in ("region", "programme"):
+        if key in u.rates and u.rates[key] is not None:
+            what = YARDSTICK_WORDS.get(key, "the other regions") if u.kind == "office" else (
+                "the other regions")
+            against.append(f"{_pct(u.rates[key])} in {what} ({q_clause(u.q_values.get(key))})")
+    if against:
+        parts[0] += ", against " + " and ".join(against) + "."
+    else:
+        parts[0] += "."
+    if "material" in u.flagged_by:
+        q = min((v for k, v in u.q_values.items() if k.endswith("material") and v is not None),
+                default=None)  # fmt: skip
+        parts.append(
+            f"{count(u.material_lines)} of its payments with evidence lacked more than 5\u202f% "
+            f"of the amount — more than a bank fee or a rounding ever does — far more often than "
+            f"at comparable offices ({q_clause(q)})."
+        )
+    if u.flag_months and "months" in u.flagged_by.split(";"):
+        parts.append(
+            f"The losses concentrate in {u.flag_months} ({q_clause(u.q_values.get('months'))})."
+        )
+    if u.excess_lost > 0:
+        low = max(u.excess_low, 0)
+        parts.append(
+            f"Families it paid lost {money_words(u.excess_lost, currency)} more than its "
+            f"yardstick's loss rate would explain (95\u202f% interval "
+            f"{money_words(low, currency)} to {money_words(u.excess_high, currency)})."
+        )
+    if u.kind == "office":
+        if u.office_wide and u.flagged_staff == 0:
+            parts.append(
+                f"None of its {plural(u.staff, 'staff member')} stands out from the others: "
+                "they are listed as working in a flagged office, not as individuals."
+            )
+        elif u.office_wide:
+            parts.append(
+                f"{count(u.flagged_staff)} of its {plural(u.staff, 'staff member')} also stand "
+                "out individually, and the rest of the office is unusual too."
+            )
+        else:
+            parts.append(
+                f"{count(u.flagged_staff)} of its {plural(u.staff, 'staff member')} are flagged "
+                "individually and account for it; the rest of the office is not unusual."
+            )
+        if u.bribe_complaints or u.not_paid_complaints:
+            parts.append(
+                f"Complaints corroborate it: {plural(u.bribe_complaints, 'bribe complaint')} "
+                f"naming its staff, {plural(u.not_paid_complaints, '“not paid” complaint')} "
+                "for months its records show as paid (complaints are shown, not counted in "
+                "the test)."
+            )
+    parts.append("A flag is a reason to investigate, not proof of wrongdoing.")
+    return " ".join(parts)

@@ -19,6 +19,14 @@ class SettingsError(PayproofError):
 _D = ScenarioConfig()
 
 
+def _settings_error(exc: ValueError) -> SettingsError:
+    return SettingsError(
+        f"Cannot generate this scenario: {exc}",
+        where="payproof generate options",
+        fix="change the option named above; see payproof generate --help",
+    )
+
+
 def generate_into(
     out: Path, config: ScenarioConfig, *, overwrite: bool = False, locale: str | None = None
 ):
@@ -35,13 +43,12 @@ def generate_into(
     try:
         validate(config)  # before the folder is created or locked
     except ValueError as exc:
-        raise SettingsError(
-            f"Cannot generate this scenario: {exc}",
-            where="payproof generate options",
-            fix="change the option named above; see payproof generate --help",
-        ) from exc
+        raise _settings_error(exc) from exc
     with Run(out, "generate", exclusive=True, overwrite=overwrite) as run:
-        summary = generate_scenario(run.staging, config)
+        try:  # some settings can only be judged against the drawn programme
+            summary = generate_scenario(run.staging, config)
+        except ValueError as exc:
+            raise _settings_error(exc) from exc
         if locale == "ru":  # re-written in the staging folder, so it swaps in whole
             from payproof.scenario.locale import export_ru
 
@@ -107,6 +114,41 @@ def generate(
         "';', decimal commas, DD.MM.YYYY, Russian headers and file names); read them with "
         "`payproof inspect` and --mapping (docs/importing.md).",
     ),
+    collusive_offices: int = typer.Option(
+        0, "--collusive-offices", help="Offices in which every clerk skims (harder case)."
+    ),
+    collusive_skim_rate: float = typer.Option(
+        _D.collusive_skim_rate, "--collusive-skim-rate", help="Share a collusive office keeps."
+    ),
+    subtle_skimmer_share: float = typer.Option(
+        0.0, "--subtle-skimmer-share", help="Share of clerks who skim from some families only."
+    ),
+    subtle_family_share: float = typer.Option(
+        _D.subtle_family_share, "--subtle-family-share",
+        help="Share of a subtle skimmer's families it skims.",
+    ),
+    subtle_skim_rate: float = typer.Option(
+        _D.subtle_skim_rate, "--subtle-skim-rate", help="Share a subtle skimmer keeps."
+    ),
+    intermittent_share: float = typer.Option(
+        0.0, "--intermittent-share", help="Share of clerks who divert for a few months only."
+    ),
+    intermittent_months: int = typer.Option(
+        _D.intermittent_months, "--intermittent-months",
+        help="Consecutive months an intermittent diverter diverts.",
+    ),
+    intermittent_rate: float = typer.Option(
+        _D.intermittent_rate, "--intermittent-rate",
+        help="Share of its payments diverted in those months.",
+    ),
+    receipt_noise_rate: float = typer.Option(
+        0.0, "--receipt-noise-rate",
+        help="Share of bank statements and confirmations that honestly report a little less.",
+    ),
+    receipt_noise_max: float = typer.Option(
+        _D.receipt_noise_max, "--receipt-noise-max",
+        help="At most this share of the amount missing from a noisy receipt.",
+    ),
 ) -> None:
     """Write a synthetic programme with injected fraud and its ground truth.
 
@@ -132,6 +174,16 @@ def generate(
         duplicate_mother_rate=duplicate_mother_rate,
         evidence_coverage=evidence_coverage,
         survey_misreport_rate=survey_misreport_rate,
+        collusive_offices=collusive_offices,
+        collusive_skim_rate=collusive_skim_rate,
+        subtle_skimmer_share=subtle_skimmer_share,
+        subtle_family_share=subtle_family_share,
+        subtle_skim_rate=subtle_skim_rate,
+        intermittent_share=intermittent_share,
+        intermittent_months=intermittent_months,
+        intermittent_rate=intermittent_rate,
+        receipt_noise_rate=receipt_noise_rate,
+        receipt_noise_max=receipt_noise_max,
     )
     if locale not in (None, "ru") or (locale and (fmt != "csv" or bad_rows)):
         raise SettingsError(
@@ -154,3 +206,9 @@ def generate(
         f"{truth['ghost_makers']} paying {truth['ghost_families']} ghost families, "
         f"{truth['duplicate_mothers']} mothers registered twice. Ground truth: {out / 'truth'}"
     )
+    if truth["collusive_offices"] or truth["subtle_skimmers"] or truth["intermittent_diverters"]:
+        typer.echo(
+            f"Harder cases: {truth['collusive_offices']} collusive offices "
+            f"({truth['colluders']} clerks), {truth['subtle_skimmers']} subtle skimmers, "
+            f"{truth['intermittent_diverters']} intermittent diverters."
+        )

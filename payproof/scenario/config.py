@@ -36,6 +36,22 @@ class ScenarioConfig:
     # diverting clerks: a share of their payments never reaches the family
     diverter_share: float = 0.02
     divert_rate: float = 0.35
+    # harder cases, all off by default (docs/scenario.md): offices whose every clerk keeps
+    # collusive_skim_rate; subtle skimmers keeping subtle_skim_rate from subtle_family_share
+    # of their families; intermittent diverters diverting intermittent_rate of their payments
+    # for intermittent_months consecutive months; honest receipt noise: that share of bank
+    # statements and confirmations (varying by office) report a little less (up to
+    # receipt_noise_max of the amount)
+    collusive_offices: int = 0
+    collusive_skim_rate: float = 0.30
+    subtle_skimmer_share: float = 0.0
+    subtle_family_share: float = 0.15
+    subtle_skim_rate: float = 0.10
+    intermittent_share: float = 0.0
+    intermittent_months: int = 3
+    intermittent_rate: float = 0.35
+    receipt_noise_rate: float = 0.0
+    receipt_noise_max: float = 0.03
     # ghost families paid by complicit clerks into accounts those clerks control
     ghost_maker_share: float = 0.01
     ghost_rate: float = 0.004  # ghost families per registered family

@@ -9,7 +9,15 @@ import numpy as np
 from payproof.scenario.families import Families
 
 HONEST, SKIMMER, DIVERTER, GHOST_MAKER = 0, 1, 2, 3
-ROLE_NAMES = ("honest", "skimmer", "diverter", "ghost_maker")
+# Harder cases (off by default): every clerk of a collusive office skims; a subtle skimmer
+# keeps a smaller share from a minority of its families; an intermittent diverter diverts
+# only for a few consecutive months.
+COLLUDER, SUBTLE_SKIMMER, INTERMITTENT = 4, 5, 6
+ROLE_NAMES = ("honest", "skimmer", "diverter", "ghost_maker", "colluder", "subtle_skimmer",
+              "intermittent_diverter")  # fmt: skip
+# The generator's second random stream: the harder cases draw only from it, so turning
+# them on leaves every other row of a scenario as it was.
+EXTRA_STREAM = 1010
 # How a duplicate registration differs from the mother's first one (truth/duplicate_mothers.csv):
 # a Latin transliteration, Russian look-alike letters, no patronymic, a mistyped IIN, Zh written
 # J, -ova/-eva, a Russian-style patronymic, day and month of birth swapped, or a move to another
@@ -44,6 +52,56 @@ def assign_roles(n_clerks: int, cfg, rng) -> np.ndarray:
         role[order[at : at + k]] = code
         at += k
     return role
+
+
+@dataclass
+class ExtraFraud:
+    """The harder cases: collusive offices, subtle skimmers, intermittent diverters, noise."""
+
+    collusive_office: np.ndarray  # bool per paying office
+    subtle_victim: np.ndarray  # bool per family: a subtle skimmer skims it when it pays it
+    intermittent_first: np.ndarray  # per clerk: first month diverting (-1 if not)
+    noise_rate: np.ndarray  # per paying office: share of bank/confirmation lines reported short
+    rng: np.random.Generator
+
+
+def assign_extra_roles(role: np.ndarray, geo, n_families: int, cfg) -> ExtraFraud | None:
+    """Collusive offices (all-honest offices only), then subtle and intermittent clerks.
+
+    Returns None when every harder case is off, so the default scenario is unchanged.
+    """
+    on = (cfg.collusive_offices or cfg.subtle_skimmer_share or cfg.intermittent_share
+          or cfg.receipt_noise_rate)  # fmt: skip
+    if not on:
+        return None
+    rng = np.random.default_rng([cfg.seed, EXTRA_STREAM])
+    n_off = len(geo.office_ids)
+    clean = np.bincount(geo.clerk_office, weights=role != HONEST, minlength=n_off) == 0
+    candidates = rng.permutation(np.nonzero(clean)[0])
+    if cfg.collusive_offices > len(candidates):
+        raise ValueError(
+            f"--collusive-offices {cfg.collusive_offices}: only {len(candidates)} offices have "
+            "no other dishonest clerk; use fewer or more --families"
+        )
+    collusive = np.zeros(n_off, bool)
+    collusive[candidates[: cfg.collusive_offices]] = True
+    role[collusive[geo.clerk_office]] = COLLUDER
+    honest = rng.permutation(np.nonzero(role == HONEST)[0])
+    at = 0
+    for code, share in ((SUBTLE_SKIMMER, cfg.subtle_skimmer_share),
+                        (INTERMITTENT, cfg.intermittent_share)):  # fmt: skip
+        k = share_count(len(role), share)
+        role[honest[at : at + k]] = code
+        at += k
+    span = min(cfg.intermittent_months, cfg.months)
+    first = np.where(role == INTERMITTENT, rng.integers(0, cfg.months - span + 1, len(role)), -1)
+    return ExtraFraud(
+        collusive_office=collusive,
+        subtle_victim=rng.random(n_families) < cfg.subtle_family_share,
+        intermittent_first=first,
+        noise_rate=np.minimum(cfg.receipt_noise_rate * rng.gamma(4.0, 0.25, n_off), 1.0),
+        rng=rng,
+    )
 
 
 def never_paid(n: int, office: np.ndarray, n_offices: int, months: int, cfg, rng):

@@ -24,6 +24,7 @@ from payproof.scenario.fraud import (
     NAME_KINDS,
     ROLE_NAMES,
     add_duplicates,
+    assign_extra_roles,
     assign_roles,
     make_ghosts,
     never_paid,
@@ -75,6 +76,21 @@ def validate(cfg: ScenarioConfig, today: date | None = None) -> None:
                  "evidence_coverage", "divert_rate", "survey_misreport_rate"):  # fmt: skip
         if not 0 <= getattr(cfg, name) <= 1:
             raise ValueError(f"{name} must be between 0 and 1")
+    for name in ("collusive_skim_rate", "subtle_skim_rate"):
+        if not 0 <= getattr(cfg, name) < 1:
+            raise ValueError(f"{name} must be in [0, 1)")
+    for name in ("subtle_skimmer_share", "subtle_family_share", "intermittent_share",
+                 "intermittent_rate", "receipt_noise_rate", "receipt_noise_max"):  # fmt: skip
+        if not 0 <= getattr(cfg, name) <= 1:
+            raise ValueError(f"{name} must be between 0 and 1")
+    if cfg.collusive_offices < 0:
+        raise ValueError("--collusive-offices must not be negative")
+    if not 1 <= cfg.intermittent_months <= 12:
+        raise ValueError("--intermittent-months must be 1..12")
+    if cfg.skimmer_share + cfg.diverter_share + cfg.ghost_maker_share + (
+        cfg.subtle_skimmer_share + cfg.intermittent_share
+    ) > 1:
+        raise ValueError("the shares of dishonest clerks add up to more than 1")
     if cfg.red_flag_cases < 0 or cfg.burst_size < 0:
         raise ValueError("red_flag_cases and burst_size must not be negative")
     if cfg.skimmer_share + cfg.diverter_share + cfg.ghost_maker_share > 1:
@@ -173,6 +189,7 @@ def _world(cfg: ScenarioConfig, rng: np.random.Generator) -> SimpleNamespace:
     w.t18, w.t23 = child_thresholds(w.fams)
     w.never, w.stop = never_paid(n, w.fams.office, len(w.geo.office_ids), cfg.months, cfg, rng)
     w.ghosts, n_ghost_acc = make_ghosts(base.n, w.role, cfg, cfg.months, rng)
+    w.extra = assign_extra_roles(w.role, w.geo, n, cfg)
     _identities(w, base.n, rng)
     # accounts: families', then one per diverting clerk, then the ghost makers'
     n_clerks = len(w.geo.clerk_office)

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from payproof.scenario.entitlement import counted_children, mci_for, monthly_amount
-from payproof.scenario.fraud import DIVERTER, SKIMMER
+from payproof.scenario.fraud import COLLUDER, DIVERTER, INTERMITTENT, SKIMMER, SUBTLE_SKIMMER
 from payproof.scenario.identity import zero_padded
 from payproof.scenario.status import owed_evidenced, status_codes
 from payproof.scenario.writer import constant, dates, money, money_or_null
@@ -133,6 +133,8 @@ def run_months(w, sinks: dict, rng) -> tuple[Ledger, Victims]:
         div_bank = divert & bank
         account_idx = np.where(div_bank, w.diverter_account[clerk], account_idx)
         account_idx = np.where(bank, account_idx, -1)
+        if w.extra is not None:
+            skim, divert = _extra_fraud(w, m, idx, clerk, role, d, a, skim, divert)
         paid_on = _paid_on(fd, next_fd, k, cfg.late_payment_rate, rng)
         # ghosts active this month
         gi = np.nonzero(w.ghosts.start <= m)[0]
@@ -173,6 +175,8 @@ def run_months(w, sinks: dict, rng) -> tuple[Ledger, Victims]:
         mis = has & (source == 2) & (rng.random(total) < cfg.survey_misreport_rate)
         mis &= (r >= 1000) & (r % 1000 != 0)
         r[mis] = r[mis] // 1000 * 1000
+        if w.extra is not None and cfg.receipt_noise_rate > 0:
+            _receipt_noise(w, r, has, source, geo.clerk_office[clerk_all])
         reported = np.where(
             source == 0,
             paid_all + rng.integers(1, 4, size=total),
@@ -259,6 +263,44 @@ def run_months(w, sinks: dict, rng) -> tuple[Ledger, Victims]:
     ledger.status_counts = {s: int(c) for s, c in zip(STATUSES, status_totals, strict=True)}
     w.payment_count = pay_counter[0]
     return ledger, victims
+
+
+def _extra_fraud(w, m, idx, clerk, role, d, a, skim, divert):
+    """Collusive offices and subtle skimmers keep a share; intermittent diverters divert.
+
+    ``a`` (what reaches the family) is changed in place; returns the widened skim and
+    divert masks for the complaints. Draws only from the extra stream.
+    """
+    cfg, x = w.cfg, w.extra
+    for mask, rate in (
+        (role == COLLUDER, cfg.collusive_skim_rate),
+        ((role == SUBTLE_SKIMMER) & x.subtle_victim[idx], cfg.subtle_skim_rate),
+    ):
+        bp = round(rate * 10_000)
+        a[mask] = d[mask] - (d[mask] * bp + 5_000) // 10_000
+        skim = skim | (mask & (a < d))
+    first = x.intermittent_first[clerk]
+    span = min(cfg.intermittent_months, cfg.months)
+    active = (role == INTERMITTENT) & (first >= 0) & (m >= first) & (m < first + span)
+    if active.any():
+        hit = active & (x.rng.random(len(idx)) < cfg.intermittent_rate)
+        a[hit] = 0
+        divert = divert | hit
+    return skim, divert
+
+
+def _receipt_noise(w, r, has, source, office) -> None:
+    """Honest noise: some bank statements and confirmations report a little less.
+
+    A fee or a rounding, never more than ``receipt_noise_max`` of the amount and
+    never all of it; how often depends on the office (banks differ by district).
+    """
+    x, cfg = w.extra, w.cfg
+    total = len(r)
+    u, size = x.rng.random(total), x.rng.random(total)
+    hit = has & (source <= 1) & (r > 1) & (u < x.noise_rate[office])
+    fee = np.maximum(1, np.floor(r * cfg.receipt_noise_max * size)).astype(np.int64)
+    r[hit] = r[hit] - np.minimum(fee[hit], r[hit] - 1)
 
 
 def _track_victims(v: Victims, m, e, stopped, idx, d, a, clerk, skim, divert) -> None:

@@ -9,7 +9,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from payproof.scenario.fraud import DUPLICATE_KINDS, GHOST_MAKER, ROLE_NAMES, SKIMMER
+from payproof.scenario.fraud import (
+    COLLUDER,
+    DIVERTER,
+    DUPLICATE_KINDS,
+    GHOST_MAKER,
+    INTERMITTENT,
+    ROLE_NAMES,
+    SKIMMER,
+    SUBTLE_SKIMMER,
+)
 from payproof.scenario.identity import iin_valid_array
 from payproof.scenario.writer import CSV_OPTIONS, money
 
@@ -52,12 +61,16 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
             "staff_id": w.geo.staff.column("staff_id"),
             "office_id": w.geo.staff.column("office_id"),
             "role": pa.array(np.array(ROLE_NAMES, dtype=object)[role], type=pa.string()),
-            "skim_share": pa.array(
-                [f"{cfg.skim_rate:.4f}" if r == SKIMMER else None for r in role], pa.string()
-            ),
-            "divert_rate": pa.array(
-                [f"{cfg.divert_rate:.4f}" if r == 2 else None for r in role], pa.string()
-            ),
+            "skim_share": _per_role(
+                role,
+                {SKIMMER: cfg.skim_rate, COLLUDER: cfg.collusive_skim_rate,
+                 SUBTLE_SKIMMER: cfg.subtle_skim_rate},
+            ),  # fmt: skip
+            "divert_rate": _per_role(role, {DIVERTER: cfg.divert_rate,
+                                            INTERMITTENT: cfg.intermittent_rate}),
+            "family_share": _per_role(role, {SKIMMER: 1.0, COLLUDER: 1.0,
+                                             SUBTLE_SKIMMER: cfg.subtle_family_share}),
+            "active_months": pa.array(_active_months(w, role), pa.string()),
             "ghost_families": np.concatenate([ghosts_by, np.zeros(n_staff - n_clerks, np.int64)]),
             "lines": np.concatenate([ledger.clerk_lines, np.zeros(n_staff - n_clerks, np.int64)]),
             "short_verified_lines": np.concatenate(
@@ -65,6 +78,7 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
             ),
         },
     )
+    _write_offices(folder, w, role[:n_clerks])
     maker = w.ghosts.maker
     ghost_acc = w.ghost_account_base + w.ghosts.account
     _csv(
@@ -132,7 +146,11 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
     )
     return {
         "skimmers": int((w.role == SKIMMER).sum()),
-        "diverters": int((w.role == 2).sum()),
+        "diverters": int((w.role == DIVERTER).sum()),
+        "colluders": int((w.role == COLLUDER).sum()),
+        "collusive_offices": int(w.extra.collusive_office.sum()) if w.extra else 0,
+        "subtle_skimmers": int((w.role == SUBTLE_SKIMMER).sum()),
+        "intermittent_diverters": int((w.role == INTERMITTENT).sum()),
         "ghost_makers": int((w.role == GHOST_MAKER).sum()),
         "ghost_families": g,
         "duplicate_mothers": len(orig),
@@ -143,6 +161,43 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
         "red_flag_cases": len(rf.kind),
         "bad_rows": len(bad_rows),
     }
+
+
+def _per_role(role: np.ndarray, values: dict[int, float]) -> pa.Array:
+    """A rate for the roles that have one, empty for the others (per staff member: small)."""
+    return pa.array([f"{values[r]:.4f}" if r in values else None for r in role], pa.string())
+
+
+def _active_months(w, role: np.ndarray) -> list[str | None]:
+    """The months an intermittent diverter diverts ('2022-04;2022-05;2022-06')."""
+    out: list[str | None] = [None] * len(role)
+    if w.extra is None:
+        return out
+    span = min(w.cfg.intermittent_months, w.cfg.months)
+    for i in np.nonzero(role == INTERMITTENT)[0]:
+        first = int(w.extra.intermittent_first[i])
+        out[i] = ";".join(w.periods[first : first + span])
+    return out
+
+
+def _write_offices(folder: Path, w, clerk_role: np.ndarray) -> None:
+    """truth/offices.csv: per paying office, its clerks, cheats, collusion and receipt noise."""
+    n_off = len(w.geo.office_ids)
+    office = w.geo.clerk_office
+    x = w.extra
+    _csv(
+        folder / "offices.csv",
+        {
+            "office_id": w.geo.office_ids,
+            "clerks": np.bincount(office, minlength=n_off),
+            "dishonest_clerks": np.bincount(office, weights=clerk_role != 0, minlength=n_off)
+            .astype(np.int64),
+            "collusive": pa.array(x.collusive_office if x else np.zeros(n_off, bool)),
+            "receipt_noise_rate": pa.array(
+                [f"{v:.4f}" for v in (x.noise_rate if x else np.zeros(n_off))], pa.string()
+            ),
+        },
+    )  # fmt: skip
 
 
 def _shared(w, ledger) -> dict:

@@ -43,7 +43,7 @@ def _findings_csv(out: Path) -> str:
 
 def _outputs(out: Path) -> dict[str, str]:
     files = {n: (out / n).read_text(encoding="utf-8") for n in (
-        "families.csv", "staff.csv", "offices.csv", "rejects.csv")}  # fmt: skip
+        "families.csv", "staff.csv", "offices.csv", "regions.csv", "rejects.csv")}  # fmt: skip
     files["findings.csv"] = _findings_csv(out)
     files["summary.json"] = json.dumps(_stable_summary(out / "summary.json"), indent=2) + "\n"
     return files
@@ -58,7 +58,8 @@ def small_out(tmp_path_factory):
 
 @pytest.mark.parametrize(
     "name",
-    ["findings.csv", "families.csv", "staff.csv", "offices.csv", "rejects.csv", "summary.json"],
+    ["findings.csv", "families.csv", "staff.csv", "offices.csv", "regions.csv", "rejects.csv",
+     "summary.json"],
 )
 def test_golden(small_out, name):
     actual = _outputs(small_out)[name]
@@ -85,7 +86,7 @@ def test_rerun_is_idempotent(small_out, tmp_path):
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "duplicates.csv", "families.csv", "findings.parquet", "ghosts_by_office.csv",
         "ghosts_by_staff.csv", "mothers_model.json", "offices.csv", "payproof.duckdb",
-        "red_flags.csv", "rejects.csv", "report.html", "staff.csv", "summary.json",
+        "red_flags.csv", "regions.csv", "rejects.csv", "report.html", "staff.csv", "summary.json",
     ]  # fmt: skip
 
 

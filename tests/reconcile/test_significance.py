@@ -8,7 +8,8 @@ import numpy as np
 import pyarrow as pa
 from scipy.stats import binom
 
-from payproof.reconcile.significance import FlagSettings, benjamini_hochberg, flag_staff
+from payproof.reconcile.hierarchy import estimate_rho, tail
+from payproof.reconcile.significance import FlagSettings, benjamini_hochberg, flag_units
 
 
 def test_bh_matches_hand_computation():
@@ -24,80 +25,141 @@ def test_bh_is_monotone_capped_and_skips_nan():
     assert (benjamini_hochberg(np.array([0.8, 0.9])) <= 1).all()
 
 
-def _peers(rows: list[dict]) -> pa.Table:
-    """Build the peer table the SQL step makes, with peer totals over one office."""
-    keys = ("verified_lines", "short_lines", "families", "shared_account_families")
-    n = len(rows)
-    for r in rows:
-        r.setdefault("families", r["verified_lines"] // 12)
-        r.setdefault("shared_account_families", 0)
-    for r in rows:
-        r.setdefault("families", r["verified_lines"] // 12)
-        r.setdefault("shared_account_families", 0)
-        r.setdefault("lines", r["verified_lines"])
-        r.setdefault("nothing_lines", 0)
-        r.setdefault("median_ratio", 1.0)
-        r.setdefault("complaints", 0)
-        r.setdefault("bribe_complaints", 0)
-        r["office_id"], r["region"] = "O1", "South"
-        for scope in ("office", "region", "all"):
-            r[f"{scope}_peers"] = n - 1
-            for k in keys:
-                r[f"{scope}_{k}"] = sum(x[k] for x in rows) - r[k]
-    return pa.Table.from_pylist(rows)
+def _programme(clerks: list[tuple[str, str, str, int, int]], months: int = 12):
+    """Staff and clerk-month tables from (staff, office, region, verified, short per month)."""
+    staff, rows = [], []
+    for sid, office, region, v, k in clerks:
+        staff.append({
+            "staff_id": sid, "office_id": office, "region": region,
+            "verified_lines": v * months, "short_lines": k * months,
+            "lost": k * months * 1000, "verified_disbursed": v * months * 10_000,
+            "families": v, "shared_account_families": 0, "median_ratio": 1.0,
+            "nothing_lines": 0, "complaints": 0, "bribe_complaints": 0,
+            "not_paid_complaints": 0, "short_bank_lines": 0,
+        })  # fmt: skip
+        rows += [{"staff_id": sid, "period": f"2022-{m + 1:02d}", "verified": v, "short": k}
+                 for m in range(months)]  # fmt: skip
+    return pa.Table.from_pylist(staff), pa.Table.from_pylist(rows)
 
 
-def test_skimmer_flagged_honest_clerks_not():
-    rows = [
-        {"staff_id": "S1", "verified_lines": 1000, "short_lines": 2},
-        {"staff_id": "S2", "verified_lines": 900, "short_lines": 3},
-        {"staff_id": "S3", "verified_lines": 1100, "short_lines": 1},
-        {"staff_id": "SK", "verified_lines": 400, "short_lines": 400, "median_ratio": 0.7},
-    ]
-    out = flag_staff(_peers(rows)).to_pylist()
-    flagged = {r["staff_id"]: r["flagged"] for r in out}
-    assert flagged == {"S1": False, "S2": False, "S3": False, "SK": True}
-    sk = next(r for r in out if r["staff_id"] == "SK")
-    assert "400 of 400 verified lines came up short" in sk["flag_reason"]
-    assert "0.70" in sk["flag_reason"]
-    assert sk["peer_group"] == "office:O1"
-    # p-value is the exact binomial tail against the smoothed peer rate
-    s1 = next(r for r in out if r["staff_id"] == "S1")
-    p0 = (3 + 1 + 400 + 0.5) / (900 + 1100 + 400 + 1)
-    assert math.isclose(s1["p_value"], binom.sf(1, 1000, p0), rel_tol=1e-9)
+def _honest_offices(n_offices: int, region: str = "South", clerks: int = 6):
+    return [(f"S{o}-{c}", f"O{o}", region, 100, 2 + (c + o) % 3)
+            for o in range(n_offices) for c in range(clerks)]  # fmt: skip
+
+
+def test_tail_is_binomial_without_dispersion_and_wider_with_it():
+    k, n, p0 = np.array([30.0]), np.array([1000.0]), np.array([0.02])
+    assert math.isclose(tail(k, n, p0, np.array([0.0]))[0], binom.sf(29, 1000, 0.02))
+    assert tail(k, n, p0, np.array([0.01]))[0] > tail(k, n, p0, np.array([0.0]))[0]
+
+
+def test_rho_zero_for_binomial_units_positive_for_overdispersed():
+    rng = np.random.default_rng(1)
+    n = np.full(200, 1000.0)
+    k = rng.binomial(1000, 0.03, 200).astype(float)
+    pk, pn = k.sum() - k, n.sum() - n
+    p0 = (pk + 0.5) / (pn + 1)
+    pss = (n**2).sum() - n**2
+    assert estimate_rho(k, n, p0, n**2, pn, pss, np.ones(200, bool)) < 0.001
+    k2 = rng.binomial(1000, rng.beta(3, 97, 200)).astype(float)
+    pk2 = k2.sum() - k2
+    p02 = (pk2 + 0.5) / (pn + 1)
+    assert estimate_rho(k2, n, p02, n**2, pn, pss, np.ones(200, bool)) > 0.003
+
+
+def test_skimmer_flagged_by_office_honest_clerks_not():
+    clerks = _honest_offices(8)
+    clerks[3] = ("SK", "O0", "South", 100, 30)
+    staff, months = _programme(clerks)
+    out = {r["staff_id"]: r for r in flag_units(staff, months).staff.to_pylist()}
+    assert [s for s, r in out.items() if r["flagged"]] == ["SK"]
+    assert out["SK"]["flagged_by"].startswith("office")
+    assert "came up short" in out["SK"]["flag_reason"]
+    assert out["SK"]["peer_group"] == "office:O0"
+    assert out["SK"]["excess_lost"] > 0
+
+
+def test_whole_office_flagged_as_office_not_its_clerks():
+    clerks = [c if c[1] != "O2" else (c[0], "O2", "South", 100, 30) for c in _honest_offices(8)]
+    staff, months = _programme(clerks)
+    result = flag_units(staff, months)
+    offices = {r["office_id"]: r for r in result.offices.to_pylist()}
+    assert offices["O2"]["office_flagged"] and offices["O2"]["office_wide"]
+    assert not any(r["office_flagged"] for o, r in offices.items() if o != "O2")
+    rows = result.staff.to_pylist()
+    assert all(r["in_flagged_office"] and not r["flagged"] for r in rows if r["office_id"] == "O2")
+    assert not any(r["flagged"] or r["in_flagged_office"] for r in rows if r["office_id"] != "O2")
+    assert "flagged as a whole" in next(r for r in rows if r["office_id"] == "O2")["flag_reason"]
+
+
+def test_three_bad_months_found_with_their_months():
+    clerks = _honest_offices(6)
+    staff, months = _programme(clerks)
+    rows = months.to_pylist()
+    for r in rows:
+        if r["staff_id"] == "S1-2" and r["period"] in ("2022-04", "2022-05", "2022-06"):
+            r["short"] = 35
+    months = pa.Table.from_pylist(rows)
+    totals = {}
+    for r in rows:
+        totals[r["staff_id"]] = totals.get(r["staff_id"], 0) + r["short"]
+    staff = staff.set_column(
+        staff.schema.get_field_index("short_lines"), "short_lines",
+        pa.array([totals[s] for s in staff.column("staff_id").to_pylist()]),
+    )  # fmt: skip
+    out = {r["staff_id"]: r for r in flag_units(staff, months).staff.to_pylist()}
+    assert out["S1-2"]["flagged"] and "months" in out["S1-2"]["flagged_by"]
+    assert out["S1-2"]["flag_months"] == "2022-04..2022-06"
+    assert [s for s, r in out.items() if r["flagged"]] == ["S1-2"]
+
+
+def test_large_honest_offices_with_uneven_noise_not_flagged():
+    rng = np.random.default_rng(3)
+    clerks = []
+    for o in range(30):
+        rate = 0.03 * rng.gamma(4, 0.25)
+        for c in range(12):
+            clerks.append((f"S{o}-{c}", f"O{o}", "South" if o < 15 else "North", 400,
+                           int(rng.binomial(400, rate))))  # fmt: skip
+    staff, months = _programme(clerks, months=1)
+    result = flag_units(staff, months)
+    assert not any(r["flagged"] for r in result.staff.to_pylist())
+    assert not any(r["office_flagged"] for r in result.offices.to_pylist())
 
 
 def test_small_but_significant_difference_is_not_flagged():
-    # 3 % short against peers' 1 %: significant with this many lines, but too small to flag.
-    rows = [
-        {"staff_id": "A", "verified_lines": 10000, "short_lines": 300},
-        {"staff_id": "B", "verified_lines": 10000, "short_lines": 100},
-        {"staff_id": "C", "verified_lines": 10000, "short_lines": 100},
-    ]
-    out = flag_staff(_peers(rows)).to_pylist()
-    a = out[0]
-    assert a["q_value"] < 1e-10
-    assert not a["flagged"]
-    assert flag_staff(_peers(rows), FlagSettings(min_excess=0.01)).to_pylist()[0]["flagged"]
+    clerks = _honest_offices(4, clerks=3)
+    clerks[0] = ("A", "O0", "South", 100, 3)  # 3 % against 2-4 %
+    staff, months = _programme(clerks)
+    assert not any(r["flagged"] for r in flag_units(staff, months).staff.to_pylist())
+    strict = flag_units(staff, months, FlagSettings(alpha=0.5, min_excess=0.0, min_lines=0))
+    assert strict.staff.num_rows == len(clerks)
 
 
-def test_shared_account_families_flagged():
-    rows = [
-        {"staff_id": "A", "verified_lines": 1200, "short_lines": 0, "families": 100},
-        {"staff_id": "B", "verified_lines": 1200, "short_lines": 0, "families": 100,
-         "shared_account_families": 1},
-        {"staff_id": "G", "verified_lines": 600, "short_lines": 0, "families": 80,
-         "shared_account_families": 30},
-    ]  # fmt: skip
-    out = {r["staff_id"]: r for r in flag_staff(_peers(rows)).to_pylist()}
-    assert [out[k]["flagged"] for k in "ABG"] == [False, False, True]
-    assert "paid 30 of 80 families into accounts shared" in out["G"]["flag_reason"]
-
-
-def test_no_verified_lines_gives_no_p_value():
-    rows = [
-        {"staff_id": "A", "verified_lines": 0, "short_lines": 0},
-        {"staff_id": "B", "verified_lines": 500, "short_lines": 1},
-    ]
-    out = flag_staff(_peers(rows)).to_pylist()
-    assert out[0]["p_value"] is None and not out[0]["flagged"]
+def test_office_where_everyone_takes_a_little_found_by_material_lines():
+    """Honest offices differ fourfold in small bank fees; one office's clerks all keep 10 %
+    from a tenth of their payments: only the count of materially short lines sees it."""
+    rng = np.random.default_rng(4)
+    rows, months = [], []
+    for o in range(30):
+        rate = 0.05 * rng.gamma(4, 0.25)
+        for c in range(8):
+            v = 600
+            fees = int(rng.binomial(v, rate))
+            skims = int(rng.binomial(v, 0.10)) if o == 7 else 0
+            rows.append({
+                "staff_id": f"S{o}-{c}", "office_id": f"O{o}", "region": "NS"[o % 2],
+                "verified_lines": v, "short_lines": fees + skims, "material_lines": skims,
+                "lost": fees * 500 + skims * 5_000, "verified_disbursed": v * 50_000,
+                "families": 50, "shared_account_families": 0, "median_ratio": 1.0,
+                "nothing_lines": 0, "complaints": 0, "bribe_complaints": 0,
+                "not_paid_complaints": 0, "short_bank_lines": 0,
+            })  # fmt: skip
+            months.append({"staff_id": f"S{o}-{c}", "period": "2022-01", "verified": v,
+                           "short": fees + skims})  # fmt: skip
+    result = flag_units(pa.Table.from_pylist(rows), pa.Table.from_pylist(months))
+    offices = {r["office_id"]: r for r in result.offices.to_pylist()}
+    assert offices["O7"]["office_flagged"] and offices["O7"]["office_wide"]
+    assert "material" in offices["O7"]["office_flagged_by"]
+    assert [o for o, r in offices.items() if r["office_flagged"]] == ["O7"]
+    assert not any(r["flagged"] for r in result.staff.to_pylist())
