@@ -118,9 +118,9 @@ def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, 
                 "not a decimal amount: use digits and a '.' decimal point, "
                 "without currency signs or thousands separators",
             ),
-            (
+            (  # too long for DECIMAL(38,2) casts to NULL: that is "too large", not "no amount"
                 f"regexp_full_match({v}, '[0-9]+(\\.[0-9]{{1,2}})?') AND "
-                f"TRY_CAST({v} AS DECIMAL(38,2)) > {cap}",
+                f"coalesce(TRY_CAST({v} AS DECIMAL(38,2)) > {cap}, true)",
                 f"implausibly large amount (over {cap}): check the units and decimal point",
             ),
         ]

@@ -95,6 +95,15 @@ def test_converted_amounts_still_meet_the_contract():
     assert only_reason("amount", "2 000 000 000,00", KZ).startswith("implausibly large")
 
 
+@pytest.mark.parametrize("fmt", [None, KZ])
+@pytest.mark.parametrize("digits", [37, 40, 60])
+def test_an_amount_too_long_for_any_decimal_is_rejected_not_kept_empty(fmt, digits):
+    # regression: 37+ digits overflowed DECIMAL(38,2) to NULL, and the payment line was
+    # kept with no amount and no reject -- money silently dropped from the totals
+    assert only_reason("amount", "1" + "0" * digits, fmt).startswith("implausibly large")
+    assert only_reason("amount", "9" * digits + ",50", KZ).startswith("implausibly large")
+
+
 def test_without_a_mapping_the_contract_stays_strict():
     assert only_reason("amount", "59183,00", None).startswith("not a decimal amount")
     assert only_reason("paid_on", "20.01.2024", None).startswith("not a valid date")
