@@ -125,6 +125,7 @@ def _source(input_dir: Path, table: str, tm: TableMapping | None) -> SourceFile 
 
 
 def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | None]) -> None:
+    _one_table_per_file(input_dir, sources)
     declared = [t for t, tm in tables.items() if tm and tm.files and sources[t] is None]
     if declared:  # the mapping says the file is there: absent is an error, never "no table"
         raise MappingError(
@@ -147,6 +148,24 @@ def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | No
             "(see docs/data-contract.md), or name its files under tables.<table>.files in an "
             "import mapping (docs/importing.md).",
         )
+
+
+def _one_table_per_file(input_dir: Path, sources: dict[str, SourceFile | None]) -> None:
+    """One file read as two tables (two patterns in a mapping that both match it) would,
+    say, count every payment as also received: an error, never a silent double read."""
+    by_file: dict[Path, list[str]] = {}
+    for table, src in sources.items():
+        if src is not None:
+            by_file.setdefault(src.path.resolve(), []).append(table)
+    for path, names in by_file.items():
+        if len(names) > 1:
+            raise MappingError(
+                f"{path.name} would be read as {' and as '.join(names)}.",
+                where=str(input_dir),
+                fix="Each file holds one table: narrow the file-name patterns under "
+                f"tables.{names[-1]}.files (or tables.{names[0]}.files) in the import "
+                "mapping so that only one of them matches it.",
+            )
 
 
 def _load_table(

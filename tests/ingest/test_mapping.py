@@ -93,6 +93,13 @@ def test_shape_errors_name_the_key(text, key, words):
         ),
         ("tables: {families: {files: ['a/b.csv']}}", "tables.families.files", "folder", "Выплаты"),
         ("defaults: {columns: {a: b}}", "defaults", "'columns' was unexpected", "docs"),
+        # regression: a sign with a digit swallowed part of the amount ('14 000,00' read as
+        # 4000 with currency '1'), and '-' hid a negative amount; exit 0, owed doubled
+        ("defaults: {currency: ['₸', '1']}", "defaults.currency", "'1' cannot be a", "₸"),
+        ("tables: {receipts: {currency: ['1тг']}}", "tables.receipts.currency", "digit", "тг"),
+        ("defaults: {currency: ['-']}", "defaults.currency", "minus sign", "KZT"),
+        ("defaults: {decimal_mark: ',', currency: [',']}", "defaults.currency", "only the", "₸"),
+        ("defaults: {thousands: [nbsp], currency: ['\u00a0']}", "defaults.currency", "only", "₸"),
     ],
 )
 def test_meaning_errors_name_the_key_and_the_fix(text, key, words, fix):
@@ -100,6 +107,11 @@ def test_meaning_errors_name_the_key_and_the_fix(text, key, words, fix):
     assert err.where == f"m.yaml: {key}", err.message
     assert words in err.what
     assert fix in err.fix
+
+
+def test_currency_signs_with_the_decimal_point_are_allowed():
+    m = parse_mapping("version: 1\ndefaults: {currency: ['тг.', '₸', 'KZT']}")
+    assert m.table("receipts").base.currency == ("тг.", "₸", "KZT")
 
 
 def test_defaults_apply_to_every_table_and_tables_override_them():
@@ -206,6 +218,22 @@ def test_files_the_mapping_names_must_be_there(tmp_path):
         load_input(src, engine, today=TODAY, mapping=m)
     assert "names files for receipts (Подтверждения*.csv) but no file in" in info.value.what
     assert "tables.<table>.files" in info.value.fix
+
+
+def test_one_file_matched_by_two_tables_is_an_error(tmp_path):
+    """Regression: a receipts pattern that also matched the payments file read it as both
+    tables, exit 0, every payment 'received' -- skimming hidden."""
+    src = write_input(tmp_path / "in")
+    (src / "receipts.csv").unlink()
+    m = parse_mapping("version: 1\ntables: {receipts: {files: ['disb*.csv']}}")
+    with DuckDBEngine() as engine, pytest.raises(MappingError) as info:
+        load_input(src, engine, today=TODAY, mapping=m)
+    assert info.value.exit_code == EXIT_INPUT
+    assert "disbursements.csv would be read as disbursements and as receipts" in info.value.what
+    assert "tables.receipts.files" in info.value.fix
+    (src / "receipts.csv").symlink_to(src / "disbursements.csv")  # a link is the same file
+    with DuckDBEngine() as engine, pytest.raises(MappingError, match="and as receipts"):
+        load_input(src, engine, today=TODAY)
 
 
 def test_kazakh_headers_are_read_without_a_mapping(tmp_path):
