@@ -80,6 +80,7 @@ class FileGuess:
     missing: list[str] = field(default_factory=list)  # required contract columns not found
     warnings: list[str] = field(default_factory=list)
     month_first: bool = False  # a/b/yyyy dates are MM/DD/YYYY (seen: a day over 12)
+    score: float = 0.0  # how well its headers fit its table (see _match)
 
     def settings(self) -> dict[str, object]:
         """The table-level format settings its columns agree on (most common first)."""
@@ -120,8 +121,17 @@ def _one_file_per_table(guesses: list[FileGuess]) -> None:
     for table, files in by_table.items():
         if len(files) > 1:
             names = ", ".join(f.path.name for f in files)
+            best = _best(files)
             for f in files:
-                f.warnings.append(f"{names} all look like {table}: keep one, move the others away")
+                f.warnings.append(
+                    f"{names} all look like {table}; the mapping proposes {best.path.name}, "
+                    "whose headers fit it best: keep one, move the others away"
+                )
+
+
+def _best(files: list[FileGuess]) -> FileGuess:
+    """The file whose headers fit its table best (the first by name on a tie)."""
+    return max(files, key=lambda f: (f.score, -files.index(f)))
 
 
 # --- reading a sample -----------------------------------------------------------------
@@ -265,7 +275,7 @@ def _match(g: FileGuess, header: list[str], rows: list[list[str]]) -> None:
     if best is None:
         g.warnings.append("no contract table matches its headers: " + ", ".join(header[:8]))
         return
-    g.table = best[1]
+    g.score, g.table = best
     _slash_order(g, rows)
     spec = load_contract().table(g.table)
     used: set[int] = set()
@@ -438,9 +448,11 @@ SETTING_KEYS = ("encoding", "delimiter", "decimal_mark", "thousands", "currency"
 def proposed_mapping(guesses: list[FileGuess]) -> dict:
     """The mapping the guesses imply, settings shared by every table hoisted to defaults."""
     tables: dict[str, dict] = {}
+    by_table: dict[str, list[FileGuess]] = {}
     for g in guesses:
-        if not g.table or g.table in tables:
-            continue
+        if g.table:
+            by_table.setdefault(g.table, []).append(g)
+    for g in (_best(files) for files in by_table.values()):
         body: dict[str, object] = {"files": [glob.escape(g.path.name)]}
         s = g.settings()
         body.update({"encoding": g.encoding or "utf-8", "delimiter": g.delimiter})
