@@ -117,7 +117,7 @@ WITH e AS (
 SELECT CAST(min(line_byte_position) AS BIGINT) AS pos,
   CASE WHEN etype = 'too many columns' THEN NULL
        ELSE coalesce(arg_min(column_name, found), any_value(column_name)) END AS column_name,
-  any_value(csv_line) AS value,
+  trim(any_value(csv_line), chr(13) || chr(10)) AS value,  -- CRLF files: csv_line has a \n
   coalesce(CASE etype
     WHEN 'missing columns' THEN 'too few fields: expected ' || max(expected) || ', found '
       || min(found) || ' (' || arg_min(column_name, found) || ' and the columns after it '

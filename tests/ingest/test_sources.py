@@ -87,6 +87,8 @@ def test_first_and_last_records_bad_blank_lines_crlf_and_no_final_newline(folder
     last = len(body)
     assert [(line, reason.split(":")[0]) for line, _, reason in _rejects(engine, "grievances")] == [
         (3, "too many fields"), (last, "too few fields")]  # fmt: skip
+    # the rejected record is quoted as it is, without the line break of a CRLF file
+    assert engine.scalar("SELECT value FROM rejects WHERE line = 3") == records[0] + ",EXTRA"
     stored = dict(engine.rows("SELECT grievance_id, _line FROM grievances"))
     assert stored[ids[1]] == 4 and stored[ids[3]] == 8 and stored[ids[-2]] == last - 1
     g = report.tables["grievances"]
