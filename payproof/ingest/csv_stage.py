@@ -33,6 +33,7 @@ from payproof.ingest.encoding import (
     transcode,
 )
 from payproof.ingest.lines import LineMap, blank_line_map, lines_at_offsets, record_line_map
+from payproof.ingest.title import title_hint
 
 if TYPE_CHECKING:
     from payproof.ingest.sources import SourceFile
@@ -97,7 +98,8 @@ def _unreadable(src: SourceFile, exc: Exception) -> PayproofError:
     if (oom := out_of_memory(exc)) is not None:
         return oom  # the file is fine: the memory limit is not
     return InputError(
-        f"{src.path.name} could not be read as CSV: {error_text(exc)}",
+        f"{src.path.name} could not be read as CSV: {error_text(exc)}"
+        + title_hint(src.path, text_encoding(src), src.table, src.delimiter),
         where=str(src.path),
         fix="Save the table as UTF-8 CSV with a header row and comma separators, or declare "
         "its encoding and separator in an import mapping (--mapping).",

@@ -24,6 +24,7 @@ from payproof.contract import header_aliases, header_key, load_contract, value_a
 from payproof.errors import InputError
 from payproof.ingest.checks import q
 from payproof.ingest.mapping import ISO_DATE, ISO_PERIOD, SEPARATOR_NAMES, human_date_format
+from payproof.ingest.title import TITLE_LINES, header_below
 
 SAMPLE_BYTES = 4 << 20  # bytes read from the start of each file
 SAMPLE_ROWS = 5_000  # records examined per file
@@ -211,6 +212,9 @@ def _inspect_text(path: Path) -> FileGuess:
     g = FileGuess(path)
     with path.open("rb") as fh:
         data = fh.read(SAMPLE_BYTES)
+    if not data.strip(b"\r\n\t \xef\xbb\xbf\xff\xfe\x00"):
+        g.warnings.append("the file is empty: export the table again with its header row")
+        return g
     if data[:4] == b"PK\x03\x04":
         g.warnings.append("this is a zip archive (an .xlsx saved as .csv?), not text")
         return g
@@ -225,6 +229,12 @@ def _inspect_text(path: Path) -> FileGuess:
     g.evidence.append(f"delimiter: {why}")
     rows = _records(text, g.delimiter)
     _match(g, rows[0] if rows else [], rows[1:])
+    if g.table is None and (below := header_below(text.splitlines()[:TITLE_LINES], None)):
+        number, table, columns = below
+        g.warnings.append(
+            f"line {number} looks like a {table} header (it names {', '.join(columns)}): "
+            f"delete the {number - 1} line(s) above it (a title) and inspect again"
+        )
     return g
 
 

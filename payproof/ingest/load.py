@@ -18,9 +18,11 @@ from payproof.contract import TableSpec, header_aliases, header_key, load_contra
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
+from payproof.ingest.csv_stage import text_encoding
 from payproof.ingest.diagnose import check_rejected_share
 from payproof.ingest.mapping import Mapping, MappingError, TableMapping
 from payproof.ingest.sources import SourceFile, file_sha256, header_names, locate, stage_into
+from payproof.ingest.title import title_hint
 
 TABLE_ORDER = (
     "offices",
@@ -309,13 +311,20 @@ def _match_columns(
     if missing:
         raise InputError(
             f"{src.path.name} lacks required column(s): {', '.join(missing)}."
-            + _header_hint(staged),
+            + (_header_hint(staged) or _title_hint(src, spec.name)),
             where=f"{src.path} (columns found: {', '.join(staged) or 'none'})",
             fix="Rename or add the columns (see docs/data-contract.md for the names), or map "
             "your headers in an import mapping: `payproof inspect INPUT_FOLDER --out "
             "mapping.yaml` proposes one (docs/importing.md).",
         )
     return present
+
+
+def _title_hint(src: SourceFile, table: str) -> str:
+    """Where the header is when a title line sits above it (CSV only)."""
+    if src.format != "csv":
+        return ""
+    return title_hint(src.path, text_encoding(src), table, src.delimiter)
 
 
 def _header_hint(staged: list[str]) -> str:

@@ -164,3 +164,17 @@ def test_of_two_files_for_one_table_the_better_fit_is_proposed(tmp_path):
     m = proposed_mapping(guesses)
     assert m["tables"]["disbursements"]["files"] == ["Выплаты.csv"]
     assert "the mapping proposes Выплаты.csv" in guesses[0].warnings[-1]
+
+
+def test_a_title_line_above_the_header_and_an_empty_file_are_named(tmp_path):
+    src = tmp_path / "in"
+    _write(src, "Выплаты.csv", "Выплаты за январь 2024\n\nНомер платежа;ID семьи;Период;Сумма\n"
+           "P1;F1;01.2024;59 183,00\n", "cp1251")  # fmt: skip
+    _write(src, "Подтверждения.csv", "")
+    pay, empty = inspect_folder(src)
+    assert pay.table is None
+    assert "line 3 looks like a disbursements header (it names payment_id, family_id, " in (
+        pay.warnings[-1]
+    )
+    assert "delete the 2 line(s) above it" in pay.warnings[-1]
+    assert empty.warnings == ["the file is empty: export the table again with its header row"]
