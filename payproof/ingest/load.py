@@ -144,12 +144,28 @@ def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | No
         missing.append("entitlements (or children, to compute them from rules)")
     if missing:
         raise InputError(
-            "Required table(s) missing: " + ", ".join(missing) + ".",
+            "Required table(s) missing: " + ", ".join(missing) + "." + _text_named(input_dir),
             where=str(input_dir),
             fix="Put each table in the folder as <table>.csv, <table>.parquet or <table>.xlsx "
             "(see docs/data-contract.md), or name its files under tables.<table>.files in an "
             "import mapping (docs/importing.md).",
         )
+
+
+def _text_named(input_dir: Path) -> str:
+    """Files named after a table but saved as .txt/.tsv (Excel's "Unicode text"), which
+    are read only through a mapping: say so, rather than only 'missing'."""
+    tables = set(TABLE_ORDER)
+    found = sorted(
+        p.name for p in input_dir.iterdir()
+        if p.suffix.lower() in (".txt", ".tsv") and p.stem.casefold() in tables
+    )  # fmt: skip
+    if not found:
+        return ""
+    return (
+        f" {', '.join(found)} is there, but .txt and .tsv files are read only when an "
+        "import mapping names them (tables.<table>.files; `payproof inspect` proposes it)."
+    )
 
 
 def _one_table_per_file(input_dir: Path, sources: dict[str, SourceFile | None]) -> None:

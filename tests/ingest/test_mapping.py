@@ -247,3 +247,18 @@ def test_kazakh_headers_are_read_without_a_mapping(tmp_path):
         assert report.rejected == 0
         assert engine.scalar("SELECT sum(amount) FROM disbursements") == 9 * 5918300
         assert engine.scalar("SELECT count(mother_id) FROM families") == 3
+
+
+def test_a_table_saved_as_txt_is_named_when_missing(tmp_path):
+    """Excel's "Unicode text" saves disbursements.txt: 'missing' alone sent users hunting."""
+    src = write_input(tmp_path / "in")
+    (src / "disbursements.csv").rename(src / "disbursements.txt")
+    with DuckDBEngine() as engine, pytest.raises(InputError) as info:
+        load_input(src, engine, today=TODAY)
+    assert info.value.exit_code == EXIT_INPUT
+    assert "Required table(s) missing: disbursements. disbursements.txt is there, but" in (
+        info.value.what
+    )
+    m = parse_mapping("version: 1\ntables: {disbursements: {files: [disbursements.txt]}}")
+    with DuckDBEngine() as engine:
+        assert load_input(src, engine, today=TODAY, mapping=m).rejected == 0
