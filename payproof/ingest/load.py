@@ -19,7 +19,7 @@ from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
 from payproof.ingest.csv_stage import text_encoding
-from payproof.ingest.diagnose import check_rejected_share
+from payproof.ingest.diagnose import check_date_order, check_rejected_share
 from payproof.ingest.mapping import Mapping, MappingError, TableMapping
 from payproof.ingest.sources import SourceFile, file_sha256, header_names, locate, stage_into
 from payproof.ingest.title import title_hint
@@ -110,6 +110,7 @@ def load_input(
             continue
         tr.file, tr.format, tr.sha256 = src.path.name, src.format, file_sha256(src.path)
         _load_table(engine, spec, src, tr, settings, tables[name])
+        check_date_order(engine, spec, src.path, tables[name])
         check_rejected_share(
             engine, spec, src.path, tr.rows_read, tr.rows_rejected, header_names(src) or []
         )

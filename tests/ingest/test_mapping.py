@@ -262,3 +262,31 @@ def test_a_table_saved_as_txt_is_named_when_missing(tmp_path):
     m = parse_mapping("version: 1\ntables: {disbursements: {files: [disbursements.txt]}}")
     with DuckDBEngine() as engine:
         assert load_input(src, engine, today=TODAY, mapping=m).rejected == 0
+
+
+def test_dates_that_prove_the_declared_day_month_order_wrong_stop_the_table(tmp_path):
+    """Regression: under '%m.%d.%Y' a day-first export lost only its dates with a day over
+    12 (too few to stop); every other date was kept with day and month swapped, exit 0."""
+    from payproof.ingest.diagnose import TableRejectedError
+
+    src = write_input(tmp_path / "in")
+    path = src / "families.csv"
+    header, *rows = list(csv.reader(path.open(encoding="utf-8")))
+    for i, row in enumerate(rows):
+        born = date.fromisoformat(row[header.index("mother_birth_date")])
+        row[header.index("mother_birth_date")] = born.strftime("%d.%m.%Y")
+        row[header.index("registered_on")] = "15.03.2020" if i == 0 else "05.03.2020"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+    wrong = parse_mapping("version: 1\ntables: {families: {date_format: '%m.%d.%Y'}}")
+    with DuckDBEngine() as engine, pytest.raises(TableRejectedError) as info:
+        load_input(src, engine, today=TODAY, mapping=wrong)
+    assert info.value.exit_code == EXIT_INPUT and info.value.rejects_ready
+    assert "are not dates written MM.DD.YYYY but are written DD.MM.YYYY" in info.value.what
+    assert "'15.03.2020' at line 2" in info.value.what
+    assert "date_format: '%d.%m.%Y'" in info.value.fix
+    right = parse_mapping("version: 1\ntables: {families: {date_format: '%d.%m.%Y'}}")
+    with DuckDBEngine() as engine:
+        assert load_input(src, engine, today=TODAY, mapping=right).rejected == 0
+        assert engine.scalar("SELECT max(registered_on) FROM families") == date(2020, 3, 15)
+        assert engine.scalar("SELECT min(registered_on) FROM families") == date(2020, 3, 5)
