@@ -12,7 +12,12 @@ from datetime import date
 
 from payproof.contract import ColumnSpec, TableSpec
 from payproof.engine.duckdb_engine import sql_literal
-from payproof.ingest.encoding import INVALID_ENCODING_REASON, REPLACEMENT
+from payproof.ingest.encoding import (
+    INVALID_ENCODING_REASON,
+    MOJIBAKE_RE2,
+    MOJIBAKE_REASON,
+    REPLACEMENT,
+)
 from payproof.ingest.formats import conversion
 from payproof.ingest.mapping import ValueFormat
 
@@ -135,7 +140,14 @@ def _text_checks(col: ColumnSpec, v: str) -> list[tuple[str, str]]:
     """Text that could not be decoded (U+FFFD, see ingest/encoding.py) in any column, and
     control characters (a NUL byte, a line break) in an id, which would otherwise be
     kept invisibly and make two ids that print alike differ."""
-    checks = [(f"contains({v}, '{REPLACEMENT}')", INVALID_ENCODING_REASON)]
+    checks = [
+        (f"contains({v}, '{REPLACEMENT}')", INVALID_ENCODING_REASON),
+        (
+            f"NOT contains({v}, '{REPLACEMENT}') AND regexp_matches({v}, "
+            f"{sql_literal(MOJIBAKE_RE2)})",
+            MOJIBAKE_REASON,
+        ),
+    ]
     if col.type == "id":
         checks.append(
             (f"regexp_matches({v}, '[\\x00-\\x1f\\x7f]')",

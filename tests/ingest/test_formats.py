@@ -208,3 +208,15 @@ def test_any_amount_written_the_declared_way_converts_exactly(amounts, sep, curr
     fmt = ValueFormat(decimal_mark=",", thousands=(sep,), currency=(currency,) if currency else ())
     values = [_written(a, ",", sep, currency) for a in amounts]
     assert ok("amount", values, fmt) == amounts
+
+
+def test_utf8_text_read_in_a_single_byte_encoding_is_reported_not_kept_as_garbage():
+    """Regression: UTF-8 lines inside a declared cp1251 export were kept as 'Р‘Р°СѓС‹...'
+    with no reject, and a mother's name silently became noise."""
+    name = "Бауырова Жанар"
+    for garbled in (name.encode().decode("cp1251"), name.encode().decode("latin-1")):
+        assert only_reason("account", garbled, None).startswith(
+            "invalid encoding: the value looks like UTF-8 text read in a single-byte encoding"
+        )
+    real = ["Бауырова Жанар", "Семён Сёмин", "ЕСІРТКІ", "Әсел Қасымқызы", "РЕСПУБЛИКА", "Nuñez"]
+    assert ok("account", real, None) == real
