@@ -12,7 +12,12 @@ from datetime import date
 
 from payproof.contract import ColumnSpec, TableSpec
 from payproof.engine.duckdb_engine import sql_literal
-from payproof.ingest.encoding import INVALID_ENCODING_REASON, REPLACEMENT
+from payproof.ingest.encoding import (
+    INVALID_ENCODING_REASON,
+    MOJIBAKE_RE2,
+    MOJIBAKE_REASON,
+    REPLACEMENT,
+)
 from payproof.ingest.formats import conversion
 from payproof.ingest.mapping import ValueFormat
 
@@ -118,9 +123,9 @@ def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, 
                 "not a decimal amount: use digits and a '.' decimal point, "
                 "without currency signs or thousands separators",
             ),
-            (
+            (  # too long for DECIMAL(38,2) casts to NULL: that is "too large", not "no amount"
                 f"regexp_full_match({v}, '[0-9]+(\\.[0-9]{{1,2}})?') AND "
-                f"TRY_CAST({v} AS DECIMAL(38,2)) > {cap}",
+                f"coalesce(TRY_CAST({v} AS DECIMAL(38,2)) > {cap}, true)",
                 f"implausibly large amount (over {cap}): check the units and decimal point",
             ),
         ]
@@ -135,7 +140,14 @@ def _text_checks(col: ColumnSpec, v: str) -> list[tuple[str, str]]:
     """Text that could not be decoded (U+FFFD, see ingest/encoding.py) in any column, and
     control characters (a NUL byte, a line break) in an id, which would otherwise be
     kept invisibly and make two ids that print alike differ."""
-    checks = [(f"contains({v}, '{REPLACEMENT}')", INVALID_ENCODING_REASON)]
+    checks = [
+        (f"contains({v}, '{REPLACEMENT}')", INVALID_ENCODING_REASON),
+        (
+            f"NOT contains({v}, '{REPLACEMENT}') AND regexp_matches({v}, "
+            f"{sql_literal(MOJIBAKE_RE2)})",
+            MOJIBAKE_REASON,
+        ),
+    ]
     if col.type == "id":
         checks.append(
             (f"regexp_matches({v}, '[\\x00-\\x1f\\x7f]')",

@@ -33,6 +33,7 @@ from payproof.ingest.encoding import (
     transcode,
 )
 from payproof.ingest.lines import LineMap, blank_line_map, lines_at_offsets, record_line_map
+from payproof.ingest.title import title_hint
 
 if TYPE_CHECKING:
     from payproof.ingest.sources import SourceFile
@@ -97,7 +98,8 @@ def _unreadable(src: SourceFile, exc: Exception) -> PayproofError:
     if (oom := out_of_memory(exc)) is not None:
         return oom  # the file is fine: the memory limit is not
     return InputError(
-        f"{src.path.name} could not be read as CSV: {error_text(exc)}",
+        f"{src.path.name} could not be read as CSV: {error_text(exc)}"
+        + title_hint(src.path, text_encoding(src), src.table, src.delimiter),
         where=str(src.path),
         fix="Save the table as UTF-8 CSV with a header row and comma separators, or declare "
         "its encoding and separator in an import mapping (--mapping).",
@@ -117,7 +119,7 @@ WITH e AS (
 SELECT CAST(min(line_byte_position) AS BIGINT) AS pos,
   CASE WHEN etype = 'too many columns' THEN NULL
        ELSE coalesce(arg_min(column_name, found), any_value(column_name)) END AS column_name,
-  any_value(csv_line) AS value,
+  trim(any_value(csv_line), chr(13) || chr(10)) AS value,  -- CRLF files: csv_line has a \n
   coalesce(CASE etype
     WHEN 'missing columns' THEN 'too few fields: expected ' || max(expected) || ', found '
       || min(found) || ' (' || arg_min(column_name, found) || ' and the columns after it '

@@ -19,6 +19,8 @@ from pathlib import Path
 from payproof.contract import TableSpec
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError
+from payproof.ingest.formats import date_reason, date_sql
+from payproof.ingest.mapping import EXCEL_DATES, ISO_DATE, human_date_format
 
 STOP_SHARE = 0.5  # more than half of a table's records rejected: stop
 STOP_MIN_RECORDS = 10  # ... once the table has this many records; all rejected always stops
@@ -107,6 +109,43 @@ def check_rejected_share(
         "--mapping mapping.yaml (see docs/importing.md). Every rejected record is listed "
         "in rejects.csv (file, line, column, value, reason).",
     )
+
+
+def check_date_order(engine: DuckDBEngine, spec: TableSpec, path: Path, tm) -> None:
+    """Stop when some dates prove the declared day/month order wrong.
+
+    Under a wrong order ('%m.%d.%Y' for a day-first export) a date whose day is over 12
+    is rejected, but every other one is read with day and month swapped, silently: a
+    share too small to stop the table would leave the rest wrong. So one value that
+    fails the declared order yet reads in the other (e.g. '25.01.2024' under
+    MM.DD.YYYY) stops the table (exit 3), naming the column, the line and the fix.
+    ``tm`` is the table's import mapping (None: ISO dates, no order to get wrong).
+    """
+    if tm is None:
+        return
+    for name, col in spec.columns.items():
+        fmt = tm.format_of(name).date_format
+        if col.type != "date" or fmt in EXCEL_DATES or fmt == ISO_DATE:
+            continue
+        swapped = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+        n, line, value = engine.rows(
+            "SELECT count(*), min(line), arg_min(value, line) FROM rejects "
+            "WHERE table_name = ? AND column_name = ? AND starts_with(reason, ?) "
+            f"AND ({date_sql(swapped, 'trim(value)')}) IS NOT NULL",
+            [spec.name, name, date_reason(fmt)],
+        )[0]
+        if n:
+            raise TableRejectedError(
+                f"{path.name}: {n:,} {name} value(s) are not dates written "
+                f"{human_date_format(fmt)} but are written {human_date_format(swapped)} "
+                f"(e.g. {value!r} at line {line}), so the other {name} values, whose day is "
+                "12 or less, would be read with day and month swapped; payproof stops here.",
+                table=spec.name,
+                where=str(path),
+                fix=f"Declare date_format: '{swapped}' for {spec.name} (or for its column "
+                f"{name}) in the import mapping; if the file really mixes both orders, "
+                "correct it at the source: such dates have no single reading.",
+            )
 
 
 def likely_causes(engine: DuckDBEngine, spec: TableSpec, header: list[str]) -> list[str]:

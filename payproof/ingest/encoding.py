@@ -28,6 +28,20 @@ INVALID_ENCODING = "invalid encoding: not UTF-8"
 INVALID_ENCODING_REASON = (
     f"{INVALID_ENCODING}; each {REPLACEMENT} in the value stands for a byte that could not be read"
 )
+# UTF-8 Cyrillic decoded as Windows-1251 ("Р‘Р°СѓС‹") or Latin-1 ("Ð\x91Ð°"): each letter
+# becomes Р/С (Ð/Ñ) and a character of the 0x80-0xBF row. Three such pairs in a row do
+# not occur in Russian or Kazakh text, so a value holding them was read in the wrong
+# encoding (a UTF-8 line inside a cp1251 export) and is reported, not kept as garbage.
+_HIGH_ROW = bytes(range(0x80, 0xC0))
+_CP1251_ROW = "".join(f"\\x{{{ord(c):04X}}}" for c in _HIGH_ROW.decode("cp1251", errors="ignore"))
+MOJIBAKE_RE2 = (
+    f"(?:[\\x{{0420}}\\x{{0421}}][{_CP1251_ROW}]){{3}}"
+    "|(?:[\\x{00D0}\\x{00D1}][\\x{0080}-\\x{00BF}]){3}"
+)
+MOJIBAKE_REASON = (
+    "invalid encoding: the value looks like UTF-8 text read in a single-byte encoding "
+    "(such as 'Р‘Р°СѓС‹' for 'Бауы'): the file mixes encodings"
+)
 # Legacy encodings a Kazakh or Russian office export may be in, most likely first.
 CANDIDATES = ("cp1251", "kz1048", "cp866", "koi8_r", "cp1252")
 NAMES = {  # codec -> (what to call it, iconv's name)

@@ -24,6 +24,7 @@ from payproof.contract import header_aliases, header_key, load_contract, value_a
 from payproof.errors import InputError
 from payproof.ingest.checks import q
 from payproof.ingest.mapping import ISO_DATE, ISO_PERIOD, SEPARATOR_NAMES, human_date_format
+from payproof.ingest.title import TITLE_LINES, header_below
 
 SAMPLE_BYTES = 4 << 20  # bytes read from the start of each file
 SAMPLE_ROWS = 5_000  # records examined per file
@@ -80,6 +81,7 @@ class FileGuess:
     missing: list[str] = field(default_factory=list)  # required contract columns not found
     warnings: list[str] = field(default_factory=list)
     month_first: bool = False  # a/b/yyyy dates are MM/DD/YYYY (seen: a day over 12)
+    score: float = 0.0  # how well its headers fit its table (see _match)
 
     def settings(self) -> dict[str, object]:
         """The table-level format settings its columns agree on (most common first)."""
@@ -120,8 +122,17 @@ def _one_file_per_table(guesses: list[FileGuess]) -> None:
     for table, files in by_table.items():
         if len(files) > 1:
             names = ", ".join(f.path.name for f in files)
+            best = _best(files)
             for f in files:
-                f.warnings.append(f"{names} all look like {table}: keep one, move the others away")
+                f.warnings.append(
+                    f"{names} all look like {table}; the mapping proposes {best.path.name}, "
+                    "whose headers fit it best: keep one, move the others away"
+                )
+
+
+def _best(files: list[FileGuess]) -> FileGuess:
+    """The file whose headers fit its table best (the first by name on a tie)."""
+    return max(files, key=lambda f: (f.score, -files.index(f)))
 
 
 # --- reading a sample -----------------------------------------------------------------
@@ -201,6 +212,9 @@ def _inspect_text(path: Path) -> FileGuess:
     g = FileGuess(path)
     with path.open("rb") as fh:
         data = fh.read(SAMPLE_BYTES)
+    if not data.strip(b"\r\n\t \xef\xbb\xbf\xff\xfe\x00"):
+        g.warnings.append("the file is empty: export the table again with its header row")
+        return g
     if data[:4] == b"PK\x03\x04":
         g.warnings.append("this is a zip archive (an .xlsx saved as .csv?), not text")
         return g
@@ -215,6 +229,12 @@ def _inspect_text(path: Path) -> FileGuess:
     g.evidence.append(f"delimiter: {why}")
     rows = _records(text, g.delimiter)
     _match(g, rows[0] if rows else [], rows[1:])
+    if g.table is None and (below := header_below(text.splitlines()[:TITLE_LINES], None)):
+        number, table, columns = below
+        g.warnings.append(
+            f"line {number} looks like a {table} header (it names {', '.join(columns)}): "
+            f"delete the {number - 1} line(s) above it (a title) and inspect again"
+        )
     return g
 
 
@@ -265,7 +285,7 @@ def _match(g: FileGuess, header: list[str], rows: list[list[str]]) -> None:
     if best is None:
         g.warnings.append("no contract table matches its headers: " + ", ".join(header[:8]))
         return
-    g.table = best[1]
+    g.score, g.table = best
     _slash_order(g, rows)
     spec = load_contract().table(g.table)
     used: set[int] = set()
@@ -438,9 +458,11 @@ SETTING_KEYS = ("encoding", "delimiter", "decimal_mark", "thousands", "currency"
 def proposed_mapping(guesses: list[FileGuess]) -> dict:
     """The mapping the guesses imply, settings shared by every table hoisted to defaults."""
     tables: dict[str, dict] = {}
+    by_table: dict[str, list[FileGuess]] = {}
     for g in guesses:
-        if not g.table or g.table in tables:
-            continue
+        if g.table:
+            by_table.setdefault(g.table, []).append(g)
+    for g in (_best(files) for files in by_table.values()):
         body: dict[str, object] = {"files": [glob.escape(g.path.name)]}
         s = g.settings()
         body.update({"encoding": g.encoding or "utf-8", "delimiter": g.delimiter})

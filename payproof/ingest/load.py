@@ -18,9 +18,11 @@ from payproof.contract import TableSpec, header_aliases, header_key, load_contra
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
 from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
-from payproof.ingest.diagnose import check_rejected_share
+from payproof.ingest.csv_stage import text_encoding
+from payproof.ingest.diagnose import check_date_order, check_rejected_share
 from payproof.ingest.mapping import Mapping, MappingError, TableMapping
 from payproof.ingest.sources import SourceFile, file_sha256, header_names, locate, stage_into
+from payproof.ingest.title import title_hint
 
 TABLE_ORDER = (
     "offices",
@@ -108,6 +110,7 @@ def load_input(
             continue
         tr.file, tr.format, tr.sha256 = src.path.name, src.format, file_sha256(src.path)
         _load_table(engine, spec, src, tr, settings, tables[name])
+        check_date_order(engine, spec, src.path, tables[name])
         check_rejected_share(
             engine, spec, src.path, tr.rows_read, tr.rows_rejected, header_names(src) or []
         )
@@ -125,6 +128,7 @@ def _source(input_dir: Path, table: str, tm: TableMapping | None) -> SourceFile 
 
 
 def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | None]) -> None:
+    _one_table_per_file(input_dir, sources)
     declared = [t for t, tm in tables.items() if tm and tm.files and sources[t] is None]
     if declared:  # the mapping says the file is there: absent is an error, never "no table"
         raise MappingError(
@@ -141,12 +145,46 @@ def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | No
         missing.append("entitlements (or children, to compute them from rules)")
     if missing:
         raise InputError(
-            "Required table(s) missing: " + ", ".join(missing) + ".",
+            "Required table(s) missing: " + ", ".join(missing) + "." + _text_named(input_dir),
             where=str(input_dir),
             fix="Put each table in the folder as <table>.csv, <table>.parquet or <table>.xlsx "
             "(see docs/data-contract.md), or name its files under tables.<table>.files in an "
             "import mapping (docs/importing.md).",
         )
+
+
+def _text_named(input_dir: Path) -> str:
+    """Files named after a table but saved as .txt/.tsv (Excel's "Unicode text"), which
+    are read only through a mapping: say so, rather than only 'missing'."""
+    tables = set(TABLE_ORDER)
+    found = sorted(
+        p.name for p in input_dir.iterdir()
+        if p.suffix.lower() in (".txt", ".tsv") and p.stem.casefold() in tables
+    )  # fmt: skip
+    if not found:
+        return ""
+    return (
+        f" {', '.join(found)} is there, but .txt and .tsv files are read only when an "
+        "import mapping names them (tables.<table>.files; `payproof inspect` proposes it)."
+    )
+
+
+def _one_table_per_file(input_dir: Path, sources: dict[str, SourceFile | None]) -> None:
+    """One file read as two tables (two patterns in a mapping that both match it) would,
+    say, count every payment as also received: an error, never a silent double read."""
+    by_file: dict[Path, list[str]] = {}
+    for table, src in sources.items():
+        if src is not None:
+            by_file.setdefault(src.path.resolve(), []).append(table)
+    for path, names in by_file.items():
+        if len(names) > 1:
+            raise MappingError(
+                f"{path.name} would be read as {' and as '.join(names)}.",
+                where=str(input_dir),
+                fix="Each file holds one table: narrow the file-name patterns under "
+                f"tables.{names[-1]}.files (or tables.{names[0]}.files) in the import "
+                "mapping so that only one of them matches it.",
+            )
 
 
 def _load_table(
@@ -290,13 +328,20 @@ def _match_columns(
     if missing:
         raise InputError(
             f"{src.path.name} lacks required column(s): {', '.join(missing)}."
-            + _header_hint(staged),
+            + (_header_hint(staged) or _title_hint(src, spec.name)),
             where=f"{src.path} (columns found: {', '.join(staged) or 'none'})",
             fix="Rename or add the columns (see docs/data-contract.md for the names), or map "
             "your headers in an import mapping: `payproof inspect INPUT_FOLDER --out "
             "mapping.yaml` proposes one (docs/importing.md).",
         )
     return present
+
+
+def _title_hint(src: SourceFile, table: str) -> str:
+    """Where the header is when a title line sits above it (CSV only)."""
+    if src.format != "csv":
+        return ""
+    return title_hint(src.path, text_encoding(src), table, src.delimiter)
 
 
 def _header_hint(staged: list[str]) -> str:

@@ -175,10 +175,12 @@ def _table(at: _Where, name: str, body: dict, defaults: dict, key: str) -> Table
             f"{decimal!r} is both the decimal mark and a thousands separator.",
             "A number like 1.234 would be ambiguous: keep it in one of the two.",
         )
+    currency = tuple(merged["currency"] or ())
+    _check_currency(at, currency, decimal, thousands, f"{key}.currency")
     base = ValueFormat(
         decimal_mark=decimal,
         thousands=thousands,
-        currency=tuple(merged["currency"] or ()),
+        currency=currency,
         date_format=_date_format(at, merged["date_format"] or ISO_DATE, f"{key}.date_format"),
         period_format=merged["period_format"] or ISO_PERIOD,
     )
@@ -193,6 +195,23 @@ def _table(at: _Where, name: str, body: dict, defaults: dict, key: str) -> Table
             )
     columns, overrides = _columns(at, name, body.get("columns") or {}, base, key)
     return TableMapping(name, files, encoding, delimiter, columns, base, overrides)
+
+
+def _check_currency(
+    at: _Where, signs: tuple[str, ...], decimal: str, thousands: tuple[str, ...], key: str
+) -> None:
+    """A currency sign is dropped from beside an amount, so one that holds a digit or a
+    sign ('1', '-') would drop part of the number: with currency '1', '14 000,00' reads
+    as 4000 and '-5' as 5. One made only of separators and spaces has no reading at all."""
+    number_chars = set(decimal) | set(thousands) | {" ", "\u00a0", "\u202f"}
+    for sign in signs:
+        if any(c.isdigit() or c in "+-" for c in sign) or set(sign) <= number_chars:
+            raise at.fail(
+                key,
+                f"{sign!r} cannot be a currency sign: it holds a digit, a plus or minus "
+                "sign, or only the characters that write the number itself.",
+                "List the signs written beside amounts, such as '₸', 'тг', 'тенге' or 'KZT'.",
+            )
 
 
 def _encoding(at: _Where, name: str, key: str) -> str:

@@ -95,6 +95,15 @@ def test_converted_amounts_still_meet_the_contract():
     assert only_reason("amount", "2 000 000 000,00", KZ).startswith("implausibly large")
 
 
+@pytest.mark.parametrize("fmt", [None, KZ])
+@pytest.mark.parametrize("digits", [37, 40, 60])
+def test_an_amount_too_long_for_any_decimal_is_rejected_not_kept_empty(fmt, digits):
+    # regression: 37+ digits overflowed DECIMAL(38,2) to NULL, and the payment line was
+    # kept with no amount and no reject -- money silently dropped from the totals
+    assert only_reason("amount", "1" + "0" * digits, fmt).startswith("implausibly large")
+    assert only_reason("amount", "9" * digits + ",50", KZ).startswith("implausibly large")
+
+
 def test_without_a_mapping_the_contract_stays_strict():
     assert only_reason("amount", "59183,00", None).startswith("not a decimal amount")
     assert only_reason("paid_on", "20.01.2024", None).startswith("not a valid date")
@@ -199,3 +208,15 @@ def test_any_amount_written_the_declared_way_converts_exactly(amounts, sep, curr
     fmt = ValueFormat(decimal_mark=",", thousands=(sep,), currency=(currency,) if currency else ())
     values = [_written(a, ",", sep, currency) for a in amounts]
     assert ok("amount", values, fmt) == amounts
+
+
+def test_utf8_text_read_in_a_single_byte_encoding_is_reported_not_kept_as_garbage():
+    """Regression: UTF-8 lines inside a declared cp1251 export were kept as 'Р‘Р°СѓС‹...'
+    with no reject, and a mother's name silently became noise."""
+    name = "Бауырова Жанар"
+    for garbled in (name.encode().decode("cp1251"), name.encode().decode("latin-1")):
+        assert only_reason("account", garbled, None).startswith(
+            "invalid encoding: the value looks like UTF-8 text read in a single-byte encoding"
+        )
+    real = ["Бауырова Жанар", "Семён Сёмин", "ЕСІРТКІ", "Әсел Қасымқызы", "РЕСПУБЛИКА", "Nuñez"]
+    assert ok("account", real, None) == real

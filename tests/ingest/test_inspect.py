@@ -149,3 +149,32 @@ def test_xlsx_and_parquet_need_only_headers_and_words(tmp_path):
     assert {c.column: c.settings for c in fam.columns}["registered_on"] == {
         "date_format": "%Y-%m-%d"
     }
+
+
+def test_of_two_files_for_one_table_the_better_fit_is_proposed(tmp_path):
+    """Regression: the first file by name was proposed, e.g. an earlier run's findings
+    file with 4 of 9 disbursement columns, and the real payments export left out."""
+    src = tmp_path / "in"
+    _write(src, "a_findings.csv", "family_id,period,office_id,staff_id,owed,status,flags\n"
+           "F1,2024-01,O1,S1,0.00,ok,\n")  # fmt: skip
+    _write(src, "Выплаты.csv", "Номер платежа;ID семьи;Период;Сумма;Дата выплаты;Отделение;"
+           "Сотрудник;Способ выплаты\nP1;F1;01.2024;59 183,00;20.01.2024;O1;S1;банк\n")  # fmt: skip
+    guesses = inspect_folder(src)
+    assert [g.table for g in guesses] == ["disbursements", "disbursements"]
+    m = proposed_mapping(guesses)
+    assert m["tables"]["disbursements"]["files"] == ["Выплаты.csv"]
+    assert "the mapping proposes Выплаты.csv" in guesses[0].warnings[-1]
+
+
+def test_a_title_line_above_the_header_and_an_empty_file_are_named(tmp_path):
+    src = tmp_path / "in"
+    _write(src, "Выплаты.csv", "Выплаты за январь 2024\n\nНомер платежа;ID семьи;Период;Сумма\n"
+           "P1;F1;01.2024;59 183,00\n", "cp1251")  # fmt: skip
+    _write(src, "Подтверждения.csv", "")
+    pay, empty = inspect_folder(src)
+    assert pay.table is None
+    assert "line 3 looks like a disbursements header (it names payment_id, family_id, " in (
+        pay.warnings[-1]
+    )
+    assert "delete the 2 line(s) above it" in pay.warnings[-1]
+    assert empty.warnings == ["the file is empty: export the table again with its header row"]

@@ -93,6 +93,13 @@ def test_shape_errors_name_the_key(text, key, words):
         ),
         ("tables: {families: {files: ['a/b.csv']}}", "tables.families.files", "folder", "Выплаты"),
         ("defaults: {columns: {a: b}}", "defaults", "'columns' was unexpected", "docs"),
+        # regression: a sign with a digit swallowed part of the amount ('14 000,00' read as
+        # 4000 with currency '1'), and '-' hid a negative amount; exit 0, owed doubled
+        ("defaults: {currency: ['₸', '1']}", "defaults.currency", "'1' cannot be a", "₸"),
+        ("tables: {receipts: {currency: ['1тг']}}", "tables.receipts.currency", "digit", "тг"),
+        ("defaults: {currency: ['-']}", "defaults.currency", "minus sign", "KZT"),
+        ("defaults: {decimal_mark: ',', currency: [',']}", "defaults.currency", "only the", "₸"),
+        ("defaults: {thousands: [nbsp], currency: ['\u00a0']}", "defaults.currency", "only", "₸"),
     ],
 )
 def test_meaning_errors_name_the_key_and_the_fix(text, key, words, fix):
@@ -100,6 +107,11 @@ def test_meaning_errors_name_the_key_and_the_fix(text, key, words, fix):
     assert err.where == f"m.yaml: {key}", err.message
     assert words in err.what
     assert fix in err.fix
+
+
+def test_currency_signs_with_the_decimal_point_are_allowed():
+    m = parse_mapping("version: 1\ndefaults: {currency: ['тг.', '₸', 'KZT']}")
+    assert m.table("receipts").base.currency == ("тг.", "₸", "KZT")
 
 
 def test_defaults_apply_to_every_table_and_tables_override_them():
@@ -208,6 +220,22 @@ def test_files_the_mapping_names_must_be_there(tmp_path):
     assert "tables.<table>.files" in info.value.fix
 
 
+def test_one_file_matched_by_two_tables_is_an_error(tmp_path):
+    """Regression: a receipts pattern that also matched the payments file read it as both
+    tables, exit 0, every payment 'received' -- skimming hidden."""
+    src = write_input(tmp_path / "in")
+    (src / "receipts.csv").unlink()
+    m = parse_mapping("version: 1\ntables: {receipts: {files: ['disb*.csv']}}")
+    with DuckDBEngine() as engine, pytest.raises(MappingError) as info:
+        load_input(src, engine, today=TODAY, mapping=m)
+    assert info.value.exit_code == EXIT_INPUT
+    assert "disbursements.csv would be read as disbursements and as receipts" in info.value.what
+    assert "tables.receipts.files" in info.value.fix
+    (src / "receipts.csv").symlink_to(src / "disbursements.csv")  # a link is the same file
+    with DuckDBEngine() as engine, pytest.raises(MappingError, match="and as receipts"):
+        load_input(src, engine, today=TODAY)
+
+
 def test_kazakh_headers_are_read_without_a_mapping(tmp_path):
     src = write_input(tmp_path / "in")
     _rewrite(src / "disbursements.csv", ["Төлем нөмірі", "Отбасы ID", "Кезең", "Сома",
@@ -219,3 +247,46 @@ def test_kazakh_headers_are_read_without_a_mapping(tmp_path):
         assert report.rejected == 0
         assert engine.scalar("SELECT sum(amount) FROM disbursements") == 9 * 5918300
         assert engine.scalar("SELECT count(mother_id) FROM families") == 3
+
+
+def test_a_table_saved_as_txt_is_named_when_missing(tmp_path):
+    """Excel's "Unicode text" saves disbursements.txt: 'missing' alone sent users hunting."""
+    src = write_input(tmp_path / "in")
+    (src / "disbursements.csv").rename(src / "disbursements.txt")
+    with DuckDBEngine() as engine, pytest.raises(InputError) as info:
+        load_input(src, engine, today=TODAY)
+    assert info.value.exit_code == EXIT_INPUT
+    assert "Required table(s) missing: disbursements. disbursements.txt is there, but" in (
+        info.value.what
+    )
+    m = parse_mapping("version: 1\ntables: {disbursements: {files: [disbursements.txt]}}")
+    with DuckDBEngine() as engine:
+        assert load_input(src, engine, today=TODAY, mapping=m).rejected == 0
+
+
+def test_dates_that_prove_the_declared_day_month_order_wrong_stop_the_table(tmp_path):
+    """Regression: under '%m.%d.%Y' a day-first export lost only its dates with a day over
+    12 (too few to stop); every other date was kept with day and month swapped, exit 0."""
+    from payproof.ingest.diagnose import TableRejectedError
+
+    src = write_input(tmp_path / "in")
+    path = src / "families.csv"
+    header, *rows = list(csv.reader(path.open(encoding="utf-8")))
+    for i, row in enumerate(rows):
+        born = date.fromisoformat(row[header.index("mother_birth_date")])
+        row[header.index("mother_birth_date")] = born.strftime("%d.%m.%Y")
+        row[header.index("registered_on")] = "15.03.2020" if i == 0 else "05.03.2020"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+    wrong = parse_mapping("version: 1\ntables: {families: {date_format: '%m.%d.%Y'}}")
+    with DuckDBEngine() as engine, pytest.raises(TableRejectedError) as info:
+        load_input(src, engine, today=TODAY, mapping=wrong)
+    assert info.value.exit_code == EXIT_INPUT and info.value.rejects_ready
+    assert "are not dates written MM.DD.YYYY but are written DD.MM.YYYY" in info.value.what
+    assert "'15.03.2020' at line 2" in info.value.what
+    assert "date_format: '%d.%m.%Y'" in info.value.fix
+    right = parse_mapping("version: 1\ntables: {families: {date_format: '%d.%m.%Y'}}")
+    with DuckDBEngine() as engine:
+        assert load_input(src, engine, today=TODAY, mapping=right).rejected == 0
+        assert engine.scalar("SELECT max(registered_on) FROM families") == date(2020, 3, 15)
+        assert engine.scalar("SELECT min(registered_on) FROM families") == date(2020, 3, 5)

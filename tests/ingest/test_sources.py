@@ -87,6 +87,8 @@ def test_first_and_last_records_bad_blank_lines_crlf_and_no_final_newline(folder
     last = len(body)
     assert [(line, reason.split(":")[0]) for line, _, reason in _rejects(engine, "grievances")] == [
         (3, "too many fields"), (last, "too few fields")]  # fmt: skip
+    # the rejected record is quoted as it is, without the line break of a CRLF file
+    assert engine.scalar("SELECT value FROM rejects WHERE line = 3") == records[0] + ",EXTRA"
     stored = dict(engine.rows("SELECT grievance_id, _line FROM grievances"))
     assert stored[ids[1]] == 4 and stored[ids[3]] == 8 and stored[ids[-2]] == last - 1
     g = report.tables["grievances"]
@@ -334,3 +336,19 @@ def test_mapping_patterns_match_case_insensitively_and_skip_lock_files(folder):
     (folder / "offices.json").write_text("{}")
     with pytest.raises(InputError, match="cannot tell its format"):
         locate(folder, "offices", ["*.JSON"])
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("title", ["Выплаты за 2022 год", "Выплаты за 2022 год,,,,,,,,"])
+def test_a_title_line_above_the_header_is_named(folder, title, newline):
+    """A 1C/Excel title above the header made every column 'missing', with no word of
+    where the header was."""
+    path = folder / "disbursements.csv"
+    path.write_text(title + newline + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        _load(folder)
+    assert info.value.exit_code == 3
+    assert "Line 2 looks like the header (it names payment_id, family_id, period" in (
+        info.value.what
+    )
+    assert "delete the 1 line(s) above it (a title)" in info.value.what
