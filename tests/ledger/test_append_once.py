@@ -104,6 +104,27 @@ def test_a_changed_record_is_refused_with_its_entry(setup, capsys):
     assert payment_id in conflicts
 
 
+def test_conflicts_csv_neutralises_an_id_that_starts_a_formula(setup, capsys):
+    """The private conflicts.csv is opened in a spreadsheet like any output (issue 9, #11)."""
+    data, log, key = setup
+    path = data / "disbursements.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    evil = '=HYPERLINK("http://evil.example/","x")'
+    rows[1][0] = evil
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    assert _append(log, data, key) == 0
+    rows[1][3] = "99999.00"  # the same payment, another amount
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    assert _append(log, data, key) == 3
+    conflicts = log / "private" / "conflicts.csv"
+    with conflicts.open(encoding="utf-8", newline="") as fh:
+        cells = [r["record_id"] for r in csv.DictReader(fh)]
+    assert cells == ["'" + evil]
+    assert not list(conflicts.parent.glob(".*"))  # written atomically, no temporary left
+
+
 def test_audit_names_records_logged_twice(setup, capsys):
     """A log doubled by the old append (every record twice) must not pass the audit."""
     data, log, key = setup
