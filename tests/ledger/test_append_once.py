@@ -173,6 +173,17 @@ def _first(log: Path, type_: str) -> int:
     return next(i for i, e in enumerate(entries) if decode_entry(e)["type"] == type_)
 
 
+@pytest.mark.parametrize("name", ["families.csv", "rejects.csv"])
+def test_rejects_inside_the_export_folder_are_refused(setup, capsys, name):
+    """--rejects export/families.csv overwrote the families export with exit 0 (issue 9, #3)."""
+    data, log, key = setup
+    before = {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
+    assert _append(log, data, key, "--rejects", str(data / "sub" / ".." / name)) == 2
+    assert "lies inside the input folder" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
+    assert _size(log) == 0
+
+
 def test_unknown_table_is_refused_before_reading(setup, capsys):
     data, log, key = setup
     assert _append(log, data, key, "--tables", "payments") == 2
