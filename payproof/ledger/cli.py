@@ -111,7 +111,8 @@ def append(
     rejects_path = rejects or Path(log_dir) / "private" / "rejects.csv"
     wanted = [t.strip() for t in tables.split(",") if t.strip()]
     _check_tables(wanted)
-    _check_rejects_apart(rejects_path, input_dir)
+    if rejects is not None:  # the default, under the log, is the log's own folder
+        _check_rejects_apart(rejects, input_dir)
     rules_obj = _rules(rules) if "entitlements" in wanted else None
     with DuckDBEngine() as engine, Log.open(log_dir, signer=_signer(key), write=True) as log:
         ingest = _ingest(input_dir, engine, rejects_path, mapping)
