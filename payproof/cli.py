@@ -83,7 +83,20 @@ def main(argv: list[str] | None = None) -> int:
     command exits 130 and says "Interrupted", whatever exception (or none) it
     surfaced as — typer's exit value, DuckDB's "Query interrupted", or an error
     that wrapped it. The run lifecycle never puts a result in place after one.
+
+    Called as the program (``argv`` None), signals are ignored once the command has
+    finished: Python then takes about a second to shut down (DuckDB's threads), and a
+    signal there would kill a finished command — exit 143, no message — whose result
+    is already complete and whose exit code has been decided.
     """
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:
+            interrupt.ignore_from_now()
+
+
+def _main(argv: list[str] | None) -> int:
     with interrupt.handled():
         try:
             _register()

@@ -49,9 +49,18 @@ def _is_text(sql_type: str) -> bool:
     return kind == "VARCHAR" or kind.startswith("VARCHAR(") or kind.startswith("ENUM(")
 
 
+def _columns(engine, select: str) -> list[tuple]:
+    """The query's columns (name, type, …): from a DuckDBEngine, or a DuckDB connection or
+    cursor (the ledger's temporary views live on its own cursor)."""
+    sql = f"DESCRIBE ({select})"
+    if hasattr(engine, "rows"):
+        return engine.rows(sql)
+    return engine.execute(sql).fetchall()
+
+
 def safe_select(engine, select: str) -> str:
     """``select`` with every text column neutralised (column names and order unchanged)."""
-    columns = engine.rows(f"DESCRIBE ({select})")
+    columns = _columns(engine, select)
     parts = []
     for name, sql_type, *_ in columns:
         ident = quote_ident(name)
@@ -66,6 +75,7 @@ def copy_csv(engine, select: str, path: str | Path) -> Path:
     """Write the rows of ``select`` to ``path`` as a UTF-8 CSV with a header, atomically.
 
     Rows keep the order of ``select``; text cells are neutralised as described above.
+    ``engine``: a DuckDBEngine, or a DuckDB connection or cursor.
     """
     from payproof.engine.duckdb_engine import sql_literal
 

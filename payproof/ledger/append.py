@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from payproof.engine.duckdb_engine import sql_literal
+from payproof.engine.export import copy_csv
 from payproof.errors import InputError
 from payproof.ledger.entries import KINDS, ORDER, encode_batch
 from payproof.ledger.index import content_sql, index_files, key_sql
@@ -167,7 +168,7 @@ def _changed_error(cur, progress: AppendProgress, sources, conflicts_csv) -> Cha
     where = None
     if conflicts_csv is not None:
         Path(conflicts_csv).parent.mkdir(parents=True, exist_ok=True)
-        cur.execute(f"COPY ({sql}) TO {sql_literal(str(conflicts_csv))} (HEADER, DELIMITER ',')")
+        copy_csv(cur, sql, conflicts_csv)  # atomic; ids that start a formula neutralised
         where = str(conflicts_csv)
     shown = "\n".join(
         f"  {t} {rid if t != 'entitlements' else _period_only(rid)}: logged at entry {idx}"

@@ -273,6 +273,8 @@ class _Chains:
             if vs_c if entries_ok else vs_s:
                 rep.problems.append(f"{rel} (an older partial tile) was altered")
         for rel, bad in f.old_bundles:
+            if not bad and tiles_ok:
+                continue  # it agrees with the authentic tiles: the newer bundle was altered
             if entries_ok or bad == [-1]:
                 rep.problems.append(f"{rel} (an older entry bundle) was altered")
             else:

@@ -111,6 +111,8 @@ def append(
     rejects_path = rejects or Path(log_dir) / "private" / "rejects.csv"
     wanted = [t.strip() for t in tables.split(",") if t.strip()]
     _check_tables(wanted)
+    if rejects is not None:  # the default, under the log, is the log's own folder
+        _check_rejects_apart(rejects, input_dir)
     rules_obj = _rules(rules) if "entitlements" in wanted else None
     with DuckDBEngine() as engine, Log.open(log_dir, signer=_signer(key), write=True) as log:
         ingest = _ingest(input_dir, engine, rejects_path, mapping)
@@ -127,6 +129,21 @@ def _check_tables(wanted: list[str]) -> None:
         raise UsageError(
             f"--tables: unknown ledger table(s) {', '.join(unknown) or '(none given)'}",
             fix=f"use a comma-separated list of {', '.join(ORDER)}",
+        )
+
+
+def _check_rejects_apart(rejects_path: Path, input_dir: Path) -> None:
+    """Refuse a --rejects file inside the export folder: it would overwrite or add to the
+    input (``--rejects export/families.csv`` replaced the families export)."""
+    from payproof.errors import UsageError
+
+    if Path(rejects_path).resolve().is_relative_to(Path(input_dir).resolve()):
+        raise UsageError(
+            f"--rejects {rejects_path} lies inside the input folder {input_dir}: it would "
+            "overwrite or mix with the exports. Nothing was written.",
+            where=str(rejects_path),
+            fix="Leave --rejects out (it goes to <log>/private/rejects.csv) or give a path "
+            "outside the input folder.",
         )
 
 

@@ -24,6 +24,11 @@ def write_key_pair(
     An existing pair is refused (a lost log key means the log can never be appended to
     again) unless ``rotate``, which renames the old files with a timestamp suffix first.
     """
+    if Path(out).exists() and not Path(out).is_dir():
+        raise UsageError(
+            f"--out {out} is a file, not a folder: nothing was written.",
+            fix="give a folder for the key files (it is created if missing)",
+        )
     key_path, vkey_path = key_paths(name, out)
     existing = [p for p in (key_path, vkey_path) if p.exists() or p.is_symlink()]
     if existing and not rotate:

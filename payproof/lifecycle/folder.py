@@ -127,10 +127,17 @@ def check_separate(out_dir: Path, inputs: Iterable[Path]) -> None:
         )
 
 
-def new_manifest(command: str, files: Iterable[str], replaced: Iterable[str]) -> dict:
-    """The record of a run: its files, and the previous run's files it replaced."""
+def new_manifest(
+    command: str, files: Iterable[str], replaced: Iterable[str], *, exclusive: bool = False
+) -> dict:
+    """The record of a run: its files, and the previous run's files it replaced.
+
+    ``exclusive``: the files are another command's input (a generated programme), so
+    no run of another command may replace them.
+    """
     return {
         "command": command,
+        "exclusive": exclusive,
         "payproof_version": __version__,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": sorted(files),

@@ -92,6 +92,13 @@ def handled() -> Iterator[None]:
         _state.deferring -= 1
 
 
+def ignore_from_now() -> None:
+    """Ignore SIGINT and SIGTERM for the rest of the process (its command has finished)."""
+    if _main_thread():
+        for sig in SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+
+
 @contextmanager
 def deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM back while the block runs, then deliver one that arrived.

@@ -109,9 +109,24 @@ class Run:
 
     def _check_folder(self) -> None:
         self.previous = fs.previous_files(self.out_dir, self.produces)
+        self._check_not_kept()
         if self.exclusive:
             self._check_exclusive()
         fs.check_clashes(self.out_dir, self.produces, self.previous)
+
+    def _check_not_kept(self) -> None:
+        """Refuse to replace an exclusive run of another command (a generated programme is
+        some audit's input: an audit into its folder would delete the exports)."""
+        found = fs.manifest(self.out_dir)
+        if found is None or not found.get("exclusive") or found.get("command") == self.command:
+            return
+        raise UsageError(
+            f"{self.out_dir} holds the files of `payproof {found.get('command')}` (a programme "
+            f"to audit, not an earlier result): `payproof {self.command}` will not replace "
+            "them. Nothing was changed.",
+            where=str(self.out_dir),
+            fix="Give an empty or new folder for --out.",
+        )
 
     def _check_exclusive(self) -> None:
         found = fs.manifest(self.out_dir)
@@ -210,7 +225,7 @@ class Run:
         for leftover in self.staging.glob(".*"):  # temporary files of a writer
             fs.remove(leftover)
         fs.check_clashes(self.out_dir, names, self.previous)
-        record = fs.new_manifest(self.command, names, self.previous)
+        record = fs.new_manifest(self.command, names, self.previous, exclusive=self.exclusive)
         with interrupt.deferred():
             fs.swap(self.out_dir, self._root, record)
             self.committed = True

@@ -104,6 +104,27 @@ def test_a_changed_record_is_refused_with_its_entry(setup, capsys):
     assert payment_id in conflicts
 
 
+def test_conflicts_csv_neutralises_an_id_that_starts_a_formula(setup, capsys):
+    """The private conflicts.csv is opened in a spreadsheet like any output (issue 9, #11)."""
+    data, log, key = setup
+    path = data / "disbursements.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    evil = '=HYPERLINK("http://evil.example/","x")'
+    rows[1][0] = evil
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    assert _append(log, data, key) == 0
+    rows[1][3] = "99999.00"  # the same payment, another amount
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    assert _append(log, data, key) == 3
+    conflicts = log / "private" / "conflicts.csv"
+    with conflicts.open(encoding="utf-8", newline="") as fh:
+        cells = [r["record_id"] for r in csv.DictReader(fh)]
+    assert cells == ["'" + evil]
+    assert not list(conflicts.parent.glob(".*"))  # written atomically, no temporary left
+
+
 def test_audit_names_records_logged_twice(setup, capsys):
     """A log doubled by the old append (every record twice) must not pass the audit."""
     data, log, key = setup
@@ -152,6 +173,17 @@ def _first(log: Path, type_: str) -> int:
     return next(i for i, e in enumerate(entries) if decode_entry(e)["type"] == type_)
 
 
+@pytest.mark.parametrize("name", ["families.csv", "rejects.csv"])
+def test_rejects_inside_the_export_folder_are_refused(setup, capsys, name):
+    """--rejects export/families.csv overwrote the families export with exit 0 (issue 9, #3)."""
+    data, log, key = setup
+    before = {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
+    assert _append(log, data, key, "--rejects", str(data / "sub" / ".." / name)) == 2
+    assert "lies inside the input folder" in " ".join(capsys.readouterr().err.split())
+    assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
+    assert _size(log) == 0
+
+
 def test_unknown_table_is_refused_before_reading(setup, capsys):
     data, log, key = setup
     assert _append(log, data, key, "--tables", "payments") == 2
@@ -176,6 +208,15 @@ def test_keygen_never_overwrites_a_key(tmp_path, capsys):
     # A second rotation in the same second keeps both old pairs.
     assert main(["ledger", "keygen", ORIGIN, "--out", str(keys), "--rotate"]) == 0
     assert len(list(keys.glob("*.key.replaced-*"))) == 2
+
+
+def test_keygen_into_a_file_is_a_usage_error(tmp_path, capsys):
+    """--out naming a file ended in a FileExistsError traceback."""
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    assert main(["ledger", "keygen", ORIGIN, "--out", str(afile)]) == 2
+    assert "is a file, not a folder" in " ".join(capsys.readouterr().err.split())
+    assert afile.read_text() == "mine" and sorted(tmp_path.iterdir()) == [afile]
 
 
 def test_entitlements_computed_from_rules_are_logged_with_the_rules_hash(setup, capsys):

@@ -295,6 +295,22 @@ def test_audit_names_exactly_what_changed_and_nothing_else(log):
     assert audit_log(log.root).ok
 
 
+def test_a_broken_full_bundle_is_named_and_its_older_partial_bundle_is_not(log):
+    """A flip in a length prefix makes a full bundle undecodable: that bundle is named, and
+    the older partial bundle beside it, which the stored tiles confirm, is not (it was
+    reported as altered)."""
+    pub = log.public
+    older = [p.name for p in (pub / "tile/entries/001.p").iterdir()]
+    assert older, "the fixture's second bundle was partial once"
+    original = _flip(pub / "tile/entries/001", 0)  # the first entry's length
+    problems = audit_log(log.root).problems
+    assert len(problems) == 1 and problems[0].startswith(
+        "tile/entries/001 is truncated or corrupted"
+    ), problems
+    (pub / "tile/entries/001").write_bytes(original)
+    assert audit_log(log.root).ok
+
+
 def test_public_duplicates_read_escaped_ids_and_index_digests_are_private(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -76,6 +76,19 @@ def test_generate_replaces_its_own_programme_only_with_overwrite(tmp_path, capfd
     assert json.loads((out / fs.MANIFEST).read_text())["command"] == "generate"
 
 
+@pytest.mark.parametrize("command", ["audit", "ghosts"])
+def test_a_generated_programme_is_never_replaced_by_another_command(tmp_path, capfd, command):
+    data = write_input(tmp_path / "data")
+    programme = tmp_path / "programme"
+    assert main(["generate", str(programme), "--families", "150", "--months", "2"]) == 0
+    before = files(programme)
+    fast = ["--no-ghosts"] if command == "audit" else []
+    assert main([command, str(data), "--out", str(programme), *fast]) == EXIT_USAGE
+    text = said(capfd)
+    assert "holds the files of `payproof generate`" in text and "Nothing was changed" in text
+    assert files(programme) == before
+
+
 def test_a_run_removes_the_files_of_the_previous_run_it_did_not_produce(tmp_path):
     data = write_input(tmp_path / "data")
     out = tmp_path / "out"

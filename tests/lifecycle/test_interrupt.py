@@ -139,3 +139,40 @@ def test_interrupted_ghosts_leaves_no_outputs(previous, tmp_path):
     assert_interrupted(code, err, signal.SIGTERM)
     assert snapshot(out) == {}
     assert_no_working_files(out)
+
+
+AFTER_MAIN = """
+import sys, time
+from pathlib import Path
+from payproof.cli import main
+sys.argv = ["payproof", "--version"]
+code = main()
+Path({marker!r}).touch()
+time.sleep(1)  # as Python shutting down after a real command (DuckDB's threads, ~1 s)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_after_the_command_finished_does_not_kill_it(tmp_path, sig):
+    """The command's result is complete and its exit code decided: shutting down is not
+    interruptible (it was: exit -15 with no message, after a complete run)."""
+    marker = tmp_path / "finished"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", AFTER_MAIN.format(marker=str(marker))],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not marker.exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=WAIT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert out.startswith("payproof ")
