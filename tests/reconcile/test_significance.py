@@ -163,3 +163,55 @@ def test_office_where_everyone_takes_a_little_found_by_material_lines():
     assert "material" in offices["O7"]["office_flagged_by"]
     assert [o for o, r in offices.items() if r["office_flagged"]] == ["O7"]
     assert not any(r["flagged"] for r in result.staff.to_pylist())
+
+
+def test_diverters_months_found_beside_a_colleague_short_on_every_line():
+    """Regression: the months test's yardstick kept the suspects of the whole-year tests, so
+    a colleague short on every line raised the bar in those months and hid the diverter."""
+    clerks = _honest_offices(6)
+    clerks[6] = ("SK", "O1", "South", 100, 100)  # keeps part of every payment
+    staff, months = _programme(clerks)
+    rows = months.to_pylist()
+    for r in rows:
+        if r["staff_id"] == "S1-2" and r["period"] in ("2022-04", "2022-05", "2022-06"):
+            r["short"] = 25
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r["staff_id"]] = totals.get(r["staff_id"], 0) + r["short"]
+    staff = staff.set_column(
+        staff.schema.get_field_index("short_lines"), "short_lines",
+        pa.array([totals[s] for s in staff.column("staff_id").to_pylist()]),
+    )  # fmt: skip
+    out = {r["staff_id"]: r for r in flag_units(staff, pa.Table.from_pylist(rows)).staff
+           .to_pylist()}  # fmt: skip
+    assert "months" in out["S1-2"]["flagged_by"]
+    assert out["S1-2"]["flag_months"] == "2022-04..2022-06"
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["S1-2", "SK"]
+
+
+def test_skimmer_beside_an_unflagged_diverter_keeps_its_money_excess():
+    """Regression: the money yardstick was the peers' pooled loss rate, which one colleague
+    losing whole payments on a few lines (not a suspect of the count test) moved enough to
+    veto a clear skimmer by the 0.5 % money rule. Now the median peer's rate, exactly."""
+    months = 12
+    rows, month_rows = [], []
+    spec = [(f"H{c}", 3, 3 * 1_000) for c in range(6)]  # short 3 of 100 a month, a fee each
+    spec += [("DV", 4, 4 * 10_000)]  # 4 short a month, each the whole payment
+    spec += [("SUB", 12, 3 * 1_000 + 9 * 1_000)]  # 9 more short lines, 10 % kept of each
+    for sid, k, lost in spec:
+        rows.append({
+            "staff_id": sid, "office_id": "O0", "region": "South",
+            "verified_lines": 100 * months, "short_lines": k * months,
+            "lost": lost * months, "verified_disbursed": 100 * months * 10_000,
+            "families": 100, "shared_account_families": 0, "median_ratio": 1.0,
+            "nothing_lines": 0, "complaints": 0, "bribe_complaints": 0,
+            "not_paid_complaints": 0, "short_bank_lines": 0,
+        })  # fmt: skip
+        month_rows += [{"staff_id": sid, "period": f"2022-{m + 1:02d}", "verified": 100,
+                        "short": k} for m in range(months)]  # fmt: skip
+    result = flag_units(pa.Table.from_pylist(rows), pa.Table.from_pylist(month_rows))
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    assert out["SUB"]["flagged"] and out["SUB"]["flagged_by"].startswith("office")
+    # lost 144,000 − round(12,000,000 × the median peer's 0.3 %) = 108,000 tiyn, exactly
+    assert out["SUB"]["excess_lost"] == 108_000
+    assert not out["H0"]["flagged"]
