@@ -47,7 +47,7 @@ class FlagSettings:
     min_lines: int = 5  # and at least this many short lines (families) beyond the yardstick
     min_peer_lines: int = 100  # a yardstick needs this many lines (families)
     min_peers: int = 2  # and this many other units
-    # and, for the short-line tests, money lost beyond the yardstick's loss rate at least this
+    # and, for the short-line tests, money lost beyond the median peer's loss rate at least this
     # share of the verified money paid out (not for the shared-account or months tests)
     min_excess_loss: float = 0.005
 
