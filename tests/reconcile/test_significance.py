@@ -47,6 +47,23 @@ def _honest_offices(n_offices: int, region: str = "South", clerks: int = 6):
             for o in range(n_offices) for c in range(clerks)]  # fmt: skip
 
 
+def _with_bad_months(clerks, staff_id: str, short: int):
+    """The programme with ``staff_id`` short on ``short`` lines in April to June."""
+    staff, months = _programme(clerks)
+    rows = months.to_pylist()
+    for r in rows:
+        if r["staff_id"] == staff_id and r["period"] in ("2022-04", "2022-05", "2022-06"):
+            r["short"] = short
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r["staff_id"]] = totals.get(r["staff_id"], 0) + r["short"]
+    staff = staff.set_column(
+        staff.schema.get_field_index("short_lines"), "short_lines",
+        pa.array([totals[s] for s in staff.column("staff_id").to_pylist()]),
+    )  # fmt: skip
+    return staff, pa.Table.from_pylist(rows)
+
+
 def test_tail_is_binomial_without_dispersion_and_wider_with_it():
     k, n, p0 = np.array([30.0]), np.array([1000.0]), np.array([0.02])
     assert math.isclose(tail(k, n, p0, np.array([0.0]))[0], binom.sf(29, 1000, 0.02))
@@ -93,20 +110,7 @@ def test_whole_office_flagged_as_office_not_its_clerks():
 
 
 def test_three_bad_months_found_with_their_months():
-    clerks = _honest_offices(6)
-    staff, months = _programme(clerks)
-    rows = months.to_pylist()
-    for r in rows:
-        if r["staff_id"] == "S1-2" and r["period"] in ("2022-04", "2022-05", "2022-06"):
-            r["short"] = 35
-    months = pa.Table.from_pylist(rows)
-    totals = {}
-    for r in rows:
-        totals[r["staff_id"]] = totals.get(r["staff_id"], 0) + r["short"]
-    staff = staff.set_column(
-        staff.schema.get_field_index("short_lines"), "short_lines",
-        pa.array([totals[s] for s in staff.column("staff_id").to_pylist()]),
-    )  # fmt: skip
+    staff, months = _with_bad_months(_honest_offices(6), "S1-2", 35)
     out = {r["staff_id"]: r for r in flag_units(staff, months).staff.to_pylist()}
     assert out["S1-2"]["flagged"] and "months" in out["S1-2"]["flagged_by"]
     assert out["S1-2"]["flag_months"] == "2022-04..2022-06"
@@ -170,20 +174,8 @@ def test_diverters_months_found_beside_a_colleague_short_on_every_line():
     a colleague short on every line raised the bar in those months and hid the diverter."""
     clerks = _honest_offices(6)
     clerks[6] = ("SK", "O1", "South", 100, 100)  # keeps part of every payment
-    staff, months = _programme(clerks)
-    rows = months.to_pylist()
-    for r in rows:
-        if r["staff_id"] == "S1-2" and r["period"] in ("2022-04", "2022-05", "2022-06"):
-            r["short"] = 25
-    totals: dict[str, int] = {}
-    for r in rows:
-        totals[r["staff_id"]] = totals.get(r["staff_id"], 0) + r["short"]
-    staff = staff.set_column(
-        staff.schema.get_field_index("short_lines"), "short_lines",
-        pa.array([totals[s] for s in staff.column("staff_id").to_pylist()]),
-    )  # fmt: skip
-    out = {r["staff_id"]: r for r in flag_units(staff, pa.Table.from_pylist(rows)).staff
-           .to_pylist()}  # fmt: skip
+    staff, months = _with_bad_months(clerks, "S1-2", 25)
+    out = {r["staff_id"]: r for r in flag_units(staff, months).staff.to_pylist()}
     assert "months" in out["S1-2"]["flagged_by"]
     assert out["S1-2"]["flag_months"] == "2022-04..2022-06"
     assert sorted(s for s, r in out.items() if r["flagged"]) == ["S1-2", "SK"]
