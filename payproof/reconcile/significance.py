@@ -128,11 +128,8 @@ def robust_versus(k, n, peers, s: FlagSettings, median_group: np.ndarray, rounds
     moved by a minority of cheats, however large — and units far above it (unadjusted p
     below 0.001, large excess) become suspects. Then, in up to ``rounds`` rounds, the
     pooled rate of the peers without the suspects is the yardstick and suspects are found
-    again. The dispersion is estimated from the units that are not suspects: its median
-    estimate resists a handful of cheats, not a fifth of the clerks (the harder programmes
-    have that many, and the median then sits at the honest units' 62nd percentile, which
-    widened every test by half). Suspects need p below 1e-3, so leaving them out drops
-    about one honest unit in a thousand: the honest median hardly moves.
+    again. The dispersion is always estimated from every unit (its median estimate needs no
+    cleaning; leaving honest extremes out of it would make the next one look guilty).
     ``peers(drop)`` returns the peer totals (k, n, ss, count) without the dropped units.
     """
 
@@ -151,7 +148,7 @@ def robust_versus(k, n, peers, s: FlagSettings, median_group: np.ndarray, rounds
     for _ in range(rounds):
         pk, pn, pss, pc = peers(drop)
         ok = (pc >= s.min_peers) & (pn >= s.min_peer_lines)
-        t = versus(k, n, pk, pn, pss, ok, fit=~drop, **kw)
+        t = versus(k, n, pk, pn, pss, ok, **kw)
         again = suspects(t)
         if (again == drop).all():
             break

@@ -236,29 +236,3 @@ def test_three_diverters_of_one_office_in_the_same_months_all_found():
     assert all("months" in (out[s]["flagged_by"] or "") for s in diverters)
     assert all(out[s]["flag_months"].startswith("2022-04..") for s in diverters)
     assert sorted(s for s, r in out.items() if r["flagged"]) == list(diverters)
-
-
-def test_a_fifth_of_clerks_cheating_does_not_widen_the_honest_spread():
-    """Regression: the dispersion was estimated from every clerk, cheats included; its median
-    resists a few cheats, not a fifth of them (the median residual then is the honest
-    units' 62nd percentile), and every test got wider, hiding subtle skimmers."""
-    rng = np.random.default_rng(7)
-    clerks, months = [], []
-    for o in range(8):
-        for c in range(10):
-            rate = 0.15 if c < 2 else 0.05
-            k = int(rng.binomial(400, rate))
-            clerks.append({
-                "staff_id": f"S{o}-{c}", "office_id": f"O{o}", "region": "NS"[o % 2],
-                "verified_lines": 400, "short_lines": k, "lost": k * 5_000,
-                "verified_disbursed": 400 * 50_000, "families": 35,
-                "shared_account_families": 0, "median_ratio": 1.0, "nothing_lines": 0,
-                "complaints": 0, "bribe_complaints": 0, "not_paid_complaints": 0,
-                "short_bank_lines": 0,
-            })  # fmt: skip
-            months.append({"staff_id": f"S{o}-{c}", "period": "2022-01", "verified": 400,
-                           "short": k})  # fmt: skip
-    result = flag_units(pa.Table.from_pylist(clerks), pa.Table.from_pylist(months))
-    assert result.dispersion["clerk_vs_office"] < 0.002  # binomial honest clerks: about 0
-    flagged = {r["staff_id"] for r in result.staff.to_pylist() if r["flagged"]}
-    assert {f"S{o}-{c}" for o in range(8) for c in range(2)} <= flagged
