@@ -30,10 +30,6 @@ class Dialect:
             return "struct_pack(" + ", ".join(f"{k} := {v}" for k, v in fields.items()) + ")"
         return "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in fields.items()) + ")"
 
-    def approx_distinct(self, value: str) -> str:
-        """HyperLogLog distinct count: exact enough for a rate's denominator, far cheaper."""
-        return f"approx_count_distinct({value})"
-
     def add_years(self, day: str, years: int) -> str:
         """A DATE ``years`` later (29 February + 1 year gives 28 February in both engines)."""
         if self.name == "duckdb":

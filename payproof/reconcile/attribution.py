@@ -96,7 +96,7 @@ def staff_lines_sql(d: Dialect, lines: str, remainders: str) -> str:
   CAST(count(CASE WHEN verified AND fp_received = 0 THEN 1 END) AS BIGINT) AS nothing_lines,
   {d.median(f"CASE WHEN verified AND fp_disbursed > 0 THEN {ratio} END")} AS median_ratio,
   CAST(count(CASE WHEN to_shared_account THEN 1 END) AS BIGINT) AS shared_account_lines,
-  CAST({d.approx_distinct("l.family_id")} AS BIGINT) AS families,
+  CAST(count(DISTINCT l.family_id) AS BIGINT) AS families,
   CAST(count(DISTINCT CASE WHEN to_shared_account THEN l.family_id END) AS BIGINT)
     AS shared_account_families,
   min(l.office_id) AS line_office_id

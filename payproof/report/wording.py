@@ -176,8 +176,8 @@ def unit_explanation(u, currency: str) -> str:
                 default=None)  # fmt: skip
         parts.append(
             f"{count(u.material_lines)} of its payments with evidence lacked more than 5\u202f% "
-            f"of the amount — more than a bank fee or a rounding ever does — far more often than "
-            f"at comparable offices ({q_clause(q)})."
+            f"of the amount — more than an ordinary bank fee or a rounding takes — far more "
+            f"often than at comparable offices ({q_clause(q)})."
         )
     if u.flag_months and "months" in u.flagged_by.split(";"):
         parts.append(

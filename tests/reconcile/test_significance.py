@@ -47,6 +47,23 @@ def _honest_offices(n_offices: int, region: str = "South", clerks: int = 6):
             for o in range(n_offices) for c in range(clerks)]  # fmt: skip
 
 
+def _with_bad_months(clerks, staff_id: str, short: int):
+    """The programme with ``staff_id`` short on ``short`` lines in April to June."""
+    staff, months = _programme(clerks)
+    rows = months.to_pylist()
+    for r in rows:
+        if r["staff_id"] == staff_id and r["period"] in ("2022-04", "2022-05", "2022-06"):
+            r["short"] = short
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r["staff_id"]] = totals.get(r["staff_id"], 0) + r["short"]
+    staff = staff.set_column(
+        staff.schema.get_field_index("short_lines"), "short_lines",
+        pa.array([totals[s] for s in staff.column("staff_id").to_pylist()]),
+    )  # fmt: skip
+    return staff, pa.Table.from_pylist(rows)
+
+
 def test_tail_is_binomial_without_dispersion_and_wider_with_it():
     k, n, p0 = np.array([30.0]), np.array([1000.0]), np.array([0.02])
     assert math.isclose(tail(k, n, p0, np.array([0.0]))[0], binom.sf(29, 1000, 0.02))
@@ -93,20 +110,7 @@ def test_whole_office_flagged_as_office_not_its_clerks():
 
 
 def test_three_bad_months_found_with_their_months():
-    clerks = _honest_offices(6)
-    staff, months = _programme(clerks)
-    rows = months.to_pylist()
-    for r in rows:
-        if r["staff_id"] == "S1-2" and r["period"] in ("2022-04", "2022-05", "2022-06"):
-            r["short"] = 35
-    months = pa.Table.from_pylist(rows)
-    totals = {}
-    for r in rows:
-        totals[r["staff_id"]] = totals.get(r["staff_id"], 0) + r["short"]
-    staff = staff.set_column(
-        staff.schema.get_field_index("short_lines"), "short_lines",
-        pa.array([totals[s] for s in staff.column("staff_id").to_pylist()]),
-    )  # fmt: skip
+    staff, months = _with_bad_months(_honest_offices(6), "S1-2", 35)
     out = {r["staff_id"]: r for r in flag_units(staff, months).staff.to_pylist()}
     assert out["S1-2"]["flagged"] and "months" in out["S1-2"]["flagged_by"]
     assert out["S1-2"]["flag_months"] == "2022-04..2022-06"
@@ -163,3 +167,72 @@ def test_office_where_everyone_takes_a_little_found_by_material_lines():
     assert "material" in offices["O7"]["office_flagged_by"]
     assert [o for o, r in offices.items() if r["office_flagged"]] == ["O7"]
     assert not any(r["flagged"] for r in result.staff.to_pylist())
+
+
+def test_diverters_months_found_beside_a_colleague_short_on_every_line():
+    """Regression: the months test's yardstick kept the suspects of the whole-year tests, so
+    a colleague short on every line raised the bar in those months and hid the diverter."""
+    clerks = _honest_offices(6)
+    clerks[6] = ("SK", "O1", "South", 100, 100)  # keeps part of every payment
+    staff, months = _with_bad_months(clerks, "S1-2", 25)
+    out = {r["staff_id"]: r for r in flag_units(staff, months).staff.to_pylist()}
+    assert "months" in out["S1-2"]["flagged_by"]
+    assert out["S1-2"]["flag_months"] == "2022-04..2022-06"
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["S1-2", "SK"]
+
+
+def test_skimmer_beside_an_unflagged_diverter_keeps_its_money_excess():
+    """Regression: the money yardstick was the peers' pooled loss rate, which one colleague
+    losing whole payments on a few lines (not a suspect of the count test) moved enough to
+    veto a clear skimmer by the 0.5 % money rule. Now the median peer's rate, exactly."""
+    months = 12
+    rows, month_rows = [], []
+    spec = [(f"H{c}", 3, 3 * 1_000) for c in range(6)]  # short 3 of 100 a month, a fee each
+    spec += [("DV", 4, 4 * 10_000)]  # 4 short a month, each the whole payment
+    spec += [("SUB", 12, 3 * 1_000 + 9 * 1_000)]  # 9 more short lines, 10 % kept of each
+    for sid, k, lost in spec:
+        rows.append({
+            "staff_id": sid, "office_id": "O0", "region": "South",
+            "verified_lines": 100 * months, "short_lines": k * months,
+            "lost": lost * months, "verified_disbursed": 100 * months * 10_000,
+            "families": 100, "shared_account_families": 0, "median_ratio": 1.0,
+            "nothing_lines": 0, "complaints": 0, "bribe_complaints": 0,
+            "not_paid_complaints": 0, "short_bank_lines": 0,
+        })  # fmt: skip
+        month_rows += [{"staff_id": sid, "period": f"2022-{m + 1:02d}", "verified": 100,
+                        "short": k} for m in range(months)]  # fmt: skip
+    result = flag_units(pa.Table.from_pylist(rows), pa.Table.from_pylist(month_rows))
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    assert out["SUB"]["flagged"] and out["SUB"]["flagged_by"].startswith("office")
+    # lost 144,000 − round(12,000,000 × the median peer's 0.3 %) = 108,000 tiyn, exactly
+    assert out["SUB"]["excess_lost"] == 108_000
+    assert not out["H0"]["flagged"]
+
+
+def test_three_diverters_of_one_office_in_the_same_months_all_found():
+    """Regression: the months test kept its own suspects in the yardstick, so diverters of
+    one office active in the same months raised each other's bar (seed 4 of the hard
+    programme, office O05: one found, one missed). Now found round by round."""
+    rng = np.random.default_rng(9)
+    staff, rows = [], []
+    diverters = ("S1-0", "S1-1", "S1-2")
+    for o in range(6):
+        for c in range(8):
+            sid = f"S{o}-{c}"
+            ks = [int(rng.binomial(30, 0.2 if sid in diverters and 3 <= m <= 5 else 0.03))
+                  for m in range(12)]  # fmt: skip
+            rows += [{"staff_id": sid, "period": f"2022-{m + 1:02d}", "verified": 30,
+                      "short": ks[m]} for m in range(12)]  # fmt: skip
+            staff.append({
+                "staff_id": sid, "office_id": f"O{o}", "region": "South",
+                "verified_lines": 360, "short_lines": sum(ks), "lost": sum(ks) * 1000,
+                "verified_disbursed": 360 * 10_000, "families": 30,
+                "shared_account_families": 0, "median_ratio": 1.0, "nothing_lines": 0,
+                "complaints": 0, "bribe_complaints": 0, "not_paid_complaints": 0,
+                "short_bank_lines": 0,
+            })  # fmt: skip
+    result = flag_units(pa.Table.from_pylist(staff), pa.Table.from_pylist(rows))
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    assert all("months" in (out[s]["flagged_by"] or "") for s in diverters)
+    assert all(out[s]["flag_months"].startswith("2022-04..") for s in diverters)
+    assert sorted(s for s, r in out.items() if r["flagged"]) == list(diverters)
