@@ -194,6 +194,9 @@ def result_summary(engine: DuckDBEngine) -> dict:
         "offices": {
             "total": int(engine.scalar("SELECT count(*) FROM office_results")),
             "flagged": int(engine.scalar("SELECT count(*) FROM office_results WHERE flagged")),
+            "flagged_as_a_whole": int(
+                engine.scalar("SELECT count(*) FROM office_results WHERE flagged AND office_wide")
+            ),
         },
         "regions": {
             "total": int(engine.scalar("SELECT count(*) FROM region_results")),

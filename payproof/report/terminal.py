@@ -61,10 +61,18 @@ def print_summary(out_dir: Path, console: Console) -> None:
     if "flagged" in offices:  # outputs from before offices had tests of their own lack it
         console.print(
             f"[bold]Offices flagged:[/] {count(offices['flagged'])} of "
-            f"{count(offices.get('total', 0))}; regions flagged: "
+            f"{count(offices.get('total', 0))}{_as_a_whole(offices)}; regions flagged: "
             f"{count((summary.get('regions') or {}).get('flagged', 0))} (see report.html)",
             highlight=False,
         )
     report = out_dir / "report.html"
     where = str(report) if report.is_file() else f"{report} (not written yet)"
     console.print(f"[bold]Report:[/] {where}", highlight=False, soft_wrap=True)
+
+
+def _as_a_whole(offices: dict) -> str:
+    """How many flagged offices are unusual as a whole (every clerk together), not only
+    through the losses of their flagged staff: the two call for different investigations."""
+    if "flagged_as_a_whole" not in offices or not offices["flagged"]:
+        return ""
+    return f" ({offices['flagged_as_a_whole']:,} of them as a whole)"
