@@ -136,18 +136,23 @@ def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, 
     return []
 
 
-def _text_checks(col: ColumnSpec, v: str) -> list[tuple[str, str]]:
-    """Text that could not be decoded (U+FFFD, see ingest/encoding.py) in any column, and
-    control characters (a NUL byte, a line break) in an id, which would otherwise be
-    kept invisibly and make two ids that print alike differ."""
-    checks = [
-        (f"contains({v}, '{REPLACEMENT}')", INVALID_ENCODING_REASON),
-        (
-            f"NOT contains({v}, '{REPLACEMENT}') AND regexp_matches({v}, "
-            f"{sql_literal(MOJIBAKE_RE2)})",
-            MOJIBAKE_REASON,
-        ),
-    ]
+def _text_checks(col: ColumnSpec, v: str, single_byte: bool = False) -> list[tuple[str, str]]:
+    """Text that could not be decoded (U+FFFD, see ingest/encoding.py) in any column;
+    UTF-8 text misread as a single-byte code page (mojibake) in a text column (names: few
+    and short, so always checked — an export garbled upstream is caught too) and, where the
+    file was read through a declared single-byte code page (``single_byte``), in an id
+    column (other types fail their own format checks); and control
+    characters (a NUL byte, a line break) in an id, which would otherwise be kept
+    invisibly and make two ids that print alike differ."""
+    checks = [(f"contains({v}, '{REPLACEMENT}')", INVALID_ENCODING_REASON)]
+    if col.type == "text" or (single_byte and col.type == "id"):
+        checks.append(
+            (
+                f"NOT contains({v}, '{REPLACEMENT}') AND regexp_matches({v}, "
+                f"{sql_literal(MOJIBAKE_RE2)})",
+                MOJIBAKE_REASON,
+            )
+        )
     if col.type == "id":
         checks.append(
             (f"regexp_matches({v}, '[\\x00-\\x1f\\x7f]')",
@@ -174,6 +179,8 @@ def checked_select(
     present: dict[str, str],
     s: CheckSettings,
     formats: dict[str, ValueFormat] | None = None,
+    *,
+    single_byte: bool = False,
 ) -> str:
     """SELECT of _line, typed columns, ``_errors`` (problems that reject the row) and
     ``_warnings`` (problems reported on a row that is kept) from the stage.
@@ -212,7 +219,7 @@ def checked_select(
         checks = [(f"{v} IS NULL", missing)] if not col.nullable else []
         if col.bad_value == "flag" and name not in present:
             checks = []  # an absent column is reported once, by the loader
-        checks += _text_checks(col, v)
+        checks += _text_checks(col, v, single_byte)
         bad_bytes = f"contains({v}, '{REPLACEMENT}')"  # one reason: the encoding's
         if unreadable.get(name):  # converted from the mapping's format: NULL where unreadable
             cond = f"{v} IS NOT NULL AND NOT {bad_bytes} AND {c} IS NULL"

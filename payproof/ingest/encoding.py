@@ -84,6 +84,13 @@ def is_utf8(codec: str | None) -> bool:
     return codec is None or codecs.lookup(codec).name in ("utf-8", "utf-8-sig")
 
 
+def is_single_byte(codec: str | None) -> bool:
+    """A declared code page with one character per byte (cp1251, kz1048, koi8-r, …): only
+    text decoded through one can be UTF-8 misread as it (mojibake), so only such files
+    need that check — it is a regular expression over every value, too dear to run on all."""
+    return codec is not None and not codecs.lookup(codec).name.startswith("utf")
+
+
 def sniff(path: Path) -> str | None:
     """The encoding the file's first bytes prove (a UTF-16 byte-order mark), or None.
 

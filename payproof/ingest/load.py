@@ -20,6 +20,7 @@ from payproof.errors import InputError
 from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
 from payproof.ingest.csv_stage import text_encoding
 from payproof.ingest.diagnose import check_date_order, check_rejected_share
+from payproof.ingest.encoding import is_single_byte
 from payproof.ingest.mapping import Mapping, MappingError, TableMapping
 from payproof.ingest.sources import SourceFile, file_sha256, header_names, locate, stage_into
 from payproof.ingest.title import title_hint
@@ -202,7 +203,8 @@ def _load_table(
             c for c, col in spec.columns.items()
             if c not in present and col.bad_value == "flag" and not col.nullable
         ]  # fmt: skip
-        return checked_select(spec, relation, present, settings, formats)
+        return checked_select(spec, relation, present, settings, formats,
+                              single_byte=is_single_byte(src.encoding))  # fmt: skip
 
     structural = stage_into(engine, src, chk, make_select)
     for column in absent:  # one warning for the header, not one per record
