@@ -287,6 +287,19 @@ def verify_receipt_cmd(
     typer.echo(verdict.explain())
 
 
+@app.command("verify-page")
+def verify_page_cmd(
+    log_dir: Path = typer.Argument(..., help="The log folder (or a mirror of it, with --vkey)."),
+    out: Path = typer.Option(..., "--out", help="The HTML file to write."),
+    vkey: str = typer.Option(None, help="Verifier key (default: the log's own record)."),
+) -> None:
+    """Write a static page that verifies receipts in the browser, offline, with the log's key."""
+    from payproof.ledger.verify_page import write_verify_page
+
+    path = write_verify_page(log_dir, out, vkey=_vkey(vkey).vkey if vkey else None)
+    typer.echo(f"verification page written to {path}; it makes no network request")
+
+
 @app.command()
 def audit(
     log_dir: Path = typer.Argument(..., help="A log folder, or a mirror of its public files."),

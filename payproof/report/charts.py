@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
+from payproof.i18n import EN, N_, Translator
+from payproof.report.fmt import fixed
+
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour-vision
 # deficiency, and distinct in greyscale print when paired with the dash/marker variations below.
 BLUE = "#0072B2"
@@ -221,10 +224,11 @@ def bar_chart(
                 bx = left
             out.append(
                 f'<rect x="{_n(bx)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
-                f'fill="{color}"><title>{_t(s.name)}: {_t(_short(values[i][r]))}</title></rect>'
+                f'fill="{color}"><title>{_t(s.name)}: {_t(tick_format(_round3(values[i][r])))}</title>'
+                "</rect>"
             )
             end = max(end, bx + w)
-        text = value_labels[r] if value_labels is not None else _short(totals[r])
+        text = value_labels[r] if value_labels is not None else tick_format(_round3(totals[r]))
         if isinstance(text, str):
             out.append(_text(end + 6, y0 + row_h / 2 + 4, text, size=11.5))
         else:  # one label per sub-bar of a grouped row
@@ -315,7 +319,7 @@ def line_chart(
         )
         if len(pts) <= 40:
             for (x, y), v in zip(pts, s.values, strict=True):
-                out.append(_marker(i, x, y, color, f"{s.name}: {_short(float(v))}"))
+                out.append(_marker(i, x, y, color, f"{s.name}: {tick_format(_round3(float(v)))}"))
         y_last = pts[-1][1]
         while any(abs(y_last - o) < 12 for o in last_ys):
             y_last += 12
@@ -324,7 +328,7 @@ def line_chart(
             _text(
                 pts[-1][0] + 8,
                 y_last + 4,
-                _short(float(s.values[-1])),
+                tick_format(_round3(float(s.values[-1]))),
                 size=11,
                 fill=color if color != YELLOW else "#222",
                 weight="600",
@@ -394,10 +398,11 @@ def column_chart(
             out.append(
                 f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w)}" height="{_n(h)}" '
                 f'fill="{color}"><title>{_t(categories[j])} · {_t(s.name)}: '
-                f"{_t(_short(values[i][j]))}</title></rect>"
+                f"{_t(tick_format(_round3(values[i][j])))}</title></rect>"
             )
         if totals[j] > 0 and step_w >= 30:
-            out.append(_text(x + bar_w / 2, y - 4, _short(totals[j]), anchor="middle", size=10))
+            out.append(_text(x + bar_w / 2, y - 4, tick_format(_round3(totals[j])), anchor="middle",
+                             size=10))  # fmt: skip
     out.append(
         f'<line x1="{_n(left)}" y1="{_n(bottom)}" x2="{_n(right)}" y2="{_n(bottom)}" '
         f'stroke="#555" stroke-width="1"/>'
@@ -430,8 +435,8 @@ class Mark:
 
 
 RATIO_MARKS = (
-    Mark(0.70, "0.70: 30 % kept", VERMILLION),
-    Mark(1.00, "1.00: paid in full", GREEN),
+    Mark(0.70, N_("0.70: 30 % kept"), VERMILLION),
+    Mark(1.00, N_("1.00: paid in full"), GREEN),
 )
 
 
@@ -442,11 +447,12 @@ def ratio_histogram(
     counts: Sequence[int],
     bin_width: float = 0.05,
     median: float | None = None,
-    median_label: str = "office median",
+    median_label: str = N_("office median"),
     marks: Sequence[Mark] = RATIO_MARKS,
     width: float = 360,
     height: float = 200,
     uid: str | None = None,
+    tr: Translator = EN,
 ) -> str:
     """Histogram of received ÷ disbursed: bin ``i`` covers [i·w, (i+1)·w); the last is open.
 
@@ -454,9 +460,9 @@ def ratio_histogram(
     blue line is the office median, so a clerk's shift away from peers is visible.
     """
     uid = uid or slug(title)
-    lines = list(marks)
+    lines = [Mark(m.value, tr._(m.label), m.color, m.dash) for m in marks]
     if median is not None:
-        lines.append(Mark(median, f"{median_label} {median:.2f}", BLUE, ""))
+        lines.append(Mark(median, f"{tr._(median_label)} {fixed(median, 2, tr.lang)}", BLUE, ""))
     left, right, bottom = 34.0, width - 10, height - 28
     top = 16.0 + 11 * len(lines)
     nb = max(1, len(counts))
@@ -489,7 +495,8 @@ def ratio_histogram(
     for v in (0.0, 0.5, 1.0):
         if v <= x_max:
             out.append(
-                _text(left + v * sx, bottom + 14, f"{v:.1f}", anchor="middle", size=10, fill=GREY)
+                _text(left + v * sx, bottom + 14, fixed(v, 1, tr.lang), anchor="middle", size=10,
+                      fill=GREY)  # fmt: skip
             )
     for k, m in enumerate(lines):
         x = left + min(m.value, x_max) * sx
@@ -518,7 +525,7 @@ def ratio_histogram(
         _text(
             (left + right) / 2,
             height - 2,
-            "received ÷ disbursed",
+            tr._("received ÷ disbursed"),
             anchor="middle",
             size=10,
             fill=GREY,
@@ -553,6 +560,7 @@ def ratio_dot_plot(
     marks: Sequence[Mark] = RATIO_MARKS,
     width: float = 900,
     uid: str | None = None,
+    tr: Translator = EN,
 ) -> str:
     """One row per clerk: median ratio (dot), middle half (bar) and office median (tick).
 
@@ -569,11 +577,11 @@ def ratio_dot_plot(
     out = _open_svg(uid, width, height, title, desc)
     out.append(
         f'<circle cx="{_n(left + 5)}" cy="12" r="4.5" fill="{VERMILLION}"/>'
-        + _text(left + 14, 16, "clerk median")
+        + _text(left + 14, 16, tr._("clerk median"))
         + f'<rect x="{_n(left + 110)}" y="8" width="24" height="8" fill="{SKY}"/>'
-        + _text(left + 140, 16, "middle half of lines")
+        + _text(left + 140, 16, tr._("middle half of lines"))
         + f'<line x1="{_n(left + 290)}" y1="5" x2="{_n(left + 290)}" y2="19" stroke="{BLUE}" '
-        f'stroke-width="2.5"/>' + _text(left + 297, 16, "office median")
+        f'stroke-width="2.5"/>' + _text(left + 297, 16, tr._("office median"))
     )
     for v in (0.0, 0.25, 0.5, 0.75, 1.0, 1.25):
         if v <= x_max:
@@ -582,14 +590,15 @@ def ratio_dot_plot(
                 f'<line x1="{_n(x)}" y1="{_n(top - 4)}" x2="{_n(x)}" y2="{_n(bottom)}" '
                 f'stroke="#e0e0e0" stroke-width="1"/>'
             )
-            out.append(_text(x, bottom + 15, f"{v:.2f}", anchor="middle", size=10.5, fill=GREY))
+            out.append(_text(x, bottom + 15, fixed(v, 2, tr.lang), anchor="middle", size=10.5,
+                             fill=GREY))  # fmt: skip
     for m in marks:
         x = left + m.value * sx
         out.append(
             f'<line x1="{_n(x)}" y1="{_n(top - 10)}" x2="{_n(x)}" y2="{_n(bottom)}" '
             f'stroke="{m.color}" stroke-width="1.6" stroke-dasharray="{m.dash}"/>'
         )
-        out.append(_text(x, top - 14, m.label, anchor="middle", size=10, fill=m.color))
+        out.append(_text(x, top - 14, tr._(m.label), anchor="middle", size=10, fill=m.color))
     for r, row in enumerate(rows):
         yc = top + r * row_h + row_h / 2
         if r % 2:
@@ -613,11 +622,14 @@ def ratio_dot_plot(
                 f'stroke="{BLUE}" stroke-width="2.5"/>'
             )
         xm = left + min(row.median, x_max) * sx
-        office = "" if row.office_median is None else f"; office median {row.office_median:.2f}"
+        office = "" if row.office_median is None else tr._("; office median {median}").format(
+            median=fixed(row.office_median, 2, tr.lang))
+        tip = tr._("{label}: median {median}{office}").format(
+            label=row.label, median=fixed(row.median, 2, tr.lang), office=office)
         out.append(
             f'<circle cx="{_n(xm)}" cy="{_n(yc)}" r="4.5" fill="{VERMILLION}"><title>'
-            f"{_t(row.label)}: median {row.median:.2f}{_t(office)}</title></circle>"
-        )
-        out.append(_text(right + 8, yc + 4, f"{row.median:.2f}", size=11, weight="600"))
+            f"{_t(tip)}</title></circle>"
+        )  # fmt: skip
+        out.append(_text(right + 8, yc + 4, fixed(row.median, 2, tr.lang), size=11, weight="600"))
     out.append("</svg>")
     return "\n".join(out)

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from payproof.atomic import write_text
+from payproof.i18n import EN, N_, Translator
 from payproof.report import charts
 from payproof.report.charts import Series
 from payproof.report.data import (
@@ -25,7 +26,18 @@ from payproof.report.data import (
     ReportData,
     load_report_data,
 )
-from payproof.report.fmt import count, money, money_words, q_clause, q_value, ratio, share
+from payproof.report.fmt import (
+    axis_format,
+    count,
+    fixed,
+    money,
+    money_words,
+    period,
+    q_clause,
+    q_value,
+    ratio,
+    share,
+)
 from payproof.report.wording import (
     STATUS_ORDER,
     clerk_caption,
@@ -35,7 +47,7 @@ from payproof.report.wording import (
     unit_explanation,
 )
 
-DEFAULT_TITLE = "Where the benefit money went"
+DEFAULT_TITLE = N_("Where the benefit money went")
 
 
 @dataclass(frozen=True)
@@ -111,215 +123,258 @@ def _section(anchor: str, title: str, body: str, lede: str | None = None) -> str
     return f'<section id="{_e(anchor)}">\n<h2>{_e(title)}</h2>\n{lede_html}\n{body}\n</section>'
 
 
-def key_findings(d: ReportData) -> str:
+def key_findings(d: ReportData, tr: Translator = EN) -> str:
+    _, L = tr._, tr.lang
     t, cur = d.totals, d.currency
+    of = _("{part} of {whole}")
     tiles = [
-        (money_words(t["owed"], cur), "still owed to families", "warn"),
-        (f"{count(d.families_owed)} of {count(d.families_total)}", "families still owed", ""),
-        (money_words(t["lost_in_delivery"], cur), "paid out but not received", "warn"),
-        (f"{count(d.staff_flagged)} of {count(d.staff_total)}", "staff flagged for review", ""),
-    ]
+        (money_words(t["owed"], cur, L), _("still owed to families"), "warn"),
+        (of.format(part=count(d.families_owed, L), whole=count(d.families_total, L)),
+         _("families still owed"), ""),
+        (money_words(t["lost_in_delivery"], cur, L), _("paid out but not received"), "warn"),
+        (of.format(part=count(d.staff_flagged, L), whole=count(d.staff_total, L)),
+         _("staff flagged for review"), ""),
+    ]  # fmt: skip
     tiles_html = "".join(
         f'<div class="tile {cls}"><div class="v">{_e(v)}</div><div class="k">{_e(k)}</div></div>'
         for v, k, cls in tiles
     )
-    items = "".join(f"<li>{_e(s)}</li>" for s in headline_findings(d))
+    items = "".join(f"<li>{_e(s)}</li>" for s in headline_findings(d, tr))
     body = (
         f'<div class="tiles">{tiles_html}</div>\n<ul class="findings">{items}</ul>\n'
-        '<p class="caution">These findings describe what the payment records and the families\' '
-        "evidence show. A flagged staff member is statistically unusual and needs "
-        "investigation; the figures alone do not prove that any individual did wrong.</p>"
-    )
-    return _section("findings", "Key findings", body)
+        '<p class="caution">'
+        + _esc_quotes(_("These findings describe what the payment records and the families' "
+               "evidence show. A flagged staff member is statistically unusual and needs "
+               "investigation; the figures alone do not prove that any individual did wrong."))
+        + "</p>"
+    )  # fmt: skip
+    return _section("findings", _("Key findings"), body)
 
 
-def money_by_status(d: ReportData) -> str:
+def _esc_quotes(text: str) -> str:
+    """Escape like the report always has: quotes in prose stay as typed (HTML text nodes)."""
+    return escape(text, quote=False)
+
+
+def money_by_status(d: ReportData, tr: Translator = EN) -> str:
+    _, L = tr._, tr.lang
     cur = d.currency
     shown = [s for s in d.statuses if s.money["owed"] or s.money["excess"]]
     body = ""
     if shown:
         svg = charts.bar_chart(
-            title=f"Money still owed and paid beyond entitlement, by status ({cur})",
+            title=_("Money still owed and paid beyond entitlement, by status ({cur})").format(
+                cur=cur),
             desc="; ".join(
-                f"{status_label(s.status)}: owed {money(s.money['owed'])}, "
-                f"beyond entitlement {money(s.money['excess'])}"
+                _("{status}: owed {owed}, beyond entitlement {excess}").format(
+                    status=status_label(s.status, tr), owed=money(s.money["owed"], L),
+                    excess=money(s.money["excess"], L))
                 for s in shown
             ),
-            labels=[status_label(s.status) for s in shown],
+            labels=[status_label(s.status, tr) for s in shown],
             series=[
                 Series(
-                    "Still owed to families",
+                    _("Still owed to families"),
                     [_f(s.money["owed"]) for s in shown],
                     charts.VERMILLION,
                 ),
                 Series(
-                    "Paid beyond entitlement", [_f(s.money["excess"]) for s in shown], charts.ORANGE
+                    _("Paid beyond entitlement"), [_f(s.money["excess"]) for s in shown],
+                    charts.ORANGE
                 ),
             ],
-            value_labels=[(money(s.money["owed"]), money(s.money["excess"])) for s in shown],
+            value_labels=[(money(s.money["owed"], L), money(s.money["excess"], L)) for s in shown],
             uid="status-chart",
-        )
+            tick_format=axis_format(L),
+        )  # fmt: skip
         body += figure(
             svg,
-            f"Amounts in {cur}. Each family-month gets exactly one status (see Methodology).",
-        )
-    heads = [("Status", False), ("Family-months", True), ("Families", True),
-             (f"Entitled ({cur})", True), (f"Paid out ({cur})", True),
-             (f"Received, evidence ({cur})", True), (f"Still owed ({cur})", True),
-             (f"Beyond entitlement ({cur})", True)]  # fmt: skip
+            _("Amounts in {cur}. Each family-month gets exactly one status (see Methodology).")
+            .format(cur=cur),
+        )  # fmt: skip
+    heads = [(_("Status"), False), (_("Family-months"), True), (_("Families"), True),
+             (_("Entitled ({cur})").format(cur=cur), True),
+             (_("Paid out ({cur})").format(cur=cur), True),
+             (_("Received, evidence ({cur})").format(cur=cur), True),
+             (_("Still owed ({cur})").format(cur=cur), True),
+             (_("Beyond entitlement ({cur})").format(cur=cur), True)]  # fmt: skip
     rows = [
-        [Html(f"{_e(status_label(s.status))}<br><code>{_e(s.status)}</code>"),
-         count(s.family_periods), count(s.families), money(s.money["entitled"]),
-         money(s.money["disbursed"]), money(s.money["received"]), money(s.money["owed"]),
-         money(s.money["excess"])]
+        [Html(f"{_e(status_label(s.status, tr))}<br><code>{_e(s.status)}</code>"),
+         count(s.family_periods, L), count(s.families, L), money(s.money["entitled"], L),
+         money(s.money["disbursed"], L), money(s.money["received"], L),
+         money(s.money["owed"], L), money(s.money["excess"], L)]
         for s in d.statuses
     ]  # fmt: skip
     t = d.totals
-    total = ["All", count(sum(s.family_periods for s in d.statuses)), "",
-             money(t["entitled"]), money(t["disbursed"]), money(t["received"]), money(t["owed"]),
-             money(t["excess"])]  # fmt: skip
+    total = [_("All"), count(sum(s.family_periods for s in d.statuses), L), "",
+             money(t["entitled"], L), money(t["disbursed"], L), money(t["received"], L),
+             money(t["owed"], L), money(t["excess"], L)]  # fmt: skip
     body += table(heads, rows, total=total)
     body += (
-        '<p class="note">"Received" counts only family-months with evidence from the family '
-        "(bank statement, confirmation or survey); families are counted once per status, so a "
-        "family can appear under several statuses.</p>"
-    )
+        '<p class="note">'
+        + _esc_quotes(_('"Received" counts only family-months with evidence from the family '
+                        "(bank statement, confirmation or survey); families are counted once per "
+                        "status, so a family can appear under several statuses."))
+        + "</p>"
+    )  # fmt: skip
     return _section(
         "status",
-        "Money by status",
+        _("Money by status"),
         body,
-        "What happened to each family's money, month by month, sorted from the most to the least "
-        "serious.",
-    )
+        _("What happened to each family's money, month by month, sorted from the most to the "
+          "least serious."),
+    )  # fmt: skip
 
 
-def losses_by_district(d: ReportData) -> str:
+def losses_by_district(d: ReportData, tr: Translator = EN) -> str:
+    _, L = tr._, tr.lang
     cur = d.currency
     rows = d.districts
     if not rows:
-        return _section("districts", "Losses by district", "<p>No findings.</p>")
+        return _section("districts", _("Losses by district"), f"<p>{_e(_('No findings.'))}</p>")
     svg = charts.bar_chart(
-        title=f"Money still owed to families, by district ({cur})",
+        title=_("Money still owed to families, by district ({cur})").format(cur=cur),
         desc="; ".join(
-            f"{r.district}: {money(r.owed)} owed to {r.families_owed} families" for r in rows
+            tr.ngettext("{district}: {owed} owed to {n} family",
+                        "{district}: {owed} owed to {n} families", r.families_owed).format(
+                district=r.district, owed=money(r.owed, L), n=r.families_owed)
+            for r in rows
         ),
         labels=[r.district for r in rows],
         series=[
-            Series("Never paid out", [_f(r.not_disbursed) for r in rows], charts.ORANGE),
+            Series(_("Never paid out"), [_f(r.not_disbursed) for r in rows], charts.ORANGE),
             Series(
-                "Paid out, not received", [_f(r.lost_in_delivery) for r in rows], charts.VERMILLION
+                _("Paid out, not received"), [_f(r.lost_in_delivery) for r in rows],
+                charts.VERMILLION
             ),
         ],
-        value_labels=[money(r.owed) for r in rows],
+        value_labels=[money(r.owed, L) for r in rows],
         stacked=True,
         uid="district-chart",
-    )
+        tick_format=axis_format(L),
+    )  # fmt: skip
     more = (
-        f" Showing the {len(rows)} districts with most owed, of {d.districts_total}."
+        _(" Showing the {shown} districts with most owed, of {total}.").format(
+            shown=len(rows), total=d.districts_total)
         if d.districts_total > TOP_DISTRICTS
         else ""
-    )
+    )  # fmt: skip
     body = figure(
         svg,
-        f"The bar shows where the money stopped; the number is what families are still owed "
-        f"({cur}).{more}",
-    )
+        _("The bar shows where the money stopped; the number is what families are still owed "
+          "({cur}).{more}").format(cur=cur, more=more),
+    )  # fmt: skip
     body += table(
-        [("District", False), ("Families owed", True), (f"Still owed ({cur})", True),
-         (f"Never paid out ({cur})", True), (f"Paid out, not received ({cur})", True),
-         (f"Beyond entitlement ({cur})", True), ("Share of all owed", True)],
-        [[r.district, count(r.families_owed), money(r.owed), money(r.not_disbursed),
-          money(r.lost_in_delivery), money(r.excess), share(r.owed, d.totals["owed"])]
+        [(_("District"), False), (_("Families owed"), True),
+         (_("Still owed ({cur})").format(cur=cur), True),
+         (_("Never paid out ({cur})").format(cur=cur), True),
+         (_("Paid out, not received ({cur})").format(cur=cur), True),
+         (_("Beyond entitlement ({cur})").format(cur=cur), True), (_("Share of all owed"), True)],
+        [[r.district, count(r.families_owed, L), money(r.owed, L), money(r.not_disbursed, L),
+          money(r.lost_in_delivery, L), money(r.excess, L), share(r.owed, d.totals["owed"], L)]
          for r in rows],
     )  # fmt: skip
     return _section(
         "districts",
-        "Losses by district",
+        _("Losses by district"),
         body,
-        "Where families are owed the most. A district's figure follows the family's registered "
-        "district (or the paying office's, for families missing from the registry).",
-    )
+        _("Where families are owed the most. A district's figure follows the family's "
+          "registered district (or the paying office's, for families missing from the "
+          "registry)."),
+    )  # fmt: skip
 
 
-def month_by_month(d: ReportData) -> str:
+def month_by_month(d: ReportData, tr: Translator = EN) -> str:
+    _, L = tr._, tr.lang
     cur = d.currency
     months = d.months
     if not months:
-        return _section("months", "Month by month", "<p>No findings.</p>")
-    cats = [m.period for m in months]
+        return _section("months", _("Month by month"), f"<p>{_e(_('No findings.'))}</p>")
+    cats = [period(m.period, L, short=True) for m in months]
     lines = charts.line_chart(
-        title=f"Entitled, paid out and delivered, by month ({cur})",
+        title=_("Entitled, paid out and delivered, by month ({cur})").format(cur=cur),
         desc="; ".join(
-            f"{m.period}: entitled {money(m.money['entitled'])}, paid out "
-            f"{money(m.money['disbursed'])}, delivered {money(m.money['delivered'])}"
+            _("{period}: entitled {entitled}, paid out {disbursed}, delivered {delivered}").format(
+                period=period(m.period, L), entitled=money(m.money["entitled"], L),
+                disbursed=money(m.money["disbursed"], L), delivered=money(m.money["delivered"], L))
             for m in months
         ),
         categories=cats,
         series=[
-            Series("Entitled", [_f(m.money["entitled"]) for m in months], charts.BLACK),
-            Series("Paid out", [_f(m.money["disbursed"]) for m in months], charts.BLUE),
-            Series("Delivered", [_f(m.money["delivered"]) for m in months], charts.GREEN),
+            Series(_("Entitled"), [_f(m.money["entitled"]) for m in months], charts.BLACK),
+            Series(_("Paid out"), [_f(m.money["disbursed"]) for m in months], charts.BLUE),
+            Series(_("Delivered"), [_f(m.money["delivered"]) for m in months], charts.GREEN),
         ],
         uid="month-lines",
-    )
+        tick_format=axis_format(L),
+    )  # fmt: skip
     cols = charts.column_chart(
-        title=f"Losses by month ({cur})",
+        title=_("Losses by month ({cur})").format(cur=cur),
         desc="; ".join(
-            f"{m.period}: never paid out {money(m.money['not_disbursed'])}, paid out but not "
-            f"received {money(m.money['lost_in_delivery'])}"
+            _("{period}: never paid out {not_disbursed}, paid out but not received {lost}").format(
+                period=period(m.period, L), not_disbursed=money(m.money["not_disbursed"], L),
+                lost=money(m.money["lost_in_delivery"], L))
             for m in months
         ),
         categories=cats,
         series=[
-            Series("Never paid out", [_f(m.money["not_disbursed"]) for m in months], charts.ORANGE),
-            Series("Paid out, not received", [_f(m.money["lost_in_delivery"]) for m in months],
+            Series(_("Never paid out"), [_f(m.money["not_disbursed"]) for m in months],
+                   charts.ORANGE),
+            Series(_("Paid out, not received"), [_f(m.money["lost_in_delivery"]) for m in months],
                    charts.VERMILLION),
         ],
         uid="month-losses",
+        tick_format=axis_format(L),
     )  # fmt: skip
     body = figure(
         lines,
-        '"Delivered" is what the family\'s evidence shows it received, or what was paid out '
-        "where there is no evidence either way.",
-    )
-    body += figure(cols, f"Amounts in {cur}.")
+        _('"Delivered" is what the family\'s evidence shows it received, or what was paid out '
+          "where there is no evidence either way."),
+    )  # fmt: skip
+    body += figure(cols, _("Amounts in {cur}.").format(cur=cur))
     body += table(
-        [("Month", False), (f"Entitled ({cur})", True), (f"Paid out ({cur})", True),
-         (f"Delivered ({cur})", True), (f"Still owed ({cur})", True),
-         (f"Never paid out ({cur})", True), (f"Paid out, not received ({cur})", True)],
-        [[m.period, money(m.money["entitled"]), money(m.money["disbursed"]),
-          money(m.money["delivered"]), money(m.money["owed"]), money(m.money["not_disbursed"]),
-          money(m.money["lost_in_delivery"])] for m in months],
+        [(_("Month"), False), (_("Entitled ({cur})").format(cur=cur), True),
+         (_("Paid out ({cur})").format(cur=cur), True),
+         (_("Delivered ({cur})").format(cur=cur), True),
+         (_("Still owed ({cur})").format(cur=cur), True),
+         (_("Never paid out ({cur})").format(cur=cur), True),
+         (_("Paid out, not received ({cur})").format(cur=cur), True)],
+        [[period(m.period, L), money(m.money["entitled"], L), money(m.money["disbursed"], L),
+          money(m.money["delivered"], L), money(m.money["owed"], L),
+          money(m.money["not_disbursed"], L), money(m.money["lost_in_delivery"], L)]
+         for m in months],
     )  # fmt: skip
     return _section(
         "months",
-        "Month by month",
+        _("Month by month"),
         body,
-        "How much families were entitled to each month, how much was paid out and how much "
-        "reached them.",
-    )
+        _("How much families were entitled to each month, how much was paid out and how much "
+          "reached them."),
+    )  # fmt: skip
 
 
-def flagged_clerks(d: ReportData) -> str:
-    intro = (
+def flagged_clerks(d: ReportData, tr: Translator = EN) -> str:
+    _, L = tr._, tr.lang
+    intro = _(
         "For each flagged staff member: what the family received divided by what was paid out "
         "in its name, over every family-month with receipt evidence where this staff member made "
         "the (largest) payment. A clerk who pays families in full sits at 1.00; one who keeps 30 % "
         "sits at 0.70. Flagged means statistically unusual, needing investigation — not proven "
         "wrongdoing."
     )
+    title = _("Received ÷ paid out, per flagged staff member")
     if not d.clerks:
         return _section(
-            "clerks",
-            "Received ÷ paid out, per flagged staff member",
-            "<p>No staff member was flagged.</p>",
-            intro,
+            "clerks", title, f"<p>{_e(_('No staff member was flagged.'))}</p>", intro
         )
     dots = charts.ratio_dot_plot(
-        title="Received ÷ paid out per flagged staff member",
+        title=_("Received ÷ paid out per flagged staff member"),
         desc="; ".join(
-            f"{c.staff_id} (office {c.office_id}): median {c.median:.2f}, middle half "
-            f"{c.p25:.2f}–{c.p75:.2f}, office median {ratio(c.office_median)}"
+            _("{staff} (office {office}): median {median}, middle half {p25}–{p75}, office median "
+              "{office_median}").format(
+                staff=c.staff_id, office=c.office_id, median=fixed(c.median, 2, L),
+                p25=fixed(c.p25, 2, L), p75=fixed(c.p75, 2, L),
+                office_median=ratio(c.office_median, L))
             for c in d.clerks
         ),
         rows=[
@@ -329,145 +384,160 @@ def flagged_clerks(d: ReportData) -> str:
             for c in d.clerks
         ],
         uid="clerk-dots",
-    )
+        tr=tr,
+    )  # fmt: skip
     body = figure(
         dots,
-        f"Staff members ordered by money lost in delivery; {len(d.clerks)} of "
-        f"{count(d.staff_flagged)} flagged shown.",
-    )
+        _("Staff members ordered by money lost in delivery; {shown} of {flagged} flagged "
+          "shown.").format(shown=len(d.clerks), flagged=count(d.staff_flagged, L)),
+    )  # fmt: skip
     cells = []
     for c in d.clerks[:TOP_CLERK_HISTOGRAMS]:
         svg = charts.ratio_histogram(
-            title=f"Staff {c.staff_id}, office {c.office_id}: received ÷ paid out",
-            desc=f"Counts per bin of {BIN_WIDTH:.2f} from 0: "
-            + ", ".join(str(x) for x in c.counts)
-            + f". Office median {ratio(c.office_median)}.",
+            title=_("Staff {staff}, office {office}: received ÷ paid out").format(
+                staff=c.staff_id, office=c.office_id),
+            desc=_("Counts per bin of {width} from 0: {counts}. Office median {median}.").format(
+                width=fixed(BIN_WIDTH, 2, L), counts=", ".join(str(x) for x in c.counts),
+                median=ratio(c.office_median, L)),
             counts=c.counts,
             bin_width=BIN_WIDTH,
             median=c.office_median,
             uid=f"clerk-hist-{charts.slug(c.staff_id)}",
-        )
+            tr=tr,
+        )  # fmt: skip
+        head = _("Staff {staff} · office {office}").format(staff=c.staff_id, office=c.office_id)
+        lost = _("Lost in delivery: {amount} {cur}; {q}.").format(
+            amount=money(c.lost, L), cur=d.currency, q=q_clause(c.q_value, L))
         cells.append(
-            f"<figure><h4>Staff {_e(c.staff_id)} · office {_e(c.office_id)}</h4>\n{svg}\n"
-            f"<figcaption>{_e(clerk_caption(c.lines, c.median, c.office_median))} "
-            f"Lost in delivery: {_e(money(c.lost))} {_e(d.currency)}; {_e(q_clause(c.q_value))}."
-            "</figcaption></figure>"
-        )
+            f"<figure><h4>{_e(head)}</h4>\n{svg}\n"
+            f"<figcaption>{_e(clerk_caption(c.lines, c.median, c.office_median, tr))} "
+            f"{_e(lost)}</figcaption></figure>"
+        )  # fmt: skip
     body += '<div class="grid">' + "\n".join(cells) + "</div>"
-    return _section("clerks", "Received ÷ paid out, per flagged staff member", body, intro)
+    return _section("clerks", title, body, intro)
 
 
-def flagged_offices(d: ReportData) -> str:
+def flagged_offices(d: ReportData, tr: Translator = EN) -> str:
     """Each flagged office and region in plain words (offices flagged as a whole first)."""
-    intro = (
+    _ = tr._
+    intro = _(
         "Offices are tested against the other offices of their region and of the programme, "
         "and regions against each other, so that an office whose every clerk is in on it is "
         "seen even though none of its clerks stands out from colleagues."
     )
     if not d.flagged_units:
-        return _section("offices", "Flagged offices and regions",
-                        "<p>No office or region was flagged.</p>", intro)  # fmt: skip
+        return _section("offices", _("Flagged offices and regions"),
+                        f"<p>{_e(_('No office or region was flagged.'))}</p>", intro)  # fmt: skip
     units = sorted(d.flagged_units, key=lambda u: (u.kind != "region", not u.office_wide))
+    flag = _e(_("flagged"))
     body = "".join(
-        f'<p class="unit"><span class="flag">flagged</span> {_e(unit_explanation(u, d.currency))}'
-        "</p>"
+        f'<p class="unit"><span class="flag">{flag}</span> '
+        f"{_e(unit_explanation(u, d.currency, tr))}</p>"
         for u in units
     )
-    return _section("offices", "Flagged offices and regions", body, intro)
+    return _section("offices", _("Flagged offices and regions"), body, intro)
 
 
-def top_tables(d: ReportData) -> str:
+def top_tables(d: ReportData, tr: Translator = EN) -> str:
+    _, L = tr._, tr.lang
     cur = d.currency
+    of = _("{part} of {whole}")
+    flag = _e(_("flagged"))
     offices = table(
-        [("Office", False), ("District", False), ("Families", True),
-         (f"Entitled ({cur})", True), (f"Paid out ({cur})", True), (f"Still owed ({cur})", True),
-         (f"Paid out, not received ({cur})", True), ("Staff flagged", True)],
-        [[Html(f"{_e(o.office_id)}<br>{_e(o.name)}"), o.district, count(o.families),
-          money(o.entitled), money(o.disbursed), money(o.owed), money(o.lost_in_delivery),
-          f"{o.flagged_staff} of {o.staff}"] for o in d.offices],
-        caption=f"The {len(d.offices)} offices whose families are owed the most, of "
-        f"{count(d.offices_total)}.",
+        [(_("Office"), False), (_("District"), False), (_("Families"), True),
+         (_("Entitled ({cur})").format(cur=cur), True),
+         (_("Paid out ({cur})").format(cur=cur), True),
+         (_("Still owed ({cur})").format(cur=cur), True),
+         (_("Paid out, not received ({cur})").format(cur=cur), True), (_("Staff flagged"), True)],
+        [[Html(f"{_e(o.office_id)}<br>{_e(o.name)}"), o.district, count(o.families, L),
+          money(o.entitled, L), money(o.disbursed, L), money(o.owed, L),
+          money(o.lost_in_delivery, L), of.format(part=o.flagged_staff, whole=o.staff)]
+         for o in d.offices],
+        caption=_("The {shown} offices whose families are owed the most, of {total}.").format(
+            shown=len(d.offices), total=count(d.offices_total, L)),
     )  # fmt: skip
     staff = table(
-        [("Staff", False), ("Office", False), ("Lines with evidence", True),
-         ("Short lines", True), ("Peers' short rate", True), (f"Lost ({cur})", True),
-         ("Median ratio", True), ("q-value", True), ("Complaints (bribe)", True),
-         ("Flag", "wide")],
-        [[s.staff_id, s.office_id, count(s.verified_lines), count(s.short_lines),
-          "–" if s.peer_short_rate is None else f"{s.peer_short_rate:.1%}",
-          money(s.lost), ratio(s.median_ratio), q_value(s.q_value),
+        [(_("Staff"), False), (_("Office"), False), (_("Lines with evidence"), True),
+         (_("Short lines"), True), (_("Peers' short rate"), True),
+         (_("Lost ({cur})").format(cur=cur), True),
+         (_("Median ratio"), True), (_("q-value"), True), (_("Complaints (bribe)"), True),
+         (_("Flag"), "wide")],
+        [[s.staff_id, s.office_id, count(s.verified_lines, L), count(s.short_lines, L),
+          "–" if s.peer_short_rate is None else _peer_rate(s.peer_short_rate, L),
+          money(s.lost, L), ratio(s.median_ratio, L), q_value(s.q_value, L),
           f"{s.complaints} ({s.bribe_complaints})",
-          Html(f'<span class="flag">flagged</span>: {_e(s.flag_reason)}') if s.flagged else "–"]
+          Html(f'<span class="flag">{flag}</span>: {_e(s.flag_reason)}') if s.flagged else "–"]
          for s in d.staff],
-        caption="Flagged staff first, then by money lost in delivery. Staff are identified by "
-        "their staff number and office only.",
+        caption=_("Flagged staff first, then by money lost in delivery. Staff are identified by "
+                  "their staff number and office only."),
     )  # fmt: skip
     note = (
-        '<p class="note">"Short lines" are payments with receipt evidence where the family '
-        "received less than was paid out. The q-value is the chance-adjusted significance of the "
-        "staff member having more short lines than peers (smaller is stronger; flagged below "
-        "0.01 with a large enough difference).</p>"
-    )
+        '<p class="note">'
+        + _esc_quotes(_('"Short lines" are payments with receipt evidence where the family '
+                        "received less than was paid out. The q-value is the chance-adjusted "
+                        "significance of the staff member having more short lines than peers "
+                        "(smaller is stronger; flagged below 0.01 with a large enough "
+                        "difference)."))
+        + "</p>"
+    )  # fmt: skip
     return _section(
         "top",
-        "Offices and staff",
-        f"<h3>Offices</h3>\n{offices}\n<h3>Staff</h3>\n{staff}\n{note}",
-        "Where the losses concentrate.",
+        _("Offices and staff"),
+        f"<h3>{_e(_('Offices'))}</h3>\n{offices}\n<h3>{_e(_('Staff'))}</h3>\n{staff}\n{note}",
+        _("Where the losses concentrate."),
     )
 
 
-def data_quality(d: ReportData) -> str:
+def _peer_rate(rate: float, lang: str) -> str:
+    return f"{rate:.1%}" if lang == "en" else fixed(100 * rate, 1, lang) + "\u202f%"
+
+
+def data_quality(d: ReportData, tr: Translator = EN) -> str:
+    _, L = tr._, tr.lang
     rows = [
-        [i.table, i.file, count(i.rows_read), count(i.rows_accepted), count(i.rows_rejected),
-         share(i.rows_rejected, i.rows_read) if i.rows_read else "–"]
+        [i.table, i.file, count(i.rows_read, L), count(i.rows_accepted, L),
+         count(i.rows_rejected, L), share(i.rows_rejected, i.rows_read, L) if i.rows_read else "–"]
         for i in d.inputs
     ]  # fmt: skip
     body = table(
-        [("Table", False), ("File", False), ("Rows read", True), ("Accepted", True),
-         ("Rejected", True), ("Rejected share", True)],
+        [(_("Table"), False), (_("File"), False), (_("Rows read"), True), (_("Accepted"), True),
+         (_("Rejected"), True), (_("Rejected share"), True)],
         rows,
-        caption="Every input row is either accepted or rejected with a reason; none is dropped "
-        "silently.",
+        caption=_("Every input row is either accepted or rejected with a reason; none is "
+                  "dropped silently."),
     )  # fmt: skip
     if d.warnings:
         body += "".join(f'<p class="caution">{_e(w)}</p>' for w in d.warnings)
     if d.rejects_total:
         body += table(
-            [("Table", False), ("Column", False), ("Reason", False), ("Problems", True)],
-            [[t, c, r, count(n)] for t, c, r, n in d.reject_reasons],
-            caption=f"Reasons for rejection ({count(d.rejects_total)} problems in all).",
-        )
+            [(_("Table"), False), (_("Column"), False), (_("Reason"), False),
+             (_("Problems"), True)],
+            [[t, c, r, count(n, L)] for t, c, r, n in d.reject_reasons],
+            caption=_("Reasons for rejection ({n} problems in all).").format(
+                n=count(d.rejects_total, L)),
+        )  # fmt: skip
         body += table(
-            [("Table", False), ("File", False), ("Line", True), ("Column", False),
-             ("Value", False), ("Reason", False)],
+            [(_("Table"), False), (_("File"), False), (_("Line"), True), (_("Column"), False),
+             (_("Value"), False), (_("Reason"), False)],
             [list(r) for r in d.first_rejects],
-            caption=f"The first {len(d.first_rejects)} problems, in file order. Values that could "
-            "identify a family are withheld; see rejects.csv.",
+            caption=_("The first {n} problems, in file order. Values that could identify a "
+                      "family are withheld; see rejects.csv.").format(n=len(d.first_rejects)),
         )  # fmt: skip
     else:
-        body += "<p>No input row was rejected.</p>"
-    return _section("quality", "Data quality", body, "What was read, and what could not be used.")
+        body += f"<p>{_e(_('No input row was rejected.'))}</p>"
+    return _section("quality", _("Data quality"), body,
+                    _("What was read, and what could not be used."))  # fmt: skip
 
 
-def methodology(d: ReportData) -> str:
-    defs = "".join(
-        f"<dt>{_e(status_label(s))} <code>{_e(s)}</code></dt><dd>{_e(status_definition(s))}</dd>"
-        for s in STATUS_ORDER
-    )
-    body = f"""
-<h3>Amounts</h3>
-<p>For every family and month the audit computes <b>E</b>, what the family was entitled to;
+# The methodology's paragraphs are trusted HTML from the catalogs (translators keep the tags).
+METHOD_AMOUNTS = N_("""For every family and month the audit computes <b>E</b>, what the family was entitled to;
 <b>D</b>, what the payment records show was paid out in its name; and <b>R</b>, what the family's
 own evidence (bank statements, signed confirmations, surveys) shows it received, where such
 evidence exists. <b>Delivered</b> is R where known, else D. <b>Still owed</b> is E − delivered
 when positive; <b>never paid out</b> is E − D when positive; <b>paid out, not received</b> is
 D − R when R is known and positive; <b>beyond entitlement</b> is D − E when positive. All sums
-are exact to the tiyn; no amount is rounded before it is printed.</p>
-<h3>Statuses</h3>
-<p>Each family-month gets the first status that applies, in this order:</p>
-<dl class="defs">{defs}</dl>
-<h3>Which staff, offices and regions are flagged</h3>
-<p>For each staff member who paid out benefits, the audit counts the payments with receipt
+are exact to the tiyn; no amount is rounded before it is printed.""")  # noqa: E501
+METHOD_FLAGS = N_("""For each staff member who paid out benefits, the audit counts the payments with receipt
 evidence ("lines") and how many of them came up short (the family received less than was paid
 out). Each level is compared with the right yardstick: a staff member with the other staff of
 the same office <em>and</em> with the staff of the region's other offices; an office with the
@@ -485,86 +555,117 @@ flagged staff; its staff are then listed as working in a flagged office, not as 
 Complaints naming staff are shown beside each flag but are not counted in the test: few
 victims complain, and complaints can be routed away or made up. A second test counts the
 families a staff member paid into bank accounts that received money for several families — the
-mark of payments to ghost families.</p>
-<p class="caution">A flag says a pattern is very unlikely to be chance. It does not say who took
+mark of payments to ghost families.""")  # noqa: E501
+METHOD_CAUTION = N_("""A flag says a pattern is very unlikely to be chance. It does not say who took
 the money or why: a staff member may be flagged because of problems upstream, a bank error or a
-colleague working under their number. Every flag needs investigation before anyone is named.</p>
-<h3>Limits</h3>
-<p>Where there is no evidence from the family, the audit cannot tell whether money arrived, and
-counts what was paid out as delivered (status "{_e(status_label("unverified"))}"), so losses are
+colleague working under their number. Every flag needs investigation before anyone is named.""")
+METHOD_LIMITS = N_("""Where there is no evidence from the family, the audit cannot tell whether money arrived, and
+counts what was paid out as delivered (status "{unverified}"), so losses are
 if anything understated. Receipt evidence can be wrong too; where several staff paid one
-family-month the histograms use the staff member who made the largest payment.</p>
+family-month the histograms use the staff member who made the largest payment.""")  # noqa: E501
+
+
+def methodology(d: ReportData, tr: Translator = EN) -> str:
+    _ = tr._
+    defs = "".join(
+        f"<dt>{_e(status_label(s, tr))} <code>{_e(s)}</code></dt>"
+        f"<dd>{_e(status_definition(s, tr))}</dd>"
+        for s in STATUS_ORDER
+    )
+    body = f"""
+<h3>{_e(_("Amounts"))}</h3>
+<p>{_(METHOD_AMOUNTS)}</p>
+<h3>{_e(_("Statuses"))}</h3>
+<p>{_e(_("Each family-month gets the first status that applies, in this order:"))}</p>
+<dl class="defs">{defs}</dl>
+<h3>{_e(_("Which staff, offices and regions are flagged"))}</h3>
+<p>{_(METHOD_FLAGS)}</p>
+<p class="caution">{_(METHOD_CAUTION)}</p>
+<h3>{_e(_("Limits"))}</h3>
+<p>{_(METHOD_LIMITS).format(unverified=_e(status_label("unverified", tr)))}</p>
 """
-    return _section("methodology", "Methodology", body)
+    return _section("methodology", _("Methodology"), body)
 
 
-def run_metadata(d: ReportData) -> str:
+def run_metadata(d: ReportData, tr: Translator = EN) -> str:
+    _ = tr._
     s = d.summary
     run = s.get("run") or {}
-    period = s.get("periods") or {}
+    period_ = s.get("periods") or {}
     meta = [
-        ("payproof version", s.get("payproof_version", "")),
-        ("Programme rules", run.get("rules", "")),
-        ("Currency", d.currency),
-        ("Periods", f"{period.get('first', '')} to {period.get('last', '')}"),
-        ("Run started", run.get("started_at", "")),
-        ("Run finished", run.get("finished_at", "")),
-        ("Engine", run.get("engine", "")),
-        ("Input folder", run.get("input_dir", "")),
-    ]
-    body = table([("Item", False), ("Value", False)], [[k, v] for k, v in meta])
+        (_("payproof version"), s.get("payproof_version", "")),
+        (_("Programme rules"), run.get("rules", "")),
+        (_("Currency"), d.currency),
+        (_("Periods"), _("{first} to {last}").format(first=period_.get("first", ""),
+                                                      last=period_.get("last", ""))),
+        (_("Run started"), run.get("started_at", "")),
+        (_("Run finished"), run.get("finished_at", "")),
+        (_("Engine"), run.get("engine", "")),
+        (_("Input folder"), run.get("input_dir", "")),
+    ]  # fmt: skip
+    body = table([(_("Item"), False), (_("Value"), False)], [[k, v] for k, v in meta])
     body += table(
-        [("Table", False), ("File", False), ("SHA-256", False)],
+        [(_("Table"), False), (_("File"), False), ("SHA-256", False)],
         [[i.table, i.file, Html(f'<span class="mono">{_e(i.sha256)}</span>')] for i in d.inputs],
-        caption="Checksums of the input files: recompute them (sha256sum) to confirm that this "
-        "report was made from the same data.",
-    )
-    return _section("run", "Run metadata and input checksums", body)
+        caption=_("Checksums of the input files: recompute them (sha256sum) to confirm that "
+                  "this report was made from the same data."),
+    )  # fmt: skip
+    return _section("run", _("Run metadata and input checksums"), body)
 
 
-def _header(d: ReportData, title: str) -> str:
+def _header(d: ReportData, title: str, tr: Translator = EN) -> str:
+    _, L = tr._, tr.lang
     run = d.summary.get("run") or {}
-    period = d.summary.get("periods") or {}
+    period_ = d.summary.get("periods") or {}
     bits = []
     if run.get("rules"):
-        bits.append(f"Programme rules {run['rules']}")
-    if period.get("first"):
-        bits.append(f"{period['first']} to {period.get('last', '')}")
+        bits.append(_("Programme rules {rules}").format(rules=run["rules"]))
+    if period_.get("first"):
+        bits.append(_("{first} to {last}").format(
+            first=period(period_["first"], L), last=period(period_.get("last", ""), L)))
     if run.get("finished_at"):
-        bits.append(f"audit run {run['finished_at']}")
+        bits.append(_("audit run {when}").format(when=run["finished_at"]))
     return (
-        '<header class="top"><p class="kicker">payproof audit report</p>'
+        f'<header class="top"><p class="kicker">{_e(_("payproof audit report"))}</p>'
         f'<h1>{_e(title)}</h1><p class="meta">{_e(" · ".join(bits))}</p></header>'
-    )
+    )  # fmt: skip
 
 
 def render_report(
-    data: ReportData, *, title: str | None = None, extra_sections: Sequence[Section] | None = None
+    data: ReportData,
+    *,
+    title: str | None = None,
+    extra_sections: Sequence[Section] | None = None,
+    tr: Translator = EN,
 ) -> str:
     """The whole HTML document as a string (deterministic for the same inputs)."""
-    title = title or DEFAULT_TITLE
+    _ = tr._
+    title = title or _(DEFAULT_TITLE)
     sections = [
-        ("findings", "Key findings", key_findings(data)),
-        ("status", "By status", money_by_status(data)),
-        ("districts", "By district", losses_by_district(data)),
-        ("months", "By month", month_by_month(data)),
-        ("clerks", "Flagged staff", flagged_clerks(data)),
-        ("offices", "Flagged offices", flagged_offices(data)),
-        ("top", "Offices and staff", top_tables(data)),
+        ("findings", _("Key findings"), key_findings(data, tr)),
+        ("status", _("By status"), money_by_status(data, tr)),
+        ("districts", _("By district"), losses_by_district(data, tr)),
+        ("months", _("By month"), month_by_month(data, tr)),
+        ("clerks", _("Flagged staff"), flagged_clerks(data, tr)),
+        ("offices", _("Flagged offices"), flagged_offices(data, tr)),
+        ("top", _("Offices and staff"), top_tables(data, tr)),
     ]
     for i, extra in enumerate(extra_sections or ()):
         anchor = extra.anchor or f"extra-{i + 1}-{charts.slug(extra.title)}"
         sections.append((anchor, extra.title, _section(anchor, extra.title, extra.html)))
     sections += [
-        ("quality", "Data quality", data_quality(data)),
-        ("methodology", "Methodology", methodology(data)),
-        ("run", "Run metadata", run_metadata(data)),
+        ("quality", _("Data quality"), data_quality(data, tr)),
+        ("methodology", _("Methodology"), methodology(data, tr)),
+        ("run", _("Run metadata"), run_metadata(data, tr)),
     ]
-    toc = "".join(f'<a href="#{_e(a)}">{_e(t)}</a>' for a, t, _ in sections)
+    toc = "".join(f'<a href="#{_e(a)}">{_e(t)}</a>' for a, t, _x in sections)
     css = resources.files("payproof.report").joinpath("style.css").read_text(encoding="utf-8")
     version = data.summary.get("payproof_version", "")
+    footer = _("Made with payproof {version} from the audit output in this folder. It names no\n"
+               "beneficiary: families appear only in totals, staff only by staff number and "
+               "office.").format(version=_e(version))  # fmt: skip
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{_e(tr.lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -575,11 +676,10 @@ def render_report(
 </head>
 <body>
 <main>
-{_header(data, title)}
-<nav class="toc" aria-label="Contents">{toc}</nav>
-{chr(10).join(html for _, _, html in sections)}
-<footer>Made with payproof {_e(version)} from the audit output in this folder. It names no
-beneficiary: families appear only in totals, staff only by staff number and office.</footer>
+{_header(data, title, tr)}
+<nav class="toc" aria-label="{_e(_("Contents"))}">{toc}</nav>
+{chr(10).join(html for _x, _y, html in sections)}
+<footer>{footer}</footer>
 </main>
 </body>
 </html>
@@ -602,12 +702,16 @@ REPORT_FILE = "report.html"
 
 
 def write_report(
-    out_dir: Path, *, title: str | None = None, extra_sections: list[Section] | None = None
+    out_dir: Path,
+    *,
+    title: str | None = None,
+    extra_sections: list[Section] | None = None,
+    tr: Translator = EN,
 ) -> Path:
     """Write ``out_dir/report.html`` from the audit outputs in ``out_dir``; return its path."""
     out_dir = Path(out_dir)
     data = load_report_data(out_dir)
-    html = render_report(data, title=title, extra_sections=extra_sections)
+    html = render_report(data, title=title, extra_sections=extra_sections, tr=tr)
     bad = external_references(html)
     if bad:
         raise ValueError(f"report would not be self-contained: {bad[:3]}")
