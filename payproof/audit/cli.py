@@ -8,22 +8,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from payproof.i18n import EN, LANG_HELP, N_, Translator
+
 STEP_WORDS = {
-    "ingest": "Checking and loading every input row",
-    "entitlements": "Computing entitlements from the rules",
-    "reconcile": "Reconciling entitled, disbursed and received",
-    "attribution": "Attributing losses to offices and staff",
-    "ghosts": "Looking for mothers registered twice",
-    "red flags": "Checking the registry for red flags",
-    "outputs": "Writing findings and tables",
-    "report": "Rendering report.html",
+    "ingest": N_("Checking and loading every input row"),
+    "entitlements": N_("Computing entitlements from the rules"),
+    "reconcile": N_("Reconciling entitled, disbursed and received"),
+    "attribution": N_("Attributing losses to offices and staff"),
+    "ghosts": N_("Looking for mothers registered twice"),
+    "red flags": N_("Checking the registry for red flags"),
+    "outputs": N_("Writing findings and tables"),
+    "report": N_("Rendering report.html"),
 }
+INGEST_COLUMNS = {"table": N_("table"), "file": N_("file"), "read": N_("read"),
+                  "accepted": N_("accepted"), "rejected": N_("rejected"),
+                  "warnings": N_("warnings")}  # fmt: skip
 
 
-def _ingest_table(result) -> Table:
-    table = Table(title="Input rows", title_justify="left")
+def _ingest_table(result, tr: Translator = EN) -> Table:
+    table = Table(title=tr._("Input rows"), title_justify="left")
     for col in ("table", "file", "read", "accepted", "rejected", "warnings"):
-        table.add_column(col, justify="right" if col not in ("table", "file") else "left")
+        table.add_column(tr._(INGEST_COLUMNS[col]),
+                         justify="right" if col not in ("table", "file") else "left")  # fmt: skip
     for name, t in result.ingest.tables.items():
         if t.file is None:
             continue
@@ -35,26 +41,29 @@ def _ingest_table(result) -> Table:
     return table
 
 
-def _run(input_dir: Path, out: Path, console: Console, **options):
+def _run(input_dir: Path, out: Path, console: Console, lang: str | None = None, **options):
     from payproof.audit import run_audit
+    from payproof.i18n import check_lang, translator
     from payproof.report import print_summary
 
-    with console.status("Starting the audit…") as status:
+    lang = check_lang(lang)
+    tr = translator(lang)
+    with console.status(tr._("Starting the audit…")) as status:
 
         def progress(step: str) -> None:
-            status.update(STEP_WORDS.get(step, step) + "…")
+            status.update((tr._(STEP_WORDS[step]) if step in STEP_WORDS else step) + "…")
 
-        result = run_audit(input_dir, out, progress=progress, **options)
-    console.print(_ingest_table(result))
+        result = run_audit(input_dir, out, progress=progress, lang=lang, **options)
+    console.print(_ingest_table(result, tr))
     if result.ingest.rejected or result.summary["rejects"]["warnings"]:
         console.print(
-            f"Problems found in the input are listed in {out / 'rejects.csv'} "
-            "(file, line, column, value, reason)."
-        )
+            tr._("Problems found in the input are listed in {path} "
+                 "(file, line, column, value, reason).").format(path=out / "rejects.csv")
+        )  # fmt: skip
     if options.get("report", True):
-        print_summary(out, console)
+        print_summary(out, console, tr)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
-    console.print(f"[dim]Took {timings}.[/]")
+    console.print("[dim]" + tr._("Took {timings}.").format(timings=timings) + "[/]")
     return result
 
 
@@ -83,6 +92,7 @@ def audit(
         None, "--mapping", help="Import mapping (YAML) for exports in other formats; see "
         "docs/importing.md and `payproof inspect`."
     ),
+    lang: str = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Audit a programme: what each family was owed, paid and received, and who took the rest.
 
@@ -95,6 +105,7 @@ def audit(
         input_dir,
         out,
         Console(),
+        lang=lang,
         mapping=load_mapping(mapping) if mapping else None,
         rules=rules,
         strict=strict,

@@ -147,6 +147,7 @@ def run_audit(
     today: date | None = None,
     progress: Progress = None,
     mapping: Mapping | None = None,
+    lang: str = "en",
 ) -> AuditResult:
     """Audit ``input_dir`` and write every output into ``out_dir`` (created if needed)."""
     input_dir, out_dir = Path(input_dir), Path(out_dir)
@@ -218,21 +219,23 @@ def run_audit(
             run.close_store()  # complete on disk: the report reads it
         if report:
             with run.step("report"):
-                _write_report(staging, ghosts, rules_obj.currency)
+                _write_report(staging, ghosts, rules_obj.currency, lang)
         run.commit()
     return AuditResult(out_dir, out_dir / STORE_FILE, summary, ingest, run.timings)
 
 
-def _write_report(folder: Path, ghosts: bool, currency: str) -> None:
-    """report.html, rendered from the staged outputs so it swaps in with them."""
+def _write_report(folder: Path, ghosts: bool, currency: str, lang: str = "en") -> None:
+    """report.html, rendered from the staged outputs so it swaps in with them, in ``lang``."""
+    from payproof.i18n import translator
     from payproof.report import write_report
 
+    tr = translator(lang)
     extra = []
     if ghosts:
         from payproof.linkage.report import ghost_section
 
-        extra.append(ghost_section(folder, currency=currency))
-    write_report(folder, extra_sections=extra)
+        extra.append(ghost_section(folder, currency=currency, tr=tr))
+    write_report(folder, extra_sections=extra, tr=tr)
 
 
 def _summary(engine, input_dir: Path, rules, ingest: IngestReport, given: bool, strict: bool):

@@ -151,6 +151,10 @@ def key_findings(d: ReportData, tr: Translator = EN) -> str:
     return _section("findings", _("Key findings"), body)
 
 
+def _para(text: str) -> str:
+    return f"<p>{_e(text)}</p>"
+
+
 def _esc_quotes(text: str) -> str:
     """Escape like the report always has: quotes in prose stay as typed (HTML text nodes)."""
     return escape(text, quote=False)
@@ -231,7 +235,7 @@ def losses_by_district(d: ReportData, tr: Translator = EN) -> str:
     cur = d.currency
     rows = d.districts
     if not rows:
-        return _section("districts", _("Losses by district"), f"<p>{_e(_('No findings.'))}</p>")
+        return _section("districts", _("Losses by district"), _para(_("No findings.")))
     svg = charts.bar_chart(
         title=_("Money still owed to families, by district ({cur})").format(cur=cur),
         desc="; ".join(
@@ -289,7 +293,7 @@ def month_by_month(d: ReportData, tr: Translator = EN) -> str:
     cur = d.currency
     months = d.months
     if not months:
-        return _section("months", _("Month by month"), f"<p>{_e(_('No findings.'))}</p>")
+        return _section("months", _("Month by month"), _para(_("No findings.")))
     cats = [period(m.period, L, short=True) for m in months]
     lines = charts.line_chart(
         title=_("Entitled, paid out and delivered, by month ({cur})").format(cur=cur),
@@ -365,7 +369,7 @@ def flagged_clerks(d: ReportData, tr: Translator = EN) -> str:
     title = _("Received ÷ paid out, per flagged staff member")
     if not d.clerks:
         return _section(
-            "clerks", title, f"<p>{_e(_('No staff member was flagged.'))}</p>", intro
+            "clerks", title, _para(_("No staff member was flagged.")), intro
         )
     dots = charts.ratio_dot_plot(
         title=_("Received ÷ paid out per flagged staff member"),
@@ -427,7 +431,7 @@ def flagged_offices(d: ReportData, tr: Translator = EN) -> str:
     )
     if not d.flagged_units:
         return _section("offices", _("Flagged offices and regions"),
-                        f"<p>{_e(_('No office or region was flagged.'))}</p>", intro)  # fmt: skip
+                        _para(_("No office or region was flagged.")), intro)  # fmt: skip
     units = sorted(d.flagged_units, key=lambda u: (u.kind != "region", not u.office_wide))
     flag = _e(_("flagged"))
     body = "".join(
@@ -456,6 +460,7 @@ def top_tables(d: ReportData, tr: Translator = EN) -> str:
         caption=_("The {shown} offices whose families are owed the most, of {total}.").format(
             shown=len(d.offices), total=count(d.offices_total, L)),
     )  # fmt: skip
+    heads = (_("Offices"), _("Staff"))
     staff = table(
         [(_("Staff"), False), (_("Office"), False), (_("Lines with evidence"), True),
          (_("Short lines"), True), (_("Peers' short rate"), True),
@@ -483,7 +488,7 @@ def top_tables(d: ReportData, tr: Translator = EN) -> str:
     return _section(
         "top",
         _("Offices and staff"),
-        f"<h3>{_e(_('Offices'))}</h3>\n{offices}\n<h3>{_e(_('Staff'))}</h3>\n{staff}\n{note}",
+        f"<h3>{_e(heads[0])}</h3>\n{offices}\n<h3>{_e(heads[1])}</h3>\n{staff}\n{note}",
         _("Where the losses concentrate."),
     )
 
@@ -524,7 +529,7 @@ def data_quality(d: ReportData, tr: Translator = EN) -> str:
                       "family are withheld; see rejects.csv.").format(n=len(d.first_rejects)),
         )  # fmt: skip
     else:
-        body += f"<p>{_e(_('No input row was rejected.'))}</p>"
+        body += _para(_("No input row was rejected."))
     return _section("quality", _("Data quality"), body,
                     _("What was read, and what could not be used."))  # fmt: skip
 
@@ -572,17 +577,21 @@ def methodology(d: ReportData, tr: Translator = EN) -> str:
         f"<dd>{_e(status_definition(s, tr))}</dd>"
         for s in STATUS_ORDER
     )
+    h = [_e(x) for x in (_("Amounts"), _("Statuses"),
+                         _("Each family-month gets the first status that applies, in this order:"),
+                         _("Which staff, offices and regions are flagged"), _("Limits"))]  # fmt: skip
+    limits = _(METHOD_LIMITS).format(unverified=_e(status_label("unverified", tr)))
     body = f"""
-<h3>{_e(_("Amounts"))}</h3>
+<h3>{h[0]}</h3>
 <p>{_(METHOD_AMOUNTS)}</p>
-<h3>{_e(_("Statuses"))}</h3>
-<p>{_e(_("Each family-month gets the first status that applies, in this order:"))}</p>
+<h3>{h[1]}</h3>
+<p>{h[2]}</p>
 <dl class="defs">{defs}</dl>
-<h3>{_e(_("Which staff, offices and regions are flagged"))}</h3>
+<h3>{h[3]}</h3>
 <p>{_(METHOD_FLAGS)}</p>
 <p class="caution">{_(METHOD_CAUTION)}</p>
-<h3>{_e(_("Limits"))}</h3>
-<p>{_(METHOD_LIMITS).format(unverified=_e(status_label("unverified", tr)))}</p>
+<h3>{h[4]}</h3>
+<p>{limits}</p>
 """
     return _section("methodology", _("Methodology"), body)
 
@@ -625,8 +634,9 @@ def _header(d: ReportData, title: str, tr: Translator = EN) -> str:
             first=period(period_["first"], L), last=period(period_.get("last", ""), L)))
     if run.get("finished_at"):
         bits.append(_("audit run {when}").format(when=run["finished_at"]))
+    kicker = _("payproof audit report")
     return (
-        f'<header class="top"><p class="kicker">{_e(_("payproof audit report"))}</p>'
+        f'<header class="top"><p class="kicker">{_e(kicker)}</p>'
         f'<h1>{_e(title)}</h1><p class="meta">{_e(" · ".join(bits))}</p></header>'
     )  # fmt: skip
 
@@ -661,6 +671,7 @@ def render_report(
     toc = "".join(f'<a href="#{_e(a)}">{_e(t)}</a>' for a, t, _x in sections)
     css = resources.files("payproof.report").joinpath("style.css").read_text(encoding="utf-8")
     version = data.summary.get("payproof_version", "")
+    contents = _("Contents")
     footer = _("Made with payproof {version} from the audit output in this folder. It names no\n"
                "beneficiary: families appear only in totals, staff only by staff number and "
                "office.").format(version=_e(version))  # fmt: skip
@@ -677,7 +688,7 @@ def render_report(
 <body>
 <main>
 {_header(data, title, tr)}
-<nav class="toc" aria-label="{_e(_("Contents"))}">{toc}</nav>
+<nav class="toc" aria-label="{_e(contents)}">{toc}</nav>
 {chr(10).join(html for _x, _y, html in sections)}
 <footer>{footer}</footer>
 </main>
