@@ -96,5 +96,6 @@ def compact(value: Decimal | float | int, lang: str) -> str:
     for size, word in zip((Decimal(10) ** 9, Decimal(10) ** 6, Decimal(10) ** 3),
                           COMPACT_WORDS[lang], strict=True):  # fmt: skip
         if abs(v) >= size:
-            return f"{format_decimal(v / size, format='#,##0.###', locale=_locale(lang))}{NBSP}{word}"
+            short = format_decimal(v / size, format="#,##0.###", locale=_locale(lang))
+            return f"{short}{NBSP}{word}"
     return format_decimal(v, format="#,##0.###", locale=_locale(lang))

@@ -138,6 +138,11 @@ def verify_receipt(
     """Check a receipt offline. Raises VerificationError with the reason if it fails."""
     if receipt.get("format") != RECEIPT_FORMAT:
         raise VerificationError("this file is not a payproof receipt")
+    if receipt.get("log") not in (None, log_key.name):
+        raise VerificationError(
+            f"the receipt is for log {receipt['log']!r}, not for {log_key.name!r}",
+            fix="use the verifier key of the log that issued the receipt",
+        )
     proof = parse_tlog_proof(receipt["tlog_proof"])
     sc = open_checkpoint(proof.checkpoint, [log_key], origin=log_key.name)
     verdict_cosigners: list[str] = []

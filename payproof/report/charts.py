@@ -224,8 +224,8 @@ def bar_chart(
                 bx = left
             out.append(
                 f'<rect x="{_n(bx)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
-                f'fill="{color}"><title>{_t(s.name)}: {_t(tick_format(_round3(values[i][r])))}</title>'
-                "</rect>"
+                f'fill="{color}"><title>{_t(s.name)}: '
+                f"{_t(tick_format(_round3(values[i][r])))}</title></rect>"
             )
             end = max(end, bx + w)
         text = value_labels[r] if value_labels is not None else tick_format(_round3(totals[r]))

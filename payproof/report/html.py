@@ -577,9 +577,10 @@ def methodology(d: ReportData, tr: Translator = EN) -> str:
         f"<dd>{_e(status_definition(s, tr))}</dd>"
         for s in STATUS_ORDER
     )
-    h = [_e(x) for x in (_("Amounts"), _("Statuses"),
-                         _("Each family-month gets the first status that applies, in this order:"),
-                         _("Which staff, offices and regions are flagged"), _("Limits"))]  # fmt: skip
+    h = [_e(x) for x in (
+        _("Amounts"), _("Statuses"),
+        _("Each family-month gets the first status that applies, in this order:"),
+        _("Which staff, offices and regions are flagged"), _("Limits"))]  # fmt: skip
     limits = _(METHOD_LIMITS).format(unverified=_e(status_label("unverified", tr)))
     body = f"""
 <h3>{h[0]}</h3>

@@ -189,8 +189,8 @@ def unit_explanation(u, currency: str, tr: Translator = EN) -> str:
     else:
         head = _("Region {name} is flagged").format(name=name)
     parts = [
-        _("{head}: {short} of {lines} payments with receipt evidence came up short ({rate})").format(
-            head=head, short=count(u.short_lines, L), lines=count(u.verified_lines, L),
+        _("{head}: {short} of {lines} payments with receipt evidence came up short ({rate})")
+        .format(head=head, short=count(u.short_lines, L), lines=count(u.verified_lines, L),
             rate=_pct(rate, L))
     ]  # fmt: skip
     against = []
@@ -267,4 +267,5 @@ def _window(text: str, tr: Translator) -> str:
     first, sep, last = text.partition("..")
     if not sep:
         return period(text, tr.lang)
-    return tr._("{first} to {last}").format(first=period(first, tr.lang), last=period(last, tr.lang))
+    first, last = period(first, tr.lang), period(last, tr.lang)
+    return tr._("{first} to {last}").format(first=first, last=last)
