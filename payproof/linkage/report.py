@@ -131,9 +131,10 @@ def _body(engine, cur: str, tr: Translator = EN) -> str:
     duplicate = engine.scalar(
         "SELECT coalesce(sum(amount_duplicate), 0) FROM ghost_money_by_office"
     )
+    # English reads the same for every count (as it always has); kk and ru get their forms.
     lede = _p(
         tr.ngettext(
-            "{families} family carries at least one red flag; {paid} {cur} was paid to them, of "
+            "{families} families carry at least one red flag; {paid} {cur} was paid to them, of "
             "which {duplicate} {cur} to second records of mothers registered more than once. A "
             "flag is a reason to check a record, not proof of fraud: relatives share phones, and "
             "registries hold typing errors.",
@@ -149,7 +150,8 @@ def _body(engine, cur: str, tr: Translator = EN) -> str:
     svg = charts.bar_chart(
         title=_("Money paid to flagged families, by red flag ({cur})").format(cur=cur),
         desc="; ".join(
-            tr.ngettext("{flag}: {amount} to {n} family", "{flag}: {amount} to {n} families", n)
+            # English reads the same for every count (as it always has); kk and ru get their forms.
+            tr.ngettext("{flag}: {amount} to {n} families", "{flag}: {amount} to {n} families", n)
             .format(flag=label(f), amount=_money(a, L), n=n)
             for f, _r, n, a in flags
         ),

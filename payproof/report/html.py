@@ -239,7 +239,8 @@ def losses_by_district(d: ReportData, tr: Translator = EN) -> str:
     svg = charts.bar_chart(
         title=_("Money still owed to families, by district ({cur})").format(cur=cur),
         desc="; ".join(
-            tr.ngettext("{district}: {owed} owed to {n} family",
+            # English reads the same for every count (as it always has); kk and ru get their forms.
+            tr.ngettext("{district}: {owed} owed to {n} families",
                         "{district}: {owed} owed to {n} families", r.families_owed).format(
                 district=r.district, owed=money(r.owed, L), n=r.families_owed)
             for r in rows

@@ -53,7 +53,8 @@ def print_summary(out_dir: Path, console: Console, tr: Translator = EN) -> None:
     owed = sum((s.money["owed"] for s in statuses), Decimal(0))
     console.print(
         "[bold]" + _("Still owed to families:") + "[/] "
-        + tr.ngettext("{amount} ({owed} of {total} family)",
+        # English reads the same for every count (as it always has); kk and ru get their forms.
+        + tr.ngettext("{amount} ({owed} of {total} families)",
                       "{amount} ({owed} of {total} families)", counts["families_total"]).format(
             amount=money_words(owed, currency, L), owed=count(counts["families_owed"], L),
             total=count(counts["families_total"], L)),

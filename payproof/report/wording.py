@@ -82,9 +82,10 @@ def headline_findings(data, tr: Translator = EN) -> list[str]:
             first=period(period_["first"], L), last=period(period_["last"], L))  # fmt: skip
     if data.families_owed:
         out.append(
+            # English reads the same for every count (as it always has); kk and ru get their forms.
             tr.ngettext(
-                "Records show that {owed} of {total} family is still owed money{span}: {amount} "
-                "in total, {share} of what they were entitled to.",
+                "Records show that {owed} of {total} families are still owed money{span}: "
+                "{amount} in total, {share} of what they were entitled to.",
                 "Records show that {owed} of {total} families are still owed money{span}: "
                 "{amount} in total, {share} of what they were entitled to.",
                 data.families_total,
@@ -160,8 +161,9 @@ def clerk_caption(
         "" if office_median is None
         else _("; office median {median}").format(median=fixed(office_median, 2, L))
     )  # fmt: skip
+    # English reads the same for every count (as it always has); kk and ru get their forms.
     return tr.ngettext(
-        "{n} family-month with receipt evidence; median received ÷ disbursed {median}{office}.",
+        "{n} family-months with receipt evidence; median received ÷ disbursed {median}{office}.",
         "{n} family-months with receipt evidence; median received ÷ disbursed {median}{office}.",
         lines,
     ).format(n=count(lines, L), median=fixed(median, 2, L), office=office)
