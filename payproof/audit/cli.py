@@ -122,6 +122,7 @@ def demo(
     ),
     families: int = typer.Option(20_000, "--families", help="Registered families."),
     seed: int = typer.Option(20220401, "--seed", help="Random seed."),
+    lang: str = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Generate a synthetic programme with injected fraud, audit it, and show the report."""
     from payproof.scenario.cli import generate_into
@@ -135,7 +136,7 @@ def demo(
     console.print(
         f"Synthetic input written to {input_dir} (the injected fraud is in {input_dir / 'truth'})."
     )
-    _run(input_dir, out, console)
+    _run(input_dir, out, console, lang=lang)
     console.print(
         f"\n[bold]Open the report:[/] {(out / 'report.html').resolve().as_uri()}\n"
         f"Audit your own data: payproof audit YOUR_FOLDER --out RESULTS "

@@ -575,13 +575,20 @@ def ratio_dot_plot(
     height = bottom + 30
     sx = (right - left) / x_max
     out = _open_svg(uid, width, height, title, desc)
+    keys = (tr._("clerk median"), tr._("middle half of lines"), tr._("office median"))
+    # Legend positions fit the English words; other languages are spaced by their length
+    # (about 7.6 px a character at 12 px for Cyrillic).
+    bar_x, tick_x = left + 110, left + 290
+    if tr.lang != "en":
+        bar_x = left + 14 + 7.6 * len(keys[0]) + 14
+        tick_x = bar_x + 30 + 7.6 * len(keys[1]) + 14
     out.append(
         f'<circle cx="{_n(left + 5)}" cy="12" r="4.5" fill="{VERMILLION}"/>'
-        + _text(left + 14, 16, tr._("clerk median"))
-        + f'<rect x="{_n(left + 110)}" y="8" width="24" height="8" fill="{SKY}"/>'
-        + _text(left + 140, 16, tr._("middle half of lines"))
-        + f'<line x1="{_n(left + 290)}" y1="5" x2="{_n(left + 290)}" y2="19" stroke="{BLUE}" '
-        f'stroke-width="2.5"/>' + _text(left + 297, 16, tr._("office median"))
+        + _text(left + 14, 16, keys[0])
+        + f'<rect x="{_n(bar_x)}" y="8" width="24" height="8" fill="{SKY}"/>'
+        + _text(bar_x + 30, 16, keys[1])
+        + f'<line x1="{_n(tick_x)}" y1="5" x2="{_n(tick_x)}" y2="19" stroke="{BLUE}" '
+        f'stroke-width="2.5"/>' + _text(tick_x + 7, 16, keys[2])
     )
     for v in (0.0, 0.25, 0.5, 0.75, 1.0, 1.25):
         if v <= x_max:

@@ -172,6 +172,15 @@ def test_in_chromium(built):
                 assert text.startswith("NOT VALID")
             verdict, reason, _ = _check(page, {"format": "x"}, built["tmp"] / "junk.json")
             assert (verdict, reason) == ("fail", "err_format")
+            # Pasting the receipt's text works like opening the file.
+            page.evaluate("document.getElementById('result').removeAttribute('data-verdict')")
+            page.fill("#paste", json.dumps(built["receipts"]["P36"]))
+            page.click("#check")
+            page.wait_for_selector("#result[data-verdict]", timeout=10_000)
+            assert page.get_attribute("#result", "data-verdict") == "pass"
+            page.fill("#paste", "{not json")
+            page.click("#check")
+            page.wait_for_selector("#result[data-reason='err_json']", timeout=10_000)
             # The language switcher re-renders the verdict in Kazakh.
             page.select_option("#lang", "kk")
             assert page.inner_text("#verdict") == "ЖАРАМСЫЗ"
