@@ -26,6 +26,8 @@ from payproof.ledger.entries import COMMIT_DOMAIN, KINDS
 from payproof.ledger.note import Verifier, parse_vkey
 from payproof.ledger.receipt import RECEIPT_FORMAT, TLOG_PROOF_HEADER
 
+# Each language by its own name in the switcher.
+LANG_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
 # The page's words, keyed for the script; each is translated from the catalogs at build time.
 MESSAGES = {
     "title": N_("Check a payproof receipt"),
@@ -145,7 +147,7 @@ def render_verify_page(verifier: Verifier) -> str:
         script=script,
         origin=escape(verifier.name),
         vkey=escape(verifier.vkey),
-        options="".join(f'<option value="{lang}">{lang}</option>' for lang in LANGS),
+        options="".join(f'<option value="{lang}">{LANG_NAMES[lang]}</option>' for lang in LANGS),
     )
 
 
