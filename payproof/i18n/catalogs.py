@@ -26,6 +26,7 @@ SOURCES = (
     "report/wording.py",
     "report/terminal.py",
     "report/charts.py",
+    "report/data.py",
     "report/cli.py",
     "audit/cli.py",
     "linkage/report.py",

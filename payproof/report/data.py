@@ -17,6 +17,7 @@ from payproof.engine import DuckDBEngine
 from payproof.engine.duckdb_engine import sql_literal
 from payproof.engine.export import restored
 from payproof.errors import InputError
+from payproof.i18n import EN, N_, Translator
 from payproof.report.fmt import to_decimal
 from payproof.report.wording import STATUS_ORDER
 
@@ -59,6 +60,8 @@ SAFE_REJECT_COLUMNS = frozenset(
 )
 MONEY = ("entitled", "disbursed", "received", "delivered", "owed", "not_disbursed",
          "lost_in_delivery", "excess")  # fmt: skip
+
+WITHHELD = N_("(withheld)")  # shown instead of a rejected value that could identify a family
 
 
 @dataclass(frozen=True)
@@ -499,29 +502,30 @@ def reject_rows(engine: DuckDBEngine) -> tuple[list, list, int]:
     first = engine.rows(
         "SELECT coalesce(\"table\", ''), coalesce(file, ''), coalesce(line, ''), "
         "coalesce(\"column\", ''), "
-        f"CASE WHEN \"column\" IN ({safe}) THEN coalesce(value, '') ELSE '(withheld)' END, "
+        f"CASE WHEN \"column\" IN ({safe}) THEN coalesce(value, '') ELSE '{WITHHELD}' END, "
         f"coalesce(reason, '') FROM rejects LIMIT {FIRST_REJECTS}"
     )
     total = int(engine.scalar("SELECT count(*) FROM rejects"))
     return reasons, first, total
 
 
-def consistency_warnings(data: ReportData) -> list[str]:
+def consistency_warnings(data: ReportData, tr: Translator = EN) -> list[str]:
     """Differences between summary.json and the data files: shown, never hidden."""
     out = []
     totals = data.summary.get("totals") or {}
     for key in ("owed", "entitled", "disbursed"):
         if key in totals and to_decimal(totals[key]) != data.totals[key]:
             out.append(
-                f"summary.json gives total {key} {totals[key]}, but findings.parquet sums to "
-                f"{data.totals[key]}; the report uses findings.parquet."
-            )
+                tr._("summary.json gives total {key} {given}, but findings.parquet sums to "
+                     "{actual}; the report uses findings.parquet.").format(
+                    key=key, given=totals[key], actual=data.totals[key])
+            )  # fmt: skip
     fam = data.summary.get("families") or {}
     if "owed" in fam and int(fam["owed"]) != data.families_owed:
         out.append(
-            f"summary.json counts {fam['owed']} families owed, families.csv {data.families_owed}; "
-            "the report uses families.csv."
-        )
+            tr._("summary.json counts {given} families owed, families.csv {actual}; the report "
+                 "uses families.csv.").format(given=fam["owed"], actual=data.families_owed)
+        )  # fmt: skip
     return out
 
 

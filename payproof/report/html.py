@@ -23,7 +23,9 @@ from payproof.report.data import (
     BIN_WIDTH,
     TOP_CLERK_HISTOGRAMS,
     TOP_DISTRICTS,
+    WITHHELD,
     ReportData,
+    consistency_warnings,
     load_report_data,
 )
 from payproof.report.fmt import (
@@ -512,8 +514,9 @@ def data_quality(d: ReportData, tr: Translator = EN) -> str:
         caption=_("Every input row is either accepted or rejected with a reason; none is "
                   "dropped silently."),
     )  # fmt: skip
-    if d.warnings:
-        body += "".join(f'<p class="caution">{_e(w)}</p>' for w in d.warnings)
+    warnings = d.warnings if L == "en" else consistency_warnings(d, tr)
+    if warnings:
+        body += "".join(f'<p class="caution">{_e(w)}</p>' for w in warnings)
     if d.rejects_total:
         body += table(
             [(_("Table"), False), (_("Column"), False), (_("Reason"), False),
@@ -525,7 +528,7 @@ def data_quality(d: ReportData, tr: Translator = EN) -> str:
         body += table(
             [(_("Table"), False), (_("File"), False), (_("Line"), True), (_("Column"), False),
              (_("Value"), False), (_("Reason"), False)],
-            [list(r) for r in d.first_rejects],
+            [[*r[:4], _(WITHHELD) if r[4] == WITHHELD else r[4], r[5]] for r in d.first_rejects],
             caption=_("The first {n} problems, in file order. Values that could identify a "
                       "family are withheld; see rejects.csv.").format(n=len(d.first_rejects)),
         )  # fmt: skip

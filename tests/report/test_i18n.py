@@ -78,6 +78,7 @@ def test_money_dates_and_numbers_follow_the_locale(data):
     # 785,568.00 tenge owed: exact, with CLDR's no-break spaces and decimal comma.
     assert f"785{NBSP}568,00{NBSP}₸" in unescape(ru)
     assert "январь 2025" in ru and "апрель 2025" in ru  # periods 2025-01..2025-04
+    assert "(скрыто)" in ru and "(withheld)" not in ru  # rejected values hidden, in Russian
     kk = render_report(data, tr=translator("kk"))
     assert f"785{NBSP}568,00{NBSP}₸" in unescape(kk)
     assert "қаңтар 2025" in kk and "сәуір 2025" in kk
