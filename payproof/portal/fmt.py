@@ -1,0 +1,49 @@
+"""Locale formatting of money (tiyn -> tenge, 2 decimals) and months, with Babel's CLDR data."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+_LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_GB"}
+
+
+def babel_locale(lang: str | None) -> str:
+    return _LOCALES.get((lang or "en")[:2], "en_GB")
+
+
+def money(tiyn: int | None, lang: str | None) -> str:
+    """46760.00 tenge as the locale writes it: '46 760,00 ₸' (kk, ru), '46,760.00 ₸' (en)."""
+    if tiyn is None:
+        return "—"
+    amount = Decimal(int(tiyn)) / 100
+    number = format_decimal(amount, format="#,##0.00", locale=babel_locale(lang))
+    return f"{number} ₸"
+
+
+def month(period: str, lang: str | None) -> str:
+    """'2022-03' as 'March 2022' in the locale's stand-alone month name."""
+    if not period:
+        return ""
+    year, mon = int(period[:4]), int(period[5:7])
+    return format_date(date(year, mon, 1), "LLLL y", locale=babel_locale(lang))
+
+
+def day(d, lang: str | None) -> str:
+    return format_date(d, "medium", locale=babel_locale(lang))
+
+
+def parse_money(text: str) -> int | None:
+    """'46 760,50' or '46760.5' (tenge) -> tiyn; None when empty. Raises ValueError."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("₸", "")
+    if not cleaned:
+        return None
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    value = Decimal(cleaned)
+    if value < 0 or value.as_tuple().exponent < -2:
+        raise ValueError("amount must be positive with at most 2 decimals")
+    return int(value * 100)
