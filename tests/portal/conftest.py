@@ -115,17 +115,19 @@ def _portal_setup(settings, tmp_path):
     settings.LEDGER_KEY = tmp_path / "keys" / "ledger.key"
     settings.PRIVATE_MEDIA = tmp_path / "uploads"
     settings.PORTAL_RATES = {k: "1000/h" for k in settings.PORTAL_RATES}
-    from django.core.cache import cache
-
-    cache.clear()
+    settings.LANGUAGE_CODE = "en"  # pages in English unless a test asks for kk or ru
     yield
 
 
 @pytest.fixture
 def loaded(db, tmp_path, django_db_setup):
     """The three families loaded and the ledger created."""
+    from django.core.cache import cache
+
     from payproof.portal.load import load_audit
     from payproof.portal.setup import prepare_ledger
+
+    cache.clear()  # rate-limit counters of earlier tests
 
     load_audit(write_audit(tmp_path / "audit"))
     return prepare_ledger()
