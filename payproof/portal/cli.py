@@ -66,10 +66,20 @@ def serve(
     if audit or (not AuditRun.objects.exists() and (source / "findings.parquet").exists()):
         r = load_audit(source)
         typer.echo(f"loaded {r.statements:,} statements of {r.families:,} families from {source}")
-    sample = Family.objects.exclude(iin="").exclude(phone="").order_by("family_id")[:3]
+    from payproof.portal.demo import sample_iins
+
+    run = AuditRun.objects.filter(current=True).first()
+    sample = sample_iins(Path(run.source)) if run else []
+    if not sample:
+        sample = list(
+            Family.objects.exclude(iin="")
+            .exclude(phone="")
+            .order_by("family_id")
+            .values_list("iin", flat=True)[:3]
+        )
     typer.echo(f"ledger verifier key: {vkey}")
     if sample:
-        typer.echo("demo mothers' IINs: " + ", ".join(f.iin for f in sample))
+        typer.echo("sign in as a demo mother: IIN " + ", ".join(sample))
     typer.echo(f"one-time codes: {sms}; open http://{host}:{port}/  (Ctrl-C stops)")
     call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
 

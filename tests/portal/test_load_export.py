@@ -18,8 +18,9 @@ def test_newer_audit_replaces_statements_and_keeps_grievances(mother, tmp_path):
     r = mother.post("/grievances/new/", {"category": "not_paid", "period": "2022-02"})
     tracking = r["Location"].split("/")[2]
     before = Statement.objects.count()
-    changed = [(FAMILIES[0][0], FAMILIES[0][1], FAMILIES[0][2],
-                [("2022-02", 46760, 46760, 46760, "ok")])] + FAMILIES[1:]
+    changed = [
+        (FAMILIES[0][0], FAMILIES[0][1], FAMILIES[0][2], [("2022-02", 46760, 46760, 46760, "ok")])
+    ] + FAMILIES[1:]
     result = load_audit(write_audit(tmp_path / "audit2", changed))
     assert result.replaced == before and result.statements == before - 2
     assert AuditRun.objects.filter(current=True).count() == 1
@@ -63,15 +64,20 @@ def test_export_in_the_input_contract(mother, tmp_path):
 
     from payproof.portal.export import export
 
-    mother.post("/grievances/new/", {"category": "bribe_demanded", "period": "2022-03",
-                                     "amount": "14 028,00", "description": "30 per cent"})
+    mother.post(
+        "/grievances/new/",
+        {
+            "category": "bribe_demanded",
+            "period": "2022-03",
+            "amount": "14 028,00",
+            "description": "30 per cent",
+        },
+    )
     g, _ = export(tmp_path / "next")
     rows = list(csv.DictReader((tmp_path / "next" / "grievances.csv").open(encoding="utf-8")))
     assert g == 1 and rows[0]["family_id"] == "F1" and rows[0]["amount_claimed"] == "14028.00"
     assert rows[0]["category"] == "bribe_demanded" and rows[0]["period"] == "2022-03"
-    contract = json.loads(
-        (Path(__file__).parents[2] / "payproof/contract/tables.json").read_text()
-    )
+    contract = json.loads((Path(__file__).parents[2] / "payproof/contract/tables.json").read_text())
     assert list(rows[0]) == list(contract["tables"]["grievances"]["columns"])
     header = (tmp_path / "next" / "receipts.csv").read_text().splitlines()[0].split(",")
     assert header == list(contract["tables"]["receipts"]["columns"])

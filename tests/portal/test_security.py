@@ -183,8 +183,9 @@ def test_server_error_page_shows_nothing(loaded, client, monkeypatch):
         raise RuntimeError("secret 900101300111")
 
     monkeypatch.setattr(st, "plain", boom)
-    sign_in(client, "900101300111", __import__("django.conf").conf.settings.SMS_OUTBOX,
-            "+77010000001")
+    sign_in(
+        client, "900101300111", __import__("django.conf").conf.settings.SMS_OUTBOX, "+77010000001"
+    )
     client.raise_request_exception = False
     r = client.get("/statement/")
     assert r.status_code == 500 and b"900101300111" not in r.content

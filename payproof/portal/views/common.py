@@ -61,6 +61,8 @@ def portal_context(request) -> dict:
     signed_in = bool(user and user.is_authenticated and user.is_verified())
     return {
         "lang": get_language(),
+        # each language in its own name (Django's tag would translate them: "Ағылшын")
+        "languages": settings.LANGUAGES,
         "signed_in": signed_in,
         "assisting": bool(request.session.get("assist_consent")) if signed_in else False,
     }
