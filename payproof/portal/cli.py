@@ -134,3 +134,21 @@ def add_helper(
 
     create_helper(username, password)
     typer.echo(f"helper {username} created")
+
+
+@app.command()
+def status(
+    tracking: str = typer.Argument(..., help="The grievance's tracking number (G-…)."),
+    state: str = typer.Argument(..., help="received, under_review, resolved or rejected."),
+    note: str = typer.Option("", "--note", help="What was done (shown to the mother)."),
+    folder: Path = typer.Option(
+        ..., "--dir", help="The programme folder served by 'payproof serve'."
+    ),
+    database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """Record a step of a grievance's handling; the mother sees it in her status history."""
+    _start(folder, database)
+    from payproof.portal.status import set_status
+
+    set_status(tracking, state, note)
+    typer.echo(f"{tracking}: {state}")

@@ -16,6 +16,7 @@ routes = [
     path("signin/code/", signin.code, name="code"),
     path("signout/", signin.signout, name="signout"),
     path("statement/", statement.statement, name="statement"),
+    path("statement/confirm/", statement.confirm, name="confirm"),
     path("grievances/", grievances.mine, name="grievances"),
     path("grievances/new/", grievances.new, name="grievance_new"),
     path("grievances/<str:tracking>/", grievances.detail, name="grievance"),

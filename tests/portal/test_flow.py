@@ -120,3 +120,35 @@ def test_languages(mother):
     r = mother.post("/lang/", {"language": "ru", "next": "/statement/"})
     assert r.status_code == 302
     assert 'lang="ru"' in mother.get("/statement/").content.decode()
+
+
+def test_no_confirmation_for_a_month_nothing_was_paid(mother):
+    r = mother.post("/statement/confirm/", {"period": "2022-13", "amount": "100"})
+    assert r.status_code == 400
+
+
+def test_confirm_what_reached_her(client, loaded, settings, tmp_path):
+    import csv
+
+    from payproof.portal.export import export
+    from payproof.portal.status import set_status
+    from tests.portal.conftest import sign_in
+
+    sign_in(client, "880202400222", settings.SMS_OUTBOX, "+77010000002")
+    html = client.get("/statement/").content.decode()
+    assert 'name="amount"' in html and 'value="58450.00"' in html
+    r = client.post("/statement/confirm/", {"period": "2022-02", "amount": "58450.00"})
+    assert r.status_code == 302 and "confirmed=2022-02" in r["Location"]
+    assert (
+        client.post("/statement/confirm/", {"period": "2030-01", "amount": "1"}).status_code == 400
+    )
+    r = client.post("/grievances/new/", {"category": "not_paid", "period": "2022-01"})
+    tracking = r["Location"].split("/")[2]
+    set_status(tracking, "under_review", "sent to the district office")
+    page = client.get(f"/grievances/{tracking}/").content.decode()
+    assert "Received and logged" in page and "Under review" in page
+    assert "sent to the district office" in page
+    export(tmp_path / "next")
+    rows = list(csv.DictReader((tmp_path / "next" / "receipts.csv").open()))
+    assert rows[0]["family_id"] == "F2" and rows[0]["amount"] == "58450.00"
+    assert rows[0]["source"] == "beneficiary_confirmation"
