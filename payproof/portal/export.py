@@ -1,72 +1,94 @@
-"""``payproof portal export OUT``: the portal's grievances and confirmations as input-contract
-tables (grievances.csv, receipts.csv) for the next audit."""
+"""``payproof portal export OUT``: the portal's grievances and the mothers' confirmations as
+input-contract tables (``grievances.csv``, ``receipts.csv``) for the next audit.
+
+Money is written in major units with two decimals, as the contract reads it; the CSVs go
+through the engine's writer (atomic, spreadsheet formulas neutralised).
+"""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from payproof.atomic import write_text
+import pyarrow as pa
+
+GRIEVANCES_FILE = "grievances.csv"
+RECEIPTS_FILE = "receipts.csv"
 
 
-def _money(tiyn: int | None) -> str:
-    return "" if tiyn is None else f"{tiyn // 100}.{tiyn % 100:02d}"
+def _money(tiyn: int | None) -> str | None:
+    return None if tiyn is None else f"{tiyn // 100}.{tiyn % 100:02d}"
+
+
+def grievance_table() -> pa.Table:
+    from payproof.portal.models import Grievance
+
+    rows = Grievance.objects.select_related("family").order_by("filed_at", "id")
+    cols: dict[str, list] = {
+        c: []
+        for c in (
+            "grievance_id",
+            "family_id",
+            "filed_on",
+            "category",
+            "period",
+            "amount_claimed",
+            "staff_id",
+            "description",
+        )
+    }
+    for g in rows.iterator(chunk_size=2000):
+        cols["grievance_id"].append(g.tracking)
+        cols["family_id"].append(g.family.family_id if g.family else None)
+        cols["filed_on"].append(g.filed_at.date())
+        cols["category"].append(g.category)
+        cols["period"].append(g.period or None)
+        cols["amount_claimed"].append(_money(g.amount_claimed))
+        cols["staff_id"].append(g.staff_named or None)
+        cols["description"].append(g.description or None)
+    return pa.table(
+        cols, schema=pa.schema([(c, pa.date32() if c == "filed_on" else pa.string()) for c in cols])
+    )
+
+
+def confirmation_table() -> pa.Table:
+    from payproof.portal.models import Confirmation
+
+    rows = Confirmation.objects.select_related("family").order_by("id")
+    cols: dict[str, list] = {
+        c: []
+        for c in (
+            "receipt_id",
+            "family_id",
+            "period",
+            "amount",
+            "reported_on",
+            "source",
+        )
+    }
+    for c in rows.iterator(chunk_size=2000):
+        cols["receipt_id"].append(f"PC-{c.pk:08d}")
+        cols["family_id"].append(c.family.family_id)
+        cols["period"].append(c.period)
+        cols["amount"].append(_money(c.amount))
+        cols["reported_on"].append(c.confirmed_at.date())
+        cols["source"].append("beneficiary_confirmation")
+    return pa.table(
+        cols,
+        schema=pa.schema([(c, pa.date32() if c == "reported_on" else pa.string()) for c in cols]),
+    )
 
 
 def export(out: Path) -> tuple[int, int]:
     """Write OUT/grievances.csv and OUT/receipts.csv; return their row counts."""
-    from payproof.portal.models import Confirmation, Grievance
+    from payproof.engine.duckdb_engine import DuckDBEngine
+    from payproof.engine.export import copy_csv
 
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    g_rows = [
-        {
-            "grievance_id": g.tracking,
-            "family_id": g.family.family_id if g.family else "",
-            "filed_on": g.filed_at.date().isoformat(),
-            "category": g.category,
-            "period": g.period,
-            "amount_claimed": _money(g.amount_claimed),
-            "staff_id": g.staff_named,
-            "description": g.description,
-        }
-        for g in Grievance.objects.select_related("family").order_by("filed_at", "id")
-    ]
-    r_rows = [
-        {
-            "receipt_id": f"PC-{c.pk:08d}",
-            "family_id": c.family.family_id,
-            "period": c.period,
-            "amount": _money(c.amount),
-            "reported_on": c.confirmed_at.date().isoformat(),
-            "source": "beneficiary_confirmation",
-        }
-        for c in Confirmation.objects.select_related("family").order_by("id")
-    ]
-    _write(out / "grievances.csv", g_rows, list(_FIELDS["grievances"]))
-    _write(out / "receipts.csv", r_rows, list(_FIELDS["receipts"]))
-    return len(g_rows), len(r_rows)
-
-
-_FIELDS = {
-    "grievances": (
-        "grievance_id",
-        "family_id",
-        "filed_on",
-        "category",
-        "period",
-        "amount_claimed",
-        "staff_id",
-        "description",
-    ),
-    "receipts": ("receipt_id", "family_id", "period", "amount", "reported_on", "source"),
-}
-
-
-def _write(path: Path, rows: list[dict], fields: list[str]) -> None:
-    import io
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    write_text(path, buf.getvalue())
+    grievances, receipts = grievance_table(), confirmation_table()
+    with DuckDBEngine() as engine:
+        engine.con.register("portal_grievances", grievances)
+        engine.con.register("portal_receipts", receipts)
+        copy_csv(engine, "SELECT * FROM portal_grievances", out / GRIEVANCES_FILE)
+        copy_csv(engine, "SELECT * FROM portal_receipts", out / RECEIPTS_FILE)
+    return grievances.num_rows, receipts.num_rows

@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from payproof.audit.outputs import FINDINGS_FILE, OFFICES_FILE, STORE_FILE
+from payproof.engine.export import restored
 from payproof.errors import InputError
 
 STATEMENT_SQL = """
@@ -24,11 +26,12 @@ SELECT f.family_id, f.period,
        CAST(round(f.disbursed * 100) AS BIGINT) AS disbursed,
        CAST(round(f.received * 100) AS BIGINT) AS received,
        CAST(round(f.owed * 100) AS BIGINT) AS owed,
-       f.status, coalesce(f.office_id, '') AS office_id, coalesce(o.name, '') AS office_name
+       f.status, coalesce(f.office_id, '') AS office_id,
+       coalesce({office_name}, '') AS office_name
 FROM read_parquet($findings) f
 LEFT JOIN read_csv($offices, all_varchar = true) o ON o.office_id = f.office_id
 ORDER BY f.family_id, f.period
-"""
+""".format(office_name=restored("o.name"))  # offices.csv neutralises formula-like names
 FAMILY_SQL = """
 SELECT family_id, coalesce(CAST(mother_id AS VARCHAR), '') AS iin,
        coalesce(CAST(phone AS VARCHAR), '') AS phone, coalesce(district, '') AS district
@@ -69,9 +72,9 @@ def read_audit(audit_out: Path) -> tuple[list[tuple], list[tuple]]:
     """(families, statements) rows from the audit folder, joined in DuckDB."""
     from payproof.engine.duckdb_engine import DuckDBEngine
 
-    findings = _required(audit_out, "findings.parquet")
-    offices = _required(audit_out, "offices.csv")
-    store = _required(audit_out, "payproof.duckdb")
+    findings = _required(audit_out, FINDINGS_FILE)
+    offices = _required(audit_out, OFFICES_FILE)
+    store = _required(audit_out, STORE_FILE)
     with DuckDBEngine() as engine:
         con = engine.con
         con.execute(f"ATTACH '{store}' AS store (READ_ONLY)")
@@ -90,7 +93,7 @@ def load_audit(audit_out: Path) -> LoadResult:
 
     audit_out = Path(audit_out)
     families, statements = read_audit(audit_out)
-    run_id, finished = run_identity(audit_out, audit_out / "findings.parquet")
+    run_id, finished = run_identity(audit_out, audit_out / FINDINGS_FILE)
     owed: dict[str, int] = {}
     for row in statements:
         owed[row[0]] = owed.get(row[0], 0) + (row[5] or 0)
