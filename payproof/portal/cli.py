@@ -152,3 +152,15 @@ def status(
 
     set_status(tracking, state, note)
     typer.echo(f"{tracking}: {state}")
+
+
+@app.command()
+def init(
+    folder: Path = typer.Argument(..., help="The programme folder (portal data in FOLDER/portal)."),
+    database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """Create or update the portal's tables and its grievance ledger (run before gunicorn)."""
+    _start(folder, database)
+    from payproof.portal.setup import prepare_ledger
+
+    typer.echo(f"portal ready in {data_dir_of(folder)}; ledger verifier key: {prepare_ledger()}")

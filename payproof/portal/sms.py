@@ -7,6 +7,7 @@ it is the demo's phone).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -38,23 +39,29 @@ def send_code(phone: str, code: str) -> None:
         raise RuntimeError(f"unknown PAYPROOF_SMS backend {backend!r}")
 
 
+def _box(outbox: Path, phone: str) -> Path:
+    """One folder per phone (named by a digest, not the number), so reading is cheap."""
+    return outbox / hashlib.sha256(phone.encode()).hexdigest()[:20]
+
+
 def write_outbox(outbox: Path, phone: str, code: str, text: str) -> Path:
     """One JSON file per message, written atomically; tests and the demo read the newest."""
-    outbox.mkdir(parents=True, exist_ok=True)
-    name = f"{time.time_ns()}-{os.getpid()}.json"
-    tmp = outbox / f".{name}"
+    box = _box(outbox, phone)
+    box.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns():020d}-{os.getpid()}.json"
+    tmp = box / f".{name}"
     tmp.write_text(json.dumps({"to": phone, "code": code, "text": text}), encoding="utf-8")
-    os.replace(tmp, outbox / name)
-    return outbox / name
+    os.replace(tmp, box / name)
+    return box / name
 
 
 def latest_code(outbox: Path, phone: str) -> str | None:
     """The newest code sent to ``phone`` in a file outbox (for tests and the demo)."""
-    for f in sorted(outbox.glob("*.json"), reverse=True):
-        msg = json.loads(f.read_text(encoding="utf-8"))
-        if msg["to"] == phone:
-            return msg["code"]
-    return None
+    box = _box(outbox, phone)
+    files = sorted(box.glob("*.json")) if box.exists() else []
+    if not files:
+        return None
+    return json.loads(files[-1].read_text(encoding="utf-8"))["code"]
 
 
 def _send_http(phone: str, text: str) -> None:
