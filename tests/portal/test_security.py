@@ -189,3 +189,32 @@ def test_server_error_page_shows_nothing(loaded, client, monkeypatch):
     client.raise_request_exception = False
     r = client.get("/statement/")
     assert r.status_code == 500 and b"900101300111" not in r.content
+
+
+def test_code_attempts_rate_limited_per_iin(loaded, settings):
+    settings.PORTAL_RATES = {**settings.PORTAL_RATES, "verify_iin": "3/h"}
+    got = []
+    for i in range(4):  # a new address each time: the limit follows the IIN
+        c = Client(REMOTE_ADDR=f"10.0.1.{i}")
+        c.post("/signin/", {"iin": "900101300111"})
+        got.append(c.post("/signin/code/", {"code": "000001"}).status_code)
+    assert got == [200, 200, 200, 429]
+
+
+def test_verify_page_served_with_its_own_script_allowed(client, loaded, monkeypatch):
+    import sys
+    import types
+
+    fake = types.ModuleType("payproof.ledger.verify_page")
+
+    def write_verify_page(log_dir, out):
+        out.write_text(f"<!doctype html><p>verify {log_dir.name}</p><script>1</script>")
+        return out
+
+    fake.write_verify_page = write_verify_page
+    monkeypatch.setitem(sys.modules, "payproof.ledger.verify_page", fake)
+    r = client.get("/verify/")
+    assert r.status_code == 200 and b"verify ledger" in r.content
+    csp = r["Content-Security-Policy"]
+    assert "script-src 'unsafe-inline'" in csp and "default-src 'none'" in csp
+    assert "connect-src" not in csp  # the page checks in the browser: no network at all
