@@ -14,6 +14,8 @@ picked AS (
     FROM f JOIN store.families s USING (family_id)
     WHERE s.phone IS NOT NULL AND s.mother_id IS NOT NULL
       AND f.status IN ('unpaid', 'diverted', 'skimmed', 'ok')
+      -- a mother registered in one family only (duplicates sign in to the first family)
+      AND s.mother_id IN (SELECT mother_id FROM store.families GROUP BY 1 HAVING count(*) = 1)
     ORDER BY f.status, s.family_id
 )
 SELECT CAST(mother_id AS VARCHAR) FROM picked
