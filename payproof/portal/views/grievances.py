@@ -9,6 +9,7 @@ the portal shows is always on the log.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 
 from django.conf import settings
@@ -16,14 +17,17 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from payproof.errors import PayproofError
 from payproof.portal.forms import FollowForm, GrievanceForm
 from payproof.portal.ledger_link import append_grievance, verifier_key
 from payproof.portal.models import Grievance, GrievanceStatus
 from payproof.portal.views.common import rate, viewing
 
+log = logging.getLogger("payproof.portal")
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on a phone
 
 
@@ -44,6 +48,16 @@ def _save_photo(upload) -> str:
 
 def file_grievance(data: dict, family=None, helper=None, secret: str | None = None) -> Grievance:
     """Save, append to the ledger and keep the receipt, all or nothing."""
+    photo = _save_photo(data["photo"]) if data.get("photo") else ""
+    try:
+        return _file(data, photo, family, helper, secret)
+    except BaseException:
+        if photo:
+            (settings.PRIVATE_MEDIA / photo).unlink(missing_ok=True)
+        raise
+
+
+def _file(data: dict, photo: str, family, helper, secret: str | None) -> Grievance:
     with transaction.atomic():
         g = Grievance.objects.create(
             tracking=new_tracking(),
@@ -53,7 +67,7 @@ def file_grievance(data: dict, family=None, helper=None, secret: str | None = No
             amount_claimed=data.get("amount"),
             staff_named=data.get("staff_named") or "",
             description=data.get("description") or "",
-            photo=_save_photo(data["photo"]) if data.get("photo") else "",
+            photo=photo,
             anonymous_secret=make_password(secret) if secret else "",
             filed_by_helper=helper,
         )
@@ -62,6 +76,22 @@ def file_grievance(data: dict, family=None, helper=None, secret: str | None = No
         g.ledger_index = g.receipt["index"]
         g.save(update_fields=["receipt", "ledger_index"])
     return g
+
+
+def _try_filing(request, form, **kwargs) -> Grievance | None:
+    """File; if the ledger cannot be written, nothing is kept and the form says so."""
+    try:
+        return file_grievance(form.cleaned_data, **kwargs)
+    except (OSError, PayproofError):
+        log.exception("a grievance could not be appended to the ledger; nothing was saved")
+        form.add_error(
+            None,
+            _(
+                "Your complaint could not be logged just now, so nothing was saved. "
+                "Please send it again in a few minutes."
+            ),
+        )
+        return None
 
 
 def _initial(request, family) -> dict:
@@ -81,8 +111,9 @@ def new(request):
         form = GrievanceForm(request.POST, request.FILES)
         if form.is_valid():
             helper = consent.helper if consent else None
-            g = file_grievance(form.cleaned_data, family=family, helper=helper)
-            return redirect("portal:grievance", tracking=g.tracking)
+            g = _try_filing(request, form, family=family, helper=helper)
+            if g is not None:
+                return redirect("portal:grievance", tracking=g.tracking)
     else:
         form = GrievanceForm(initial=_initial(request, family))
     return render(request, "portal/grievance_form.html", {"form": form, "anonymous": False})
@@ -92,9 +123,11 @@ def new(request):
 @ratelimit(key="ip", rate=rate("file_ip"), method="POST", block=True)
 def anonymous(request):
     form = GrievanceForm(request.POST or None, request.FILES or None)
+    secret = secrets.token_hex(4).upper()
+    g = None
     if request.method == "POST" and form.is_valid():
-        secret = secrets.token_hex(4).upper()
-        g = file_grievance(form.cleaned_data, secret=secret)
+        g = _try_filing(request, form, secret=secret)
+    if g is not None:
         request.session[f"anon:{g.tracking}"] = True
         return render(
             request,
