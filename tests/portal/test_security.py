@@ -218,3 +218,19 @@ def test_verify_page_served_with_its_own_script_allowed(client, loaded, monkeypa
     csp = r["Content-Security-Policy"]
     assert "script-src 'unsafe-inline'" in csp and "default-src 'none'" in csp
     assert "connect-src" not in csp  # the page checks in the browser: no network at all
+
+
+def test_an_iin_on_two_families_signs_in_to_the_family_of_the_phone(db, tmp_path, settings):
+    from payproof.portal.load import load_audit
+    from payproof.portal.setup import prepare_ledger
+    from tests.portal.conftest import FAMILIES, write_audit
+
+    ghost = ("F9", "900101300111", "+77019999999", [("2022-01", 58450, 58450, None, "unverified")])
+    load_audit(write_audit(tmp_path / "audit", [*FAMILIES, ghost]))
+    prepare_ledger()
+    real, other = Client(), Client()
+    sign_in(real, "900101300111", settings.SMS_OUTBOX, "+77010000001")
+    sign_in(other, "900101300111", settings.SMS_OUTBOX, "+77019999999")
+    assert "Never paid" in real.get("/statement/").content.decode()  # F1's February
+    body = other.get("/statement/").content.decode()
+    assert "Never paid" not in body and "58,450.00" in body  # F9 only

@@ -18,9 +18,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_ratelimit.decorators import ratelimit
 
 from payproof.portal.forms import AssistForm, ConsentForm
-from payproof.portal.models import Consent, Family, SMSDevice
+from payproof.portal.models import Consent
 from payproof.portal.views.common import is_helper, rate
-from payproof.portal.views.signin import send_code_for
+from payproof.portal.views.signin import send_code_for, verify_code
 
 
 @method_decorator(
@@ -70,11 +70,12 @@ def consent(request):
     form = ConsentForm(request.POST or None)
     failed = False
     if request.method == "POST" and form.is_valid():
-        family = Family.objects.filter(iin=iin).exclude(user=None).first()
-        device = SMSDevice.objects.filter(user_id=family.user_id).first() if family else None
-        if device is not None and device.verify_token(form.cleaned_data["code"]):
+        device = verify_code(iin, form.cleaned_data["code"])
+        if device is not None:
             c = Consent.objects.create(
-                helper=helper, family=family, place=request.session.get("assist_place", "")
+                helper=helper,
+                family=device.user.family,
+                place=request.session.get("assist_place", ""),
             )
             request.session["assist_consent"] = c.pk
             request.session.pop("assist_iin", None)

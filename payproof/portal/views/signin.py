@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model, login, logout
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_ratelimit.decorators import ratelimit
@@ -40,10 +41,25 @@ def device_for(family: Family) -> SMSDevice:
 
 
 def send_code_for(iin: str) -> None:
-    """Send a code if ``iin`` belongs to a family with a phone; silently nothing otherwise."""
-    family = Family.objects.filter(iin=iin).exclude(phone="").first()
-    if family is not None:
+    """Send a code to each registry phone of the families with this IIN; nothing otherwise.
+
+    An IIN on several families (a duplicate registration the audit flags) gets a code on
+    each family's phone: whoever holds a phone signs in to that phone's family only.
+    """
+    for family in Family.objects.filter(iin=iin).exclude(phone="").order_by("pk"):
         device_for(family).generate_challenge()
+
+
+def verify_code(iin: str, code: str) -> SMSDevice | None:
+    """The device (family) whose pending code this is, or None; a wrong code counts against
+    every device of the IIN (django-otp's doubling delay)."""
+    devices = list(SMSDevice.objects.filter(user__family__iin=iin).order_by("pk"))
+    for device in devices:
+        if device.token is not None and constant_time_compare(device.token, code):
+            return device if device.verify_token(code) else None
+    for device in devices:
+        device.verify_token(code)  # fails: records the attempt
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,9 +85,8 @@ def code(request):
     form = CodeForm(request.POST or None)
     failed = False
     if request.method == "POST" and form.is_valid():
-        family = Family.objects.filter(iin=iin).exclude(user=None).first()
-        device = SMSDevice.objects.filter(user_id=family.user_id).first() if family else None
-        if device is not None and device.verify_token(form.cleaned_data["code"]):
+        device = verify_code(iin, form.cleaned_data["code"])
+        if device is not None:
             request.session.cycle_key()
             login(request, device.user, backend="django.contrib.auth.backends.ModelBackend")
             otp_login(request, device)
