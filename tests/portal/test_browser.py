@@ -75,10 +75,12 @@ def test_mother_flow_without_javascript(tmp_path, browser, artefacts):
         assert len(responses) == 2 and weight < 100_000, f"first page load {weight} bytes"
         page.remove_listener("response", keep)
         page.screenshot(path=str(artefacts / "01-home-kk.png"), full_page=True)
+        _accessible(page)
 
         page.get_by_role("button", name="English").click()  # the switcher: a plain form
         assert page.locator("html").get_attribute("lang") == "en"
         page.get_by_role("link", name="Sign in").first.click()
+        _accessible(page)
         page.get_by_label("Your IIN (12 digits)").fill("900101300111")
         page.get_by_role("button", name="Send me a code").click()
         code = latest_code(folder / "portal" / "outbox", "+77010000001")
@@ -88,6 +90,7 @@ def test_mother_flow_without_javascript(tmp_path, browser, artefacts):
         assert "60,788.00 ₸" in page.inner_text("#total-owed")
         assert "Never paid" in page.content()
         page.screenshot(path=str(artefacts / "02-statement-en.png"), full_page=True)
+        _accessible(page)
 
         page.get_by_role("button", name="Русский").click()
         assert "Не выплачено" in page.content() and "февраль 2022" in page.content()
@@ -98,11 +101,13 @@ def test_mother_flow_without_javascript(tmp_path, browser, artefacts):
         assert page.get_by_label("Month (YYYY-MM)").input_value() == "2022-02"
         assert page.get_by_label("Amount in tenge").input_value() == "46760.00"
         assert page.get_by_label("I was not paid").is_checked()
+        _accessible(page)
         page.get_by_label("In your own words").fill("Nothing arrived in February.")
         page.get_by_role("button", name="Send the complaint").click()
         tracking = page.inner_text("#tracking")
         assert tracking.startswith("G-") and "entry #0" in page.content()
         page.screenshot(path=str(artefacts / "04-receipt.png"), full_page=True)
+        _accessible(page)
         with page.expect_download() as dl:
             page.click("#download-receipt")
         receipt = tmp_path / "receipt.json"
@@ -119,6 +124,22 @@ def test_mother_flow_without_javascript(tmp_path, browser, artefacts):
         if importlib.util.find_spec("payproof.ledger.verify_page") is not None:
             _verify_on_static_page(browser, base, receipt, artefacts)
     shutil.copy(folder / "serve.log", artefacts / "serve.log")
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter(e => e.type !== 'hidden')
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                 && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+    .map(e => e.outerHTML)"""
+
+
+def _accessible(page) -> None:
+    """Basic WCAG checks on the page: a language, a title, a main landmark, one h1, and a
+    name for every control (a label, an aria-label or a button's text)."""
+    assert page.locator("html").get_attribute("lang") in ("kk", "ru", "en")
+    assert page.title() and page.locator("main").count() == 1
+    assert page.locator("h1").count() == 1
+    assert page.evaluate(UNLABELLED) == []
 
 
 def _verify_on_static_page(browser, base: str, receipt: Path, artefacts: Path) -> None:
