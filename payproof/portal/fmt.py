@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -36,14 +37,19 @@ def day(d, lang: str | None) -> str:
     return format_date(d, "medium", locale=babel_locale(lang))
 
 
+_TYPED_AMOUNT = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
+
+
 def parse_money(text: str) -> int | None:
-    """'46 760,50' or '46760.5' (tenge) -> tiyn; None when empty. Raises ValueError."""
+    """'46 760,50' or '46760.5' (tenge) -> tiyn; None when empty. Raises ValueError.
+
+    Only digits, one decimal comma or point and up to two decimals: no signs, exponents or
+    amounts over 999 999 999 999 tenge (a typo, not a claim).
+    """
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("₸", "")
     if not cleaned:
         return None
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    value = Decimal(cleaned)
-    if value < 0 or value.as_tuple().exponent < -2:
-        raise ValueError("amount must be positive with at most 2 decimals")
-    return int(value * 100)
+    m = _TYPED_AMOUNT.match(cleaned)
+    if not m:
+        raise ValueError("an amount is digits with at most two decimals")
+    return int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
