@@ -6,7 +6,9 @@ starts Django, to a temporary folder of the session.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 pytest.importorskip("django")
 
 _DATA = Path(tempfile.mkdtemp(prefix="payproof-portal-test-"))
+atexit.register(shutil.rmtree, _DATA, True)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payproof.portal.settings")
 os.environ["PAYPROOF_PORTAL_DIR"] = str(_DATA)
 os.environ["PAYPROOF_SMS"] = "file"
