@@ -30,7 +30,8 @@ def month(period: str, lang: str | None) -> str:
     if not period:
         return ""
     year, mon = int(period[:4]), int(period[5:7])
-    return format_date(date(year, mon, 1), "LLLL y", locale=babel_locale(lang))
+    text = format_date(date(year, mon, 1), "LLLL y", locale=babel_locale(lang))
+    return text[:1].upper() + text[1:]  # it starts a heading: "Март 2022", not "март 2022"
 
 
 def day(d, lang: str | None) -> str:

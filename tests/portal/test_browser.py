@@ -93,7 +93,7 @@ def test_mother_flow_without_javascript(tmp_path, browser, artefacts):
         _accessible(page)
 
         page.get_by_role("button", name="Русский").click()
-        assert "Не выплачено" in page.content() and "февраль 2022" in page.content()
+        assert "Не выплачено" in page.content() and "Февраль 2022" in page.content()
         page.screenshot(path=str(artefacts / "03-statement-ru.png"), full_page=True)
         page.get_by_role("button", name="English").click()
 
