@@ -61,6 +61,8 @@ def _register() -> None:
     from payproof.ingest.cli import inspect
     from payproof.ledger.cli import app as ledger_app
     from payproof.linkage.cli import explain, ghosts
+    from payproof.portal.cli import app as portal_app
+    from payproof.portal.cli import serve
     from payproof.report.cli import report
     from payproof.rules.cli import app as rules_app
     from payproof.scenario.cli import generate
@@ -74,6 +76,8 @@ def _register() -> None:
     app.command("report", help=report.__doc__)(report)
     app.add_typer(rules_app, name="rules")
     app.add_typer(ledger_app, name="ledger")
+    app.command("serve", help=serve.__doc__)(serve)  # Django is imported only when it runs
+    app.add_typer(portal_app, name="portal")
 
 
 def main(argv: list[str] | None = None) -> int:

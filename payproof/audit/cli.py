@@ -142,3 +142,10 @@ def demo(
         f"Audit your own data: payproof audit YOUR_FOLDER --out RESULTS "
         "(see docs/data-contract.md)."
     )
+    from payproof.portal.demo import sample_iins
+
+    iins = ", ".join(sample_iins(out))
+    console.print(
+        f"[bold]Beneficiaries' portal:[/] payproof serve {folder} — sign in as a demo mother "
+        f"(IIN {iins}); the one-time codes appear in that terminal."
+    )

@@ -72,7 +72,12 @@ def parse_tlog_proof(text: str) -> TlogProof:
 def make_receipt(log, record_id: str, type_: str | None = None) -> dict:
     """Build the receipt for one record of ``log`` at its current checkpoint."""
     opening = log.find_opening(record_id, type_)
-    index = opening.pop("index")
+    return receipt_for(log, opening.pop("index"), opening)
+
+
+def receipt_for(log, index: int, opening: dict) -> dict:
+    """The receipt of entry ``index`` whose opening the caller already holds (the portal
+    has it from the append, and need not search the private sidecar)."""
     checkpoint = (log.public / "checkpoint").read_text(encoding="utf-8")
     size = open_checkpoint(checkpoint, [log.verifier], origin=log.origin).checkpoint.size
     proof = TlogProof(index, log.inclusion_proof(index, size), checkpoint)

@@ -1,0 +1,83 @@
+"""Loading audits (atomic replace, grievances kept) and exporting for the next audit."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.portal.conftest import FAMILIES, write_audit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_newer_audit_replaces_statements_and_keeps_grievances(mother, tmp_path):
+    from payproof.portal.load import load_audit
+    from payproof.portal.models import AuditRun, Grievance, Statement
+
+    r = mother.post("/grievances/new/", {"category": "not_paid", "period": "2022-02"})
+    tracking = r["Location"].split("/")[2]
+    before = Statement.objects.count()
+    changed = [
+        (FAMILIES[0][0], FAMILIES[0][1], FAMILIES[0][2], [("2022-02", 46760, 46760, 46760, "ok")])
+    ] + FAMILIES[1:]
+    result = load_audit(write_audit(tmp_path / "audit2", changed))
+    assert result.replaced == before and result.statements == before - 2
+    assert AuditRun.objects.filter(current=True).count() == 1
+    assert AuditRun.objects.get(current=True).run_id == result.run_id
+    assert Grievance.objects.filter(tracking=tracking).exists()
+    html = mother.get("/statement/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Never paid" not in html and "0.00 ₸" in html
+    assert mother.get(f"/grievances/{tracking}/").status_code == 200
+
+
+def test_failed_load_leaves_the_previous_statements(loaded, tmp_path, monkeypatch):
+    from payproof.portal import load
+    from payproof.portal.models import Statement
+
+    before = list(Statement.objects.values_list("family__family_id", "period", "owed"))
+    bad = write_audit(tmp_path / "audit3", FAMILIES, scale=2)
+    real = load.read_audit
+
+    def broken(folder):
+        fams, stmts = real(folder)
+        return fams, stmts + [stmts[0]]
+
+    monkeypatch.setattr(load, "read_audit", broken)  # a duplicate month: the insert fails
+    with pytest.raises(Exception):  # noqa: B017 (the database's integrity error)
+        load.load_audit(bad)
+    after = list(Statement.objects.values_list("family__family_id", "period", "owed"))
+    assert after == before
+
+
+def test_missing_outputs_are_a_clear_error(db, tmp_path):
+    from payproof.errors import InputError
+    from payproof.portal.load import load_audit
+
+    with pytest.raises(InputError, match="findings.parquet"):
+        load_audit(tmp_path)
+
+
+def test_export_in_the_input_contract(mother, tmp_path):
+    import json
+    from pathlib import Path
+
+    from payproof.portal.export import export
+
+    mother.post(
+        "/grievances/new/",
+        {
+            "category": "bribe_demanded",
+            "period": "2022-03",
+            "amount": "14 028,00",
+            "description": "30 per cent",
+        },
+    )
+    g, _ = export(tmp_path / "next")
+    rows = list(csv.DictReader((tmp_path / "next" / "grievances.csv").open(encoding="utf-8")))
+    assert g == 1 and rows[0]["family_id"] == "F1" and rows[0]["amount_claimed"] == "14028.00"
+    assert rows[0]["category"] == "bribe_demanded" and rows[0]["period"] == "2022-03"
+    contract = json.loads((Path(__file__).parents[2] / "payproof/contract/tables.json").read_text())
+    assert list(rows[0]) == list(contract["tables"]["grievances"]["columns"])
+    header = (tmp_path / "next" / "receipts.csv").read_text().splitlines()[0].split(",")
+    assert header == list(contract["tables"]["receipts"]["columns"])
