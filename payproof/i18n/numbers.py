@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
-
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_decimal, get_currency_symbol
+from typing import TYPE_CHECKING
 
 from payproof.money import MINOR_PER_MAJOR
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 NBSP = "\u00a0"
 # The tenge sign in every language: CLDR's Russian symbol for KZT is the code "KZT".
@@ -29,8 +29,30 @@ BIG = ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "mn"))
 BIG_WORDS = {"ru": {"bn": "млрд", "mn": "млн"}, "kk": {"bn": "млрд", "mn": "млн"}}
 
 
+# Babel is imported on first use, so the command line starts without it (English output
+# never needs it; tests/portal/test_cli.py checks what `payproof` loads at start).
+def format_decimal(*args, **kwargs) -> str:
+    from babel.numbers import format_decimal as babel_format_decimal
+
+    return babel_format_decimal(*args, **kwargs)
+
+
+def format_date(*args, **kwargs) -> str:
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(*args, **kwargs)
+
+
+def get_currency_symbol(*args, **kwargs) -> str:
+    from babel.numbers import get_currency_symbol as babel_currency_symbol
+
+    return babel_currency_symbol(*args, **kwargs)
+
+
 @cache
 def _locale(lang: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(lang)
 
 
