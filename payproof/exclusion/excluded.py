@@ -89,7 +89,7 @@ def find_excluded(
       AND (c.claim_from IS NULL OR e.period >= strftime(c.claim_from, '%Y-%m'))
     UNION ALL
     SELECT f.mother_id, l.family_id, l.period, l.n_children, l.amount, 'late_approval',
-      c.office_id, c.approver_id, c.approval_id, c.claim_from, c.approved_on
+      c.office_id, c.approver_id, c.approval_id, c.first_submitted, c.approved_on
     FROM ex_late_due l JOIN families f ON f.family_id = l.family_id
     JOIN ex_claims c ON c.mother_id = f.mother_id
     WHERE l.period BETWEEN {p_first} AND {p_last}
@@ -217,12 +217,12 @@ def evidence_sql() -> str:
         || CASE WHEN p.student_until IS NOT NULL
                 THEN ' student until ' || strftime(p.student_until, '%Y-%m-%d') ELSE '' END,
         '; ' ORDER BY p.birth_date, p.person_id) AS children,
-      concat_ws(';',
+      nullif(concat_ws(';',
         CASE WHEN bool_or(p.district IS DISTINCT FROM r.district AND r.district IS NOT NULL)
              THEN 'child_elsewhere' END,
         CASE WHEN bool_or(p.student_until IS NULL
                AND date_part('year', age(CAST(x.first_period || '-01' AS DATE), p.birth_date))
-                   BETWEEN 18 AND 22) THEN 'student_unknown' END) AS proxies
+                   BETWEEN 18 AND 22) THEN 'student_unknown' END), '') AS proxies
     FROM (SELECT mother_id, min(period) AS first_period FROM excluded_months
           GROUP BY mother_id) x
     JOIN population p ON p.mother_id = x.mother_id

@@ -56,6 +56,7 @@ def test_excluded_families_months_and_exact_amounts(exclusion_input, tmp_path):
         assert row["periods"].split() == list(due)
         assert row["amount_due"] == format_amount(sum(due.values()))
     assert rows["M4"]["family_id"] == "F4" and rows["M4"]["staff_id"] == "S1"
+    assert rows["M4"]["applied_on"] == "2024-01-20" and rows["M9"]["proxies"] == ""
     assert rows["M7"]["office_id"] == "O1" and rows["M8"]["staff_id"] == "S2"
     assert "M8-3 born 2006-02-01 (age 17) student until 2024-06-30" in rows["M8"]["evidence"]
     assert "died 2024-02-15" in rows["M8"]["evidence"]
@@ -105,3 +106,26 @@ def test_without_the_new_inputs_no_new_file_or_column(tmp_path):
     assert not (out / "excluded.csv").exists()
     assert "excluded" not in result.summary
     assert "applications" not in (out / "staff.csv").read_text().splitlines()[0]
+
+
+def test_register_without_applications_lists_the_coverage_gap(exclusion_input, tmp_path):
+    (exclusion_input / "applications.csv").unlink()
+    out = tmp_path / "out"
+    result = run_audit(exclusion_input, out, ghosts=False)
+    rows = _rows(out / "excluded.csv")
+    assert {r["kind"] for r in rows.values()} == {"never_applied"}
+    assert set(rows) == {"M7", "M8", "M9"}  # M4 is enrolled; without applications no arrears
+    assert result.summary["excluded"]["owed"] == "0.00"
+
+
+def test_applications_without_register_still_give_late_approval_arrears(exclusion_input,
+                                                                        tmp_path):
+    (exclusion_input / "population.csv").unlink()
+    out = tmp_path / "out"
+    result = run_audit(exclusion_input, out, ghosts=False)
+    rows = _rows(out / "excluded.csv")
+    assert list(rows) == ["M4"] and rows["M4"]["kind"] == "late_approval"
+    assert rows["M4"]["applied_on"] == "2024-01-20"
+    block = result.summary["excluded"]
+    assert block["register"] is False and "coverage_by_district" not in block
+    assert block["applications"]["rejected_eligible"] == 0  # unknown without a register
