@@ -16,7 +16,7 @@ from pathlib import Path
 from payproof.money import parse_amount
 from payproof.report import charts
 from payproof.report.charts import Series
-from payproof.report.fmt import CURRENCY_WORDS, count, share
+from payproof.report.fmt import CURRENCY_WORDS, count, money, money_words, share
 from payproof.report.html import Section, figure, table
 
 TITLE = "Who was left out"
@@ -49,20 +49,22 @@ def excluded_section(folder: Path, *, currency: str = "KZT") -> Section:
     block = summary.get("excluded")
     if not block:
         return Section(TITLE, "<p>The input had no register or applications.</p>", ANCHOR)
+    return Section(TITLE, _body(folder, block, summary, currency), ANCHOR)
+
+
+def _body(folder: Path, block: dict, summary: dict, currency: str) -> str:
     cur = CURRENCY_WORDS.get(currency, currency)
-    return Section(TITLE, _body(folder, block, summary, cur), ANCHOR)
-
-
-def _body(folder: Path, block: dict, summary: dict, cur: str) -> str:
     kinds = block.get("by_kind", {})
     enrolled_owed = summary.get("totals", {}).get("owed", "0")
     lede = (
         f"<p>{count(block['families_owed'])} families applied while the register shows them "
         f"eligible and were not paid for months the rules say they were owed: "
-        f"{_e(block['owed'])} {_e(cur)}, beside {_e(enrolled_owed)} {_e(cur)} owed to enrolled "
+        f"{_e(money_words(block['owed'], currency))}, beside "
+        f"{_e(money_words(enrolled_owed, currency))} owed to enrolled "
         "families. The rules owe the allowance from the month of application, never from a "
         "later approval. Families the register shows eligible who never applied would have "
-        f"been due {_e(block['never_applied_would_be_due'])} {_e(cur)}: a coverage gap, not "
+        f"been due {_e(money_words(block['never_applied_would_be_due'], currency))}: a "
+        "coverage gap, not "
         "arrears.</p>"
     )
     if block.get("register"):
@@ -75,19 +77,20 @@ def _body(folder: Path, block: dict, summary: dict, cur: str) -> str:
     if rows:
         svg = charts.bar_chart(
             title=f"Amount due to families left out, by how they were left out ({cur})",
-            desc="; ".join(f"{KIND_LABELS[k]}: {v['amount_due']} to {v['families']} families"
+            desc="; ".join(f"{KIND_LABELS[k]}: {money(v['amount_due'])} to {v['families']} families"
                            for k, v in rows),  # fmt: skip
             labels=[KIND_LABELS[k] for k, _ in rows],
             series=[Series("Amount due", [parse_amount(v["amount_due"]) / 100 for _, v in rows],
                            charts.VERMILLION)],  # fmt: skip
-            value_labels=[v["amount_due"] for _, v in rows],
+            value_labels=[money(v["amount_due"]) for _, v in rows],
             uid="excluded-kinds-chart",
         )
         parts.append(figure(svg, "Money in whole currency units; families counted once."))
         parts.append(table(
             [("How", False), ("Families", True), ("Family-months", True),
              (f"Amount due ({cur})", True)],
-            [[KIND_LABELS[k], count(v["families"]), count(v["family_periods"]), v["amount_due"]]
+            [[KIND_LABELS[k], count(v["families"]), count(v["family_periods"]),
+              money(v["amount_due"])]
              for k, v in rows],
             caption="Families left out",
         ))  # fmt: skip

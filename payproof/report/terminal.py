@@ -65,6 +65,17 @@ def print_summary(out_dir: Path, console: Console) -> None:
             f"{count((summary.get('regions') or {}).get('flagged', 0))} (see report.html)",
             highlight=False,
         )
+    excluded = summary.get("excluded")
+    if excluded:  # the input had a population register or applications
+        unclaimed = money_words(excluded["never_applied_would_be_due"], currency)
+        console.print(
+            f"[bold]Left out (never enrolled, or enrolled late):[/] "
+            f"{money_words(excluded['owed'], currency)} owed to "
+            f"{count(excluded['families_owed'])} families who applied; eligible mothers who "
+            f"never applied would be due {unclaimed}; "
+            f"{count(excluded['staff_flagged'])} clerks' decisions stand out (excluded.csv)",
+            highlight=False,
+        )
     report = out_dir / "report.html"
     where = str(report) if report.is_file() else f"{report} (not written yet)"
     console.print(f"[bold]Report:[/] {where}", highlight=False, soft_wrap=True)
