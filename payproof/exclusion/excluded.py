@@ -193,16 +193,21 @@ def _late_approvals(
           AND strftime(c.first_submitted, '%Y-%m') < strftime(f.registered_on, '%Y-%m')
           AND strftime(f.registered_on, '%Y-%m') > {sql_literal(first)}"""
     )
-    children = "children"
-    if not engine.scalar("SELECT count(*) FROM children") and has_population:
-        engine.execute(
-            "CREATE OR REPLACE TEMP VIEW ex_late_children AS SELECT f.family_id, p.birth_date, "
-            "p.death_date, p.student_until FROM population p JOIN families f "
-            "ON f.mother_id = p.mother_id"
-        )
-        children = "ex_late_children"
+    # only the late families' children: the rules' heavy step then counts a few thousand
+    # children, not the whole registry again
+    source = (
+        "SELECT family_id, birth_date, death_date, student_until FROM children"
+        if engine.scalar("SELECT count(*) FROM children") or not has_population
+        else "SELECT f.family_id, p.birth_date, p.death_date, p.student_until "
+        "FROM population p JOIN families f ON f.mother_id = p.mother_id"
+    )
+    engine.execute(
+        f"CREATE OR REPLACE TEMP VIEW ex_late_children AS SELECT * FROM ({source}) c "
+        "WHERE c.family_id IN (SELECT family_id FROM ex_late_families)"
+    )
     compute_entitlements(engine, rules, first, last, "ex_late_due",
-                         families="ex_late_families", children=children, temp=True)  # fmt: skip
+                         families="ex_late_families", children="ex_late_children",
+                         temp=True)  # fmt: skip
 
 
 def evidence_sql() -> str:
