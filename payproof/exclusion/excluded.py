@@ -57,7 +57,7 @@ def find_excluded(
         sub = engine.scalar("SELECT strftime(min(submitted_on), '%Y-%m') FROM applications")
         earliest = max(min(sub, first), _earliest_period(rules, first))
     if has_population:
-        _register_eligibility(engine, rules, earliest, last)
+        _register_eligibility(engine, rules, earliest, first, last)
     else:
         engine.materialise(
             "ex_eligible",
@@ -97,12 +97,18 @@ def find_excluded(
     engine.materialise("excluded_months", months)
 
 
-def _register_eligibility(engine: DuckDBEngine, rules: Rules, first: str, last: str) -> None:
+def _register_eligibility(
+    engine: DuckDBEngine, rules: Rules, earliest: str, first: str, last: str
+) -> None:
     """``ex_eligible``: per mother in the register and month, the children counted and the
-    amount, by the rules' own SQL (registration gate open: eligibility, not entitlement)."""
+    amount, by the rules' own SQL (registration gate open: eligibility, not entitlement).
+
+    Every mother over the audited months; before them (``earliest`` to ``first``), only the
+    mothers who applied then, whose eligibility at the application decides what is due."""
+    columns = "mother_id AS family_id, birth_date, death_date, student_until"
     engine.execute(
-        "CREATE OR REPLACE TEMP VIEW ex_children AS SELECT mother_id AS family_id, "
-        "birth_date, death_date, student_until FROM population WHERE mother_id IS NOT NULL"
+        f"CREATE OR REPLACE TEMP VIEW ex_children AS SELECT {columns} FROM population "
+        "WHERE mother_id IS NOT NULL"
     )
     engine.execute(
         "CREATE OR REPLACE TEMP VIEW ex_families AS SELECT DISTINCT mother_id AS family_id, "
@@ -110,6 +116,17 @@ def _register_eligibility(engine: DuckDBEngine, rules: Rules, first: str, last: 
     )
     compute_entitlements(engine, rules, first, last, "ex_eligible",
                          families="ex_families", children="ex_children", temp=True)  # fmt: skip
+    if earliest < first:
+        engine.execute(
+            f"CREATE OR REPLACE TEMP VIEW ex_children_before AS SELECT {columns} FROM population "
+            "WHERE mother_id IN (SELECT mother_id FROM applications "
+            f"WHERE strftime(submitted_on, '%Y-%m') < {sql_literal(first)})"
+        )
+        before = add_months(first, -1)
+        compute_entitlements(engine, rules, earliest, before, "ex_eligible_before",
+                             families="ex_families", children="ex_children_before",
+                             temp=True)  # fmt: skip
+        engine.execute("INSERT INTO ex_eligible SELECT * FROM ex_eligible_before")
     # where each mother lives (her own row, else her children's), and the office there
     engine.materialise(
         "ex_residence",
