@@ -23,12 +23,14 @@ TITLE = "Who was left out"
 ANCHOR = "excluded"
 TOP = 10
 KIND_LABELS = {
-    "rejected": "Applied while eligible, rejected",
-    "pending": "Applied while eligible, still pending",
-    "approved_not_enrolled": "Approved but never enrolled",
-    "late_approval": "Approved late: months before enrolment",
-    "never_applied": "Eligible, never applied (would be due)",
+    "rejected": "Rejected",
+    "pending": "Still pending",
+    "approved_not_enrolled": "Approved, not enrolled",
+    "late_approval": "Approved late",
+    "never_applied": "Never applied (would be due)",
 }
+TEST_LABELS = {"late": "late", "rejected_eligible": "eligible rejected",
+               "overturned": "overturned"}  # fmt: skip
 
 
 def _e(text: object) -> str:
@@ -97,15 +99,18 @@ def _body(folder: Path, block: dict, summary: dict, currency: str) -> str:
     cover = block.get("coverage_by_district") or []
     if cover:
         svg = charts.bar_chart(
-            title="Eligible families in the register and enrolled, by district",
-            desc="; ".join(f"{c['district']}: {c['enrolled']} of {c['eligible_families']}"
-                           for c in cover),  # fmt: skip
+            title="Eligible mothers in the register not enrolled, by district",
+            desc="; ".join(f"{c['district']}: {c['eligible_families'] - c['enrolled']} of "
+                           f"{c['eligible_families']}" for c in cover),  # fmt: skip
             labels=[c["district"] for c in cover],
-            series=[Series("Eligible", [c["eligible_families"] for c in cover], charts.SKY),
-                    Series("Enrolled", [c["enrolled"] for c in cover], charts.BLUE)],
+            series=[Series("Not enrolled", [c["eligible_families"] - c["enrolled"]
+                                            for c in cover], charts.ORANGE)],
+            value_labels=[f"{count(c['eligible_families'] - c['enrolled'])} of "
+                          f"{count(c['eligible_families'])}" for c in cover],
             uid="excluded-coverage-chart",
         )  # fmt: skip
-        parts.append(figure(svg, "Mothers the register shows eligible in an audited month."))
+        parts.append(figure(svg, "Mothers the register shows eligible in an audited month who "
+                                 "are not in the registry (any kind, never applied included)."))
         parts.append(table(
             [("District", False), ("Eligible", True), ("Enrolled", True), ("Coverage", True)],
             [[c["district"], count(c["eligible_families"]), count(c["enrolled"]),
@@ -141,7 +146,8 @@ def _decisions(folder: Path, block: dict) -> str:
     rows = [
         [restored(r["staff_id"]), restored(r["office_id"]), count(int(r["applications"])),
          count(int(r["late"])), count(int(r["rejected_eligible"])),
-         restored(r["application_flagged_by"]), count(int(r["approvals_short_first"] or 0)),
+         _tests(restored(r["application_flagged_by"])),
+         count(int(r["approvals_short_first"] or 0)),
          count(int(r["exclusion_complaints"] or 0)) + " / " + count(int(r["bribe_complaints"]))]
         for r in flagged[:TOP]
     ]  # fmt: skip
@@ -152,3 +158,13 @@ def _decisions(folder: Path, block: dict) -> str:
         rows,
         caption=f"Clerks whose decisions stand out ({len(flagged)}; top {min(TOP, len(flagged))})",
     )  # fmt: skip
+
+
+def _tests(flagged_by: str) -> str:
+    """'late_vs_office;late_vs_region' -> 'late (office, region)'."""
+    levels: dict[str, list[str]] = {}
+    for item in filter(None, flagged_by.split(";")):
+        test, _, level = item.partition("_vs_")
+        levels.setdefault(TEST_LABELS.get(test, test), []).append(level)
+    return "; ".join(f"{t} ({', '.join(v)})" for t, v in levels.items())
+
