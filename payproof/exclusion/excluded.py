@@ -202,13 +202,20 @@ def _late_approvals(
     """``ex_late_due``: what enrolled families were owed between their first application and
     their registration, by the rules on the registry's children (the register's where the
     input has no children table): the same SQL as their entitlements, gate moved back."""
+    # one registry family per mother who applied: the one an approval names, else her
+    # earliest registered (a second registration of the same mother is never owed twice)
     engine.execute(
         f"""CREATE OR REPLACE TEMP VIEW ex_late_families AS
-        SELECT f.family_id, c.first_submitted AS registered_on FROM families f
-        JOIN ex_claims c ON c.mother_id = f.mother_id
-        WHERE f.family_id IN (SELECT family_id FROM applications WHERE decision = 'approved')
-          AND strftime(c.first_submitted, '%Y-%m') < strftime(f.registered_on, '%Y-%m')
-          AND strftime(f.registered_on, '%Y-%m') > {sql_literal(first)}"""
+        SELECT family_id, first_submitted AS registered_on FROM (
+          SELECT f.family_id, f.registered_on AS enrolled_on, c.first_submitted,
+            row_number() OVER (PARTITION BY f.mother_id ORDER BY
+              f.family_id IN (SELECT family_id FROM applications WHERE decision = 'approved'
+                              AND family_id IS NOT NULL) DESC,
+              f.registered_on, f.family_id) AS rank
+          FROM families f JOIN ex_claims c ON c.mother_id = f.mother_id) x
+        WHERE rank = 1
+          AND strftime(first_submitted, '%Y-%m') < strftime(enrolled_on, '%Y-%m')
+          AND strftime(enrolled_on, '%Y-%m') > {sql_literal(first)}"""
     )
     # only the late families' children: the rules' heavy step then counts a few thousand
     # children, not the whole registry again

@@ -129,3 +129,15 @@ def test_applications_without_register_still_give_late_approval_arrears(exclusio
     block = result.summary["excluded"]
     assert block["register"] is False and "coverage_by_district" not in block
     assert block["applications"]["rejected_eligible"] == 0  # unknown without a register
+
+
+def test_arrears_without_the_family_named_on_the_approval(exclusion_input, tmp_path):
+    """An approval that does not name the registry family still dates her arrears from the
+    application: her (earliest) registry family is the one owed."""
+    apps = exclusion_input / "applications.csv"
+    apps.write_text(apps.read_text(encoding="utf-8").replace("A4,M4,F4,", "A4,M4,,"),
+                    encoding="utf-8")  # fmt: skip
+    out = tmp_path / "out"
+    run_audit(exclusion_input, out, ghosts=False)
+    row = _rows(out / "excluded.csv")["M4"]
+    assert (row["kind"], row["periods"]) == ("late_approval", "2024-01 2024-02")
