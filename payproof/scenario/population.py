@@ -29,8 +29,15 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from payproof.scenario.entitlement import counted_children, mci_for, monthly_amount
-from payproof.scenario.families import DEATH_NONE, STUDENT_NONE, build_families, child_thresholds
+from payproof.scenario.entitlement import (
+    AGE_LIMIT,
+    STUDENT_AGE_LIMIT,
+    add_years,
+    counted_children,
+    mci_for,
+    monthly_amount,
+)
+from payproof.scenario.families import DEATH_NONE, STUDENT_NONE, build_families
 from payproof.scenario.fraud import HONEST, SKIMMER
 from payproof.scenario.identity import iin_numbers, zero_padded
 from payproof.scenario.names import SURNAMES
@@ -132,9 +139,9 @@ def build_register(w, rng: np.random.Generator) -> Register:
     n_pend = rng.poisson(approvals * rate_pend)
     n_inel = rng.poisson(approvals * rate_inel)
     n_never = round(n * cfg.never_applied_rate)
-    kinds = np.concatenate([np.repeat(np.arange(len(role)), n_rej) * 0 + 0,
-                            np.full(n_pend.sum(), 1), np.full(n_inel.sum(), 2),
-                            np.full(n_never, 3)])  # fmt: skip
+    # 0 rejected while eligible, 1 pending, 2 ineligible (rightly rejected), 3 never applied
+    kinds = np.concatenate([np.zeros(n_rej.sum(), np.int64), np.full(n_pend.sum(), 1),
+                            np.full(n_inel.sum(), 2), np.full(n_never, 3)])  # fmt: skip
     new_clerk = np.concatenate([np.repeat(np.arange(len(role)), n_rej),
                                 np.repeat(np.arange(len(role)), n_pend),
                                 np.repeat(np.arange(len(role)), n_inel),
@@ -241,8 +248,7 @@ def _population_table(w, new, keep, new_mother, district, rng) -> pa.Table:
 
 def _monthly(w, birth, death, student, fam, n_fam) -> np.ndarray:
     """(families, months) amounts in whole tenge, by the rules re-implemented in numpy."""
-    t18 = np.asarray(child_thresholds(_Kids(birth))[0])
-    t23 = np.asarray(child_thresholds(_Kids(birth))[1])
+    t18, t23 = add_years(birth, AGE_LIMIT), add_years(birth, STUDENT_AGE_LIMIT)
     out = np.zeros((n_fam, len(w.periods)), np.int64)
     for m, period in enumerate(w.periods):
         counted = counted_children(w.month_starts[m], birth, death, student, t18, t23)
@@ -250,11 +256,6 @@ def _monthly(w, birth, death, student, fam, n_fam) -> np.ndarray:
         year, month = int(period[:4]), int(period[5:])
         out[:, m] = np.where(k >= 4, monthly_amount(k, mci_for(year, month)), 0)
     return out
-
-
-@dataclass
-class _Kids:
-    child_birth: np.ndarray
 
 
 def _month_of(day: np.ndarray, w) -> np.ndarray:
@@ -266,10 +267,10 @@ def _truth(w, applied, first_sub, submitted, delayed, new, keep, new_mother, kin
     """truth/excluded.csv rows: every mother owed (or, never applied, would be due)."""
     f = w.fams
     rows = {"mother_id": [], "kind": [], "months": [], "amount_due": []}
-    # late approvals: registry children, owed from the first application's month
-    own = np.ones(len(f.child_family), bool)
-    amounts = _monthly(w, f.child_birth[own], f.child_death[own], f.child_student_until[own],
-                       f.child_family[own], f.n)  # fmt: skip
+    # late approvals: every registry child row (children.csv), owed from the first
+    # application's month
+    amounts = _monthly(w, f.child_birth, f.child_death, f.child_student_until,
+                       f.child_family, f.n)  # fmt: skip
     reg_month = _month_of(f.registered_on[applied], w)
     claim = _month_of(first_sub, w)
     mothers = w.mother_id.take(pa.array(applied)).to_pylist()
