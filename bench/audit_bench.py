@@ -3,6 +3,11 @@
     PYTHONPATH=. python bench/audit_bench.py --families 20000        # check size
     PYTHONPATH=. python bench/audit_bench.py --families 1000000      # full size (lead)
     PYTHONPATH=. python bench/audit_bench.py --lines-100m            # 100 M lines, 4 GB limit
+    PYTHONPATH=. python bench/audit_bench.py --families 20000 --steps audit,register
+
+The generated programme carries a population register and applications (issue 13); the
+``register`` step audits the same folder without them and prints both times
+(``bench audit.register``).
 
 Scenario mode generates N families x 12 months with the scenario generator (kept in
 --workdir and reused), then times ingest per format, the audit with and without the
@@ -60,8 +65,11 @@ def lines_dir(args) -> Path:
     return args.workdir / f"lines-{args.lines}x{args.lines_months}"
 
 
-def input_dir(args, fmt: str) -> Path:
-    return scenario_dir(args) / f"input-{fmt}"
+def input_dir(args, fmt: str, register: bool = True) -> Path:
+    return scenario_dir(args) / f"input-{fmt}{'' if register else '-noregister'}"
+
+
+REGISTER_TABLES = ("population", "applications")
 
 
 def store_path(args, fmt: str) -> Path:
@@ -169,8 +177,11 @@ def truth_counts(args) -> dict[str, int]:
 
 
 def step_audit(args) -> dict:
-    out = scenario_dir(args) / f"out-{args.fmt}-{'report' if args.report else 'noreport'}"
-    result = timed_audit(args, input_dir(args, args.fmt), out, args.report)
+    tag = f"{args.fmt}-{'report' if args.report else 'noreport'}"
+    if not args.register:
+        tag += "-noregister"
+    out = scenario_dir(args) / f"out-{tag}"
+    result = timed_audit(args, input_dir(args, args.fmt, args.register), out, args.report)
     return {**result, "matches_truth": result["by_status"] == truth_counts(args)}
 
 
@@ -370,11 +381,13 @@ def link_inputs(args, formats: list[str]) -> None:
     """input-<fmt>/ holds one format's files: ingest refuses a table given twice."""
     gen = scenario_dir(args) / "gen"
     for fmt in formats:
-        folder = input_dir(args, fmt)
-        remove(folder)
-        folder.mkdir(parents=True)
-        for path in sorted(gen.glob(f"*.{fmt}")):
-            (folder / path.name).symlink_to(path.resolve())
+        for register in (True, False):
+            folder = input_dir(args, fmt, register)
+            remove(folder)
+            folder.mkdir(parents=True)
+            for path in sorted(gen.glob(f"*.{fmt}")):
+                if register or path.stem not in REGISTER_TABLES:
+                    (folder / path.name).symlink_to(path.resolve())
 
 
 def run_scenario(args) -> bool:
@@ -403,6 +416,8 @@ def run_scenario(args) -> bool:
             ok &= result is not None
             if result and not report:
                 audit = result
+    if "register" in steps:
+        ok &= compare_register(args, formats[0], audit)
     floors = []
     if "floor" in steps:
         if child(args, "floor-prep", "floor-prep") is None:
@@ -421,6 +436,25 @@ def run_scenario(args) -> bool:
             fields["reconcile_ratio"] = audit["timings"]["reconcile"] / best["seconds"]
         bench_line("ratio", **fields)
     return ok
+
+
+def compare_register(args, fmt: str, with_register: dict | None) -> bool:
+    """The audit (no report) with and without the population register and applications."""
+    if with_register is None:
+        with_register = child(args, "audit", f"audit-{fmt}-noreport", "--fmt", fmt,
+                              "--no-report")  # fmt: skip
+    without = child(args, "audit", f"audit-{fmt}-noreport-noregister", "--fmt", fmt,
+                    "--no-report", "--no-register")  # fmt: skip
+    if not with_register or not without:
+        return False
+    has = any((scenario_dir(args) / "gen").glob("population.*"))
+    bench_line("register", register_in_input=has, with_seconds=with_register["seconds"],
+               without_seconds=without["seconds"],
+               exclusion_step=with_register["timings"].get("exclusion", 0.0),
+               ratio=with_register["seconds"] / without["seconds"],
+               peak_rss_mib_with=with_register["peak_rss_mib"],
+               peak_rss_mib_without=without["peak_rss_mib"])  # fmt: skip
+    return True
 
 
 def run_lines(args) -> bool:
@@ -460,7 +494,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--families", type=int, default=1_000_000)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/bench-audit"))
     p.add_argument("--formats", default="parquet,csv", help="ingest these; audit the first")
-    p.add_argument("--steps", default="ingest,audit,floor", help="scenario mode steps to time")
+    p.add_argument("--steps", default="ingest,audit,register,floor",
+                   help="scenario mode steps to time")  # fmt: skip
     p.add_argument("--memory-limit", default=None, help="DuckDB limit (lines mode: 4GB)")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--lines", type=int, default=0, help="lines mode: about N family-months")
@@ -477,6 +512,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fmt", default="parquet", help=argparse.SUPPRESS)
     p.add_argument("--variant", default="union", help=argparse.SUPPRESS)
     p.add_argument("--report", action=argparse.BooleanOptionalAction, default=False,
+                   help=argparse.SUPPRESS)  # fmt: skip
+    p.add_argument("--register", action=argparse.BooleanOptionalAction, default=True,
                    help=argparse.SUPPRESS)  # fmt: skip
     args = p.parse_args(argv)
     if args.lines_100m:

@@ -59,7 +59,15 @@ def _rate(column: str) -> str:
     return f"round({column}, 6) AS {column}"
 
 
-def staff_select() -> str:
+Extra = tuple[str, list[str]] | None  # (join, columns) an optional step adds to a file
+
+
+def _extra(extra: Extra) -> tuple[str, str]:
+    return ("", "") if extra is None else (" " + extra[0], ", " + ", ".join(extra[1]))
+
+
+def staff_select(extra: Extra = None) -> str:
+    join, more = _extra(extra)
     return f"""SELECT staff_id, office_id, region, district, lines, verified_lines,
   {_m("disbursed")}, {_m("verified_disbursed - lost", "confirmed")}, {_m("lost")},
   round(CASE WHEN verified_disbursed > 0
@@ -73,11 +81,12 @@ def staff_select() -> str:
   {_g("shared_account_q_value")},
   excess_vs, {_m("excess_lost")}, {_m("excess_lost_low")}, {_m("excess_lost_high")},
   complaints, bribe_complaints, not_paid_complaints,
-  flagged, flagged_by, in_flagged_office, flag_reason
-FROM staff_results ORDER BY staff_id"""
+  flagged, flagged_by, in_flagged_office, flag_reason{more}
+FROM staff_results{join} ORDER BY staff_id"""
 
 
-def offices_select() -> str:
+def offices_select(extra: Extra = None) -> str:
+    join, more = _extra(extra)
     money = ", ".join(
         _m(c) for c in ("entitled", "disbursed", "delivered", "not_disbursed",
                         "lost_in_delivery", "owed", "excess")
@@ -87,8 +96,8 @@ def offices_select() -> str:
   {_rate("programme_short_rate")}, {_g("programme_q_value")}, flag_months, {_g("months_q_value")},
   material_lines, {_g("material_region_q_value")}, {_g("material_programme_q_value")},
   {_m("excess_lost")}, {_m("excess_lost_low")}, {_m("excess_lost_high")},
-  bribe_complaints, not_paid_complaints, flagged, office_wide, flagged_by
-FROM office_results ORDER BY office_id"""
+  bribe_complaints, not_paid_complaints, flagged, office_wide, flagged_by{more}
+FROM office_results{join} ORDER BY office_id"""
 
 
 def regions_select() -> str:
@@ -101,7 +110,14 @@ def regions_select() -> str:
 FROM region_results ORDER BY region"""
 
 
-def write_files(engine: DuckDBEngine, folder: Path, summary: dict) -> list[Path]:
+def write_files(
+    engine: DuckDBEngine,
+    folder: Path,
+    summary: dict,
+    *,
+    staff_extra: Extra = None,
+    office_extra: Extra = None,
+) -> list[Path]:
     """Write families, staff, offices, regions, rejects and summary.json into ``folder``.
 
     ``folder`` is the run's staging folder, which already holds findings.parquet
@@ -110,8 +126,8 @@ def write_files(engine: DuckDBEngine, folder: Path, summary: dict) -> list[Path]
     written = []
     for name, select in (
         (FAMILIES_FILE, families_select()),
-        (STAFF_FILE, staff_select()),
-        (OFFICES_FILE, offices_select()),
+        (STAFF_FILE, staff_select(staff_extra)),
+        (OFFICES_FILE, offices_select(office_extra)),
         (REGIONS_FILE, regions_select()),
         (REJECTS_FILE, rejects_select()),
     ):

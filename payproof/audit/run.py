@@ -36,6 +36,7 @@ from payproof.audit.outputs import (
 )
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError, RejectedRowsError
+from payproof.exclusion.outputs import EXCLUDED_FILE
 from payproof.ingest import IngestReport, load_input
 from payproof.ingest.diagnose import TableRejectedError
 from payproof.ingest.load import check_input_folder
@@ -52,7 +53,7 @@ SCRATCH_TABLES = ("findings", "family_totals", "entitlements_computed", "entitle
 # Every file an audit may write: an earlier run's copy is replaced or removed.
 AUDIT_FILES = (
     STORE_FILE, FINDINGS_FILE, FAMILIES_FILE, STAFF_FILE, OFFICES_FILE, REGIONS_FILE,
-    REJECTS_FILE,
+    REJECTS_FILE, EXCLUDED_FILE,
     SUMMARY_FILE, REPORT_FILE, DUPLICATES, *FLAG_FILES, model_file("mothers"),
 )  # fmt: skip
 
@@ -207,14 +208,26 @@ def run_audit(
                 compute_red_flags(engine)
                 money_at_stake(engine)
                 ghost_facts = ghost_summary(engine)
+        exclusion = None
+        if any(ingest.tables[t].file for t in ("population", "applications")):
+            with run.step("exclusion"):
+                exclusion = _exclusion(engine, rules_obj, ingest)
         with run.step("outputs"):
             summary = _summary(engine, input_dir, rules_obj, ingest, source_col is None, strict)
+            extra = {}
+            if exclusion is not None:
+                from payproof.exclusion.outputs import write_excluded
+
+                summary["excluded"] = exclusion.summary
+                extra = {"staff_extra": exclusion.staff_extra,
+                         "office_extra": exclusion.office_extra}  # fmt: skip
+                write_excluded(engine, staging, exclusion.has_population)
             if ghost_facts is not None:
                 summary["ghosts"] = ghost_facts
                 _write_ghost_files(engine, staging, mothers.parameters)
             summary["run"]["started_at"] = started.isoformat(timespec="seconds")
             summary["run"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-            write_files(engine, staging, summary)
+            write_files(engine, staging, summary, **extra)
             _drop_intermediates(engine)
             run.close_store()  # complete on disk: the report reads it
         if report:
@@ -222,6 +235,15 @@ def run_audit(
                 _write_report(staging, ghosts, rules_obj.currency, lang)
         run.commit()
     return AuditResult(out_dir, out_dir / STORE_FILE, summary, ingest, run.timings)
+
+
+def _exclusion(engine: DuckDBEngine, rules, ingest: IngestReport):
+    """Who was left out (payproof.exclusion): only with a register or applications."""
+    from payproof.exclusion.run import run_exclusion
+
+    first, last = _periods(engine)
+    has_population = ingest.tables["population"].file is not None
+    return run_exclusion(engine, rules, first, last, has_population=has_population)
 
 
 def _write_report(folder: Path, ghosts: bool, currency: str, lang: str = "en") -> None:
@@ -235,6 +257,10 @@ def _write_report(folder: Path, ghosts: bool, currency: str, lang: str = "en") -
         from payproof.linkage.report import ghost_section
 
         extra.append(ghost_section(folder, currency=currency, tr=tr))
+    if (folder / EXCLUDED_FILE).exists():
+        from payproof.report.excluded import excluded_section
+
+        extra.append(excluded_section(folder, currency=currency, tr=tr))
     write_report(folder, extra_sections=extra, tr=tr)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from payproof.money import AMOUNT_PATTERN
 from payproof.periods import PERIOD_PATTERN
 
-COLUMN_TYPES = ("id", "text", "date", "period", "money", "enum")
+COLUMN_TYPES = ("id", "text", "date", "period", "money", "enum", "count")
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ def row_json_schema(table: str) -> dict[str, Any]:
             s["pattern"] = AMOUNT_PATTERN.replace("^-?", "^")
         elif col.type == "enum":
             s["enum"] = list(col.values)
+        elif col.type == "count":
+            s["pattern"] = r"^[0-9]{1,4}$"
         props[col.name] = {"anyOf": [s, {"type": "null"}]} if col.nullable else s
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

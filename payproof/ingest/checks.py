@@ -33,7 +33,9 @@ SQL_TYPES = {
     "period": "VARCHAR",
     "money": "BIGINT",
     "enum": "VARCHAR",
+    "count": "INTEGER",
 }
+MAX_COUNT = 9999  # a count of people (children declared): more is a wrong column
 
 # Rules on one record: (SQL condition with {column} placeholders, column to blame, reason).
 ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
@@ -50,6 +52,22 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
             "{registered_on} < {mother_birth_date}",
             "mother_birth_date",
             "the mother's birth date is after the family's registration date",
+        ),
+    ],
+    "population": [
+        ("{death_date} < {birth_date}", "death_date", "death date is before the birth date"),
+    ],
+    "applications": [
+        ("{decided_on} < {submitted_on}", "decided_on", "decided before it was submitted"),
+        (
+            "{decision} = 'pending' AND {decided_on} IS NOT NULL",
+            "decided_on",
+            "a pending application has no decision date",
+        ),
+        (
+            "{decision} <> 'pending' AND {decided_on} IS NULL",
+            "decided_on",
+            "missing value (required when the decision is approved or rejected)",
         ),
     ],
     "disbursements": [
@@ -129,6 +147,13 @@ def _value_checks(col: ColumnSpec, v: str, s: CheckSettings) -> list[tuple[str, 
                 f"implausibly large amount (over {cap}): check the units and decimal point",
             ),
         ]
+    if col.type == "count":
+        return [
+            (
+                f"NOT regexp_full_match({v}, '[0-9]{{1,4}}')",
+                f"not a whole number from 0 to {MAX_COUNT}",
+            )
+        ]
     if col.type == "enum":
         allowed = ", ".join(sql_literal(x) for x in col.values)
         reason = "unknown value; expected one of: " + ", ".join(col.values)
@@ -170,6 +195,8 @@ def typed_expr(col: ColumnSpec, v: str) -> str:
         return f"TRY_CAST({v} AS DATE)"
     if col.type == "money":
         return f"TRY_CAST(TRY_CAST({v} AS DECIMAL(38,2)) * 100 AS BIGINT)"
+    if col.type == "count":
+        return f"TRY_CAST({v} AS INTEGER)"
     return v
 
 

@@ -2,7 +2,8 @@
 
 Order matters: tables are loaded so that every reference points at a table
 already accepted (offices -> staff -> families -> children -> entitlements ->
-disbursements -> receipts -> grievances). Every problem becomes a row of the
+disbursements -> receipts -> grievances -> population ->
+applications). Every problem becomes a row of the
 ``rejects`` table; a row with an ``error`` is left out of its typed table, a row
 with only ``warning`` problems is kept (a payment to a family absent from the
 registry is evidence, not noise).
@@ -34,6 +35,8 @@ TABLE_ORDER = (
     "disbursements",
     "receipts",
     "grievances",
+    "population",
+    "applications",
 )
 
 # The key of each record left out (where it could be read), by table and line.

@@ -30,6 +30,10 @@ def report(
             from payproof.linkage.report import ghost_section
 
             extra.append(ghost_section(out, tr=tr))
+        if (out / "excluded.csv").exists():  # the input had a register or applications
+            from payproof.report.excluded import excluded_section
+
+            extra.append(excluded_section(out, tr=tr))
         write_report(out, title=title, extra_sections=extra, tr=tr)
 
     path = publish(out, REPORT_FILE, write)

@@ -76,6 +76,19 @@ def print_summary(out_dir: Path, console: Console, tr: Translator = EN) -> None:
                     regions=count((summary.get("regions") or {}).get("flagged", 0), L)),
             highlight=False,
         )  # fmt: skip
+    excluded = summary.get("excluded")
+    if excluded:  # the input had a population register or applications
+        console.print(
+            "[bold]" + _("Left out (never enrolled, or enrolled late):") + "[/] "
+            + _("{owed} owed to {families} families who applied; eligible mothers who never "
+                "applied would be due {unclaimed}; {staff} clerks' decisions stand out "
+                "(excluded.csv)").format(
+                owed=money_words(excluded["owed"], currency, L),
+                families=count(excluded["families_owed"], L),
+                unclaimed=money_words(excluded["never_applied_would_be_due"], currency, L),
+                staff=count(excluded["staff_flagged"], L)),
+            highlight=False,
+        )  # fmt: skip
     report = out_dir / "report.html"
     where = str(report) if report.is_file() else _("{path} (not written yet)").format(path=report)
     console.print("[bold]" + _("Report:") + f"[/] {where}", highlight=False, soft_wrap=True)

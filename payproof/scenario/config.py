@@ -78,6 +78,12 @@ class ScenarioConfig:
     complaint_rate_diverted: float = 0.25
     bribe_share: float = 0.5  # of skimming complaints, share naming a bribe demand
     complaint_rate_noise: float = 0.003
+    # the population register and applications (scenario/population.py): clerks who reject
+    # or sit on eligible mothers' applications, and eligible mothers who never applied
+    population: bool = True
+    rejecter_share: float = 0.03
+    delayer_share: float = 0.03
+    never_applied_rate: float = 0.02
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -126,6 +126,13 @@ def generate_scenario(out_dir: Path, config: ScenarioConfig) -> ScenarioSummary:
         files += sink.paths
     w.rows = {name: sink.rows for name, sink in sinks.items()}
     grievances = build_grievances(w, victims, rng)
+    register = None
+    if config.population:  # its own random stream: the rest is the same without it
+        from payproof.scenario.population import STREAM, build_register, write_register
+
+        register = build_register(w, np.random.default_rng([config.seed, STREAM]))
+        files += write_register(out, register, formats, write_table)
+        grievances = pa.concat_tables([grievances, register.grievances])
     files += write_table(out, "grievances", grievances, formats)
     bad = append_bad_rows(out, config.bad_rows, w, rng) if config.bad_rows else []
     truth_counts = truth.write_truth(out / "truth", w, ledger, bad)
@@ -142,6 +149,8 @@ def generate_scenario(out_dir: Path, config: ScenarioConfig) -> ScenarioSummary:
             "grievances": grievances.num_rows,
             "entitlements": w.rows.get("entitlements", 0),
             "bad_rows": len(bad),
+            **({"population": register.population.num_rows,
+                "applications": register.applications.num_rows} if register else {}),
         },
         totals={
             "entitled": int(ledger.entitled.sum()),

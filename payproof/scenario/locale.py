@@ -29,6 +29,8 @@ RU_FILES = {
     "disbursements": "Выплаты",
     "receipts": "Подтверждения получения",
     "grievances": "Обращения",
+    "population": "Население",
+    "applications": "Заявления",
 }
 KAZAKH = "ӘәҒғҚқҢңӨөҰұҮүҺһ"
 RUSSIAN = "АаГгКкНнОоУуУуХх"

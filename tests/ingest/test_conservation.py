@@ -39,6 +39,7 @@ BAD_VALUES = {
     "period": [b"2022-13", b"Jan-2022"],
     "money": [b"12,50", b"-5", b"1.234"],
     "enum": [b"bogus"],
+    "count": [b"four", b"-1"],
     "text": [CP1251],
 }  # (any column of a record may also get CP1251 bytes: kind "encoding")
 STRUCTURAL = ("extra_field", "missing_field", "stray_quote")

@@ -1,0 +1,84 @@
+"""Exclusion error on generated programmes: exact amounts, and clerks flagged by role.
+
+    PYTHONPATH=. python bench/exclusion_power.py --families 20000 --seeds 5
+
+For each seed: generate the programme (population register and applications included),
+audit it (no ghosts, no report), and compare with the truth: excluded mothers found with
+the exact kind, months and amount; rejecting and delaying clerks flagged; honest clerks
+flagged (false flags). Prints one ``bench exclusion`` line per seed and a total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from payproof.audit import run_audit
+from payproof.scenario.config import ScenarioConfig
+from payproof.scenario.generate import generate_scenario
+
+
+def one(folder: Path, families: int, seed: int) -> dict:
+    data, out = folder / "input", folder / "out"
+    shutil.rmtree(folder, ignore_errors=True)
+    generate_scenario(data, ScenarioConfig(families=families, seed=seed))
+    t0 = time.perf_counter()
+    run_audit(data, out, ghosts=False, report=False)
+    seconds = time.perf_counter() - t0
+    truth, exact = duckdb.sql(
+        f"""SELECT count(t.mother_id), count(*) FILTER (WHERE t.kind = a.kind
+              AND CAST(t.months AS INTEGER) = a.months
+              AND CAST(t.amount_due AS DECIMAL(18,2)) = a.amount_due)
+        FROM read_csv('{data}/truth/excluded.csv', all_varchar = true) t
+        LEFT JOIN read_csv('{out}/excluded.csv', types = {{'amount_due': 'DECIMAL(18,2)',
+          'months': 'INTEGER', 'mother_id': 'VARCHAR'}}) a USING (mother_id)"""
+    ).fetchall()[0]
+    extra = duckdb.sql(
+        f"""SELECT count(*) FROM read_csv('{out}/excluded.csv', all_varchar = true)
+        WHERE mother_id NOT IN (SELECT mother_id FROM
+          read_csv('{data}/truth/excluded.csv', all_varchar = true))"""
+    ).fetchall()[0][0]
+    roles = {
+        r: (int(n), int(f))
+        for r, n, f in duckdb.sql(
+            f"""SELECT t.application_role, count(*),
+              count(*) FILTER (WHERE coalesce(s.application_flagged, false))
+            FROM '{data}/truth/application_clerks.csv' t
+            LEFT JOIN '{out}/staff.csv' s USING (staff_id) GROUP BY 1"""
+        ).fetchall()
+    }
+    return {"seed": seed, "excluded": truth, "exact": exact, "extra": extra,
+            "audit_seconds": round(seconds, 1), **{f"{r}_flagged": f"{f}/{n}"
+                                                   for r, (n, f) in sorted(roles.items())},
+            "_roles": roles}  # fmt: skip
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p.add_argument("--families", type=int, default=20_000)
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--first-seed", type=int, default=1)
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/bench-exclusion"))
+    args = p.parse_args()
+    total: dict[str, list[int]] = {}
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        r = one(args.workdir / f"seed-{seed}", args.families, seed)
+        for role, (n, f) in r.pop("_roles").items():
+            acc = total.setdefault(role, [0, 0])
+            acc[0] += n
+            acc[1] += f
+        for k in ("excluded", "exact", "extra"):
+            total.setdefault(k, [0])[0] += r[k]
+        print("bench exclusion " + " ".join(f"{k}={v}" for k, v in r.items()), flush=True)
+    print("bench exclusion.total " + " ".join(
+        f"{k}={'/'.join(str(x) for x in v[::-1]) if len(v) == 2 else v[0]}"
+        for k, v in total.items()), flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
