@@ -99,6 +99,9 @@ def staff_lines_sql(d: Dialect, lines: str, remainders: str) -> str:
   CAST(count(DISTINCT l.family_id) AS BIGINT) AS families,
   CAST(count(DISTINCT CASE WHEN to_shared_account THEN l.family_id END) AS BIGINT)
     AS shared_account_families,
+  CAST(count(DISTINCT CASE WHEN verified THEN l.family_id END) AS BIGINT) AS verified_families,
+  CAST(count(DISTINCT CASE WHEN {MATERIAL} THEN l.family_id END) AS BIGINT)
+    AS material_families,
   min(l.office_id) AS line_office_id
 FROM {lines} l
 LEFT JOIN (SELECT staff_id, sum(extra) AS extra FROM {remainders} GROUP BY staff_id) x
