@@ -38,6 +38,7 @@ class Test:
     rho: float | np.ndarray  # estimated (or given) dispersion of this level
     excess: np.ndarray  # short - n * p0: short lines beyond the yardstick
     sd: np.ndarray  # standard deviation of the short count under the null
+    rho_eff: np.ndarray | None = None  # per unit: the dispersion of its own count's tail
 
 
 def group_sums(group: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
@@ -146,7 +147,45 @@ def versus(
     p[want] = tail(k[want], n[want], p0[want], np.maximum(rho_eff, 0.0)[want])
     sd = np.sqrt(np.maximum(factor, 0) * p0 * (1 - p0))
     rho_out = rho if np.ndim(rho) else float(rho)
-    return Test(p=p, p0=p0, rate=raw, rho=rho_out, excess=k - n * p0, sd=sd)
+    return Test(p=p, p0=p0, rate=raw, rho=rho_out, excess=k - n * p0, sd=sd,
+                rho_eff=np.maximum(rho_eff, 0.0))  # fmt: skip
+
+
+def detectable(
+    n: np.ndarray, p0: np.ndarray, rho_eff: np.ndarray, testable: np.ndarray, p_cut: float,
+    min_lines: float, min_excess: float,
+) -> np.ndarray:
+    """The smallest short count each unit could have been flagged with, as a rate of its lines.
+
+    The least k with tail p-value at most ``p_cut`` (the run's Benjamini–Hochberg cut-off)
+    and an excess over the yardstick of at least ``min_lines`` lines and ``min_excess`` of
+    the unit's lines, against the same yardstick and dispersion as the test. NaN where
+    no count up to all its lines could have been flagged (too few lines), or the unit
+    was not tested: an unflagged unit there is not cleared. Bisection over k (the tail
+    falls as k grows), vectorised over units.
+    """
+    n = np.asarray(n, float)
+    p0 = np.asarray(p0, float)
+    rho = np.asarray(rho_eff, float)
+    lo = np.ceil(n * p0 + np.maximum(min_lines, min_excess * n) - 1e-9)
+    ok = testable & (n > 0) & (lo <= n)
+    out = np.full(n.shape, np.nan)
+    if not ok.any():
+        return out
+    n_, p_, r_, lo_ = n[ok], p0[ok], rho[ok], np.maximum(lo[ok], 0.0)
+    reach = tail(n_, n_, p_, r_) <= p_cut
+    hi_ = n_.copy()
+    a, b = lo_ - 1, hi_  # tail(a) > p_cut (or a below the rules' minimum), tail(b) <= p_cut
+    while True:
+        open_ = reach & (b - a > 1)
+        if not open_.any():
+            break
+        mid = np.floor((a + b) / 2)
+        good = tail(mid, n_, p_, r_) <= p_cut
+        b = np.where(open_ & good, mid, b)
+        a = np.where(open_ & ~good, mid, a)
+    out[ok] = np.where(reach, b / n_, np.nan)
+    return out
 
 
 def group_median(group: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from payproof.reconcile.hierarchy import (
     Test,
+    detectable,
     group_median,
     group_sums,
     money_interval,
@@ -376,7 +377,7 @@ def flag_units(
     # trouble (an account that keeps failing) to one count
     mat = (_col(staff, "material_lines") if "material_lines" in staff.column_names
            else np.zeros_like(k))  # fmt: skip
-    t_families, use_f_office, f_money_ok, f_lines_excess = _family_test(
+    t_families, f_lines_excess = _family_test(
         staff, office, region, region_ok, mat, n, s
     )
     # -- families paid into shared accounts, against all other clerks
@@ -448,6 +449,15 @@ def flag_units(
      qm_region, qm_prog, q_families) = qs  # fmt: skip
     rejected = np.concatenate(ps)[np.nan_to_num(q_all, nan=1.0) < s.alpha]
     p_cut = float(rejected.max()) if len(rejected) else 0.0
+    # what this run could have seen: the short-line rate at which each clerk's own test
+    # (office, or region where the office is too small) would have flagged it
+    p_flag = max(p_cut, s.alpha / max(int(np.isfinite(q_all).sum()), 1))
+    detect = detectable(
+        n, np.where(by_office_ok, t_office.p0, t_region.p0),
+        np.where(by_office_ok, t_office.rho_eff, t_region.rho_eff),
+        np.where(by_office_ok, np.isfinite(t_office.p), np.isfinite(t_region.p)),
+        p_flag, s.min_lines, s.min_excess,
+    )
 
     # -- money beyond each yardstick (exact), needed by the effect-size rule
     m_office = _money(clerks, office, t_office, drop=o_drop)
@@ -465,12 +475,17 @@ def flag_units(
     by_office = _significant(q_office, t_office, n, s) & _material(m_office[0], clerks.vd, s)
     by_region = _significant(q_region, t_region, n, s) & _material(m_region[0], clerks.vd, s)
     by_months = np.nan_to_num(q_months, nan=1.0) < s.alpha
+    # -- money: excess over the yardstick that matters for each unit
+    use_office = by_office_ok & ~(by_region & ~by_office)
+    c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))
+    c_vs = np.where(use_office, "office", "region")
+    # money beyond a yardstick only where that yardstick is good enough to test against
+    c_money = (*c_money[:3], c_money[3] & np.where(use_office, by_office_ok, wide_ok))
     by_shared = _significant(q_shared, t_shared, fam, s)
-    f_money = np.where(use_f_office, m_office[0], m_region[0])
     fams_v = (_col(staff, "verified_families") if "verified_families" in staff.column_names
               else np.zeros_like(k))  # fmt: skip
     by_families = (_families_significant(q_families, t_families, fams_v, f_lines_excess, s)
-                   & f_money_ok & _material(f_money, clerks.vd, s))  # fmt: skip
+                   & c_money[3] & _material(c_money[0], clerks.vd, s))  # fmt: skip
     o_by_region = _significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
     o_by_prog = _significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
     # (an office's months need its money too: an honest office whose bank reports small fees
@@ -505,12 +520,6 @@ def flag_units(
     flagged = individual | (by_region & ~in_flagged_office)
     r_flagged = _significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
 
-    # -- money: excess over the yardstick that matters for each unit
-    use_office = by_office_ok & ~(by_region & ~by_office)
-    c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))
-    c_vs = np.where(use_office, "office", "region")
-    # money beyond a yardstick only where that yardstick is good enough to test against
-    c_money = (*c_money[:3], c_money[3] & np.where(use_office, by_office_ok, wide_ok))
     m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
     m_r = (*m_r[:3], m_r[3] & np.isfinite(t_reg.p))
 
@@ -539,6 +548,7 @@ def flag_units(
         "shared_account_q_value": q_shared,
         "peer_material_family_rate": t_families.rate,
         "material_families_q_value": q_families,
+        "detectable_short_rate": detect,
         "excess_vs": c_vs,
         "excess_lost": _optional(c_money[0], c_money[3]),
         "excess_lost_low": _optional(c_money[1], c_money[3]),
@@ -626,15 +636,13 @@ def _family_test(staff: pa.Table, office, region, region_ok, mat, n, s: FlagSett
 
     Where the office has too few other clerks' families for a yardstick, the clerks of
     the region's other offices (the programme's when the region has no other office)
-    are the yardstick. Returns the test, whether the office was the yardstick, whether
-    there was any yardstick (for the money rule), and the clerk's materially short lines
-    beyond the same peers' rate of them (suspects left out).
+    are the yardstick. Returns the test and the clerk's materially short lines beyond the
+    same peers' rate of them (suspects left out).
     """
     if "material_families" not in staff.column_names:
         zero = np.zeros(staff.num_rows)
         t = versus(zero, zero, zero, zero, zero, np.zeros(staff.num_rows, bool))
-        no = np.zeros(staff.num_rows, bool)
-        return t, ~no, no, zero
+        return t, zero
     f, mf = _col(staff, "verified_families"), _col(staff, "material_families")
     everyone = np.zeros(len(f), dtype=np.int64)
     _, o_n, _, o_c = _peers(mf, f, office)
@@ -647,12 +655,12 @@ def _family_test(staff: pa.Table, office, region, region_ok, mat, n, s: FlagSett
 
     groups = np.where(use_office, office, office.max(initial=0) + 1
                       + np.where(region_ok, region, -1) + 1)  # fmt: skip
-    t, _, ok, drop = robust_versus(mf, f, peers, s, groups, min_rho_lines=MIN_RHO_FAMILIES)
+    t, _, _, drop = robust_versus(mf, f, peers, s, groups, min_rho_lines=MIN_RHO_FAMILIES)
     wide = _choose(region_ok, _peers(mat, n, region, exclude=office, drop=drop),
                    _peers(mat, n, everyone, exclude=office, drop=drop))  # fmt: skip
     pk, pn = _choose(use_office, _peers(mat, n, office, drop=drop), wide)[:2]
     lines_excess = mat - n * (pk + 0.5) / (pn + 1.0)
-    return t, use_office, ok, lines_excess
+    return t, lines_excess
 
 
 # Clerks with at least this many verified families enter the dispersion estimate of the
