@@ -10,6 +10,9 @@ lines (the family received less than was paid out). The tests (docs/audit.md):
   (``months``): a clerk who diverts for three months and behaves the other nine;
 - families paid into accounts shared by several families, against all other clerks
   (``shared_accounts``);
+- families with a materially short payment (more than 5 % missing), against the office's
+  other clerks (``material_families``): a skimmer takes from the same few families month
+  after month, which a clerk's count of all short lines, diluted by honest fees, can hide;
 - office against the other offices of its region (``region``) and of the programme
   (``programme``), and its worst run of months (``months``);
 - region against the other regions (``programme``).
@@ -17,7 +20,9 @@ lines (the family received less than was paid out). The tests (docs/audit.md):
 Counts are over-dispersed (beta-binomial, dispersion estimated robustly per level, see
 :mod:`payproof.reconcile.hierarchy`). All p-values of a run, every level and test, are
 adjusted together with Benjamini–Hochberg. A test flags only when q is small *and* the
-excess is large enough to matter (lines and percentage points). Complaints are shown
+excess is large enough to matter (lines and percentage points). Each clerk also gets the
+short-line rate at which its own test would have flagged it (``detectable_short_rate``):
+an unflagged clerk below it is not cleared. Complaints are shown
 beside each flag but do not enter the tests: few victims complain, complaints can be
 routed away or orchestrated, and the receipts already measure the loss.
 """
