@@ -113,3 +113,22 @@ def test_staff_get_a_detection_limit_and_the_flagged_are_above_it():
     limits = [r["detectable_short_rate"] for r in out.values()]
     assert all(x is None or 0 < x <= 1 for x in limits)
     assert sum(x is not None for x in limits) > len(limits) // 2
+
+
+def test_detectable_fast_path_matches_a_search_with_the_exact_tail():
+    from payproof.reconcile.hierarchy import _bisect_first
+
+    rng = np.random.default_rng(5)
+    m = 400
+    n = rng.integers(5, 2000, m).astype(float)
+    p0 = rng.uniform(0.005, 0.4, m)
+    rho = np.where(rng.random(m) < 0.3, 0.0, rng.uniform(0, 0.08, m))
+    cut = 3e-5
+    d = detectable(n, p0, rho, np.ones(m, bool), cut, min_lines=5, min_excess=0.02)
+    lo = np.maximum(np.ceil(n * p0 + np.maximum(5, 0.02 * n) - 1e-9), 0)
+    ok = lo <= n
+    exact = _bisect_first(n[ok], p0[ok], rho[ok], lo[ok], cut)
+    got = d[ok] * n[ok]
+    both_nan = np.isnan(got) & np.isnan(exact)
+    assert (both_nan | np.isclose(got, exact)).all()
+    assert np.isnan(d[~ok]).all()
