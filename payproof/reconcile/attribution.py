@@ -96,15 +96,33 @@ def staff_lines_sql(d: Dialect, lines: str, remainders: str) -> str:
   CAST(count(CASE WHEN verified AND fp_received = 0 THEN 1 END) AS BIGINT) AS nothing_lines,
   {d.median(f"CASE WHEN verified AND fp_disbursed > 0 THEN {ratio} END")} AS median_ratio,
   CAST(count(CASE WHEN to_shared_account THEN 1 END) AS BIGINT) AS shared_account_lines,
-  CAST(count(DISTINCT l.family_id) AS BIGINT) AS families,
-  CAST(count(DISTINCT CASE WHEN to_shared_account THEN l.family_id END) AS BIGINT)
-    AS shared_account_families,
+  min(fm.families) AS families, min(fm.shared_account_families) AS shared_account_families,
+  min(fm.verified_families) AS verified_families,
+  min(fm.material_families) AS material_families,
   min(l.office_id) AS line_office_id
 FROM {lines} l
 LEFT JOIN (SELECT staff_id, sum(extra) AS extra FROM {remainders} GROUP BY staff_id) x
   ON x.staff_id = l.staff_id
+LEFT JOIN ({_families_sql(lines)}) fm ON fm.staff_id = l.staff_id
 WHERE l.staff_id IS NOT NULL
 GROUP BY l.staff_id"""
+
+
+def _families_sql(lines: str) -> str:
+    """Per clerk: the families it paid, and those with a line to a shared account, with a
+    verified line, and with a materially short line — one grouping by (clerk, family)
+    instead of a distinct count per column (each distinct count is a hash table of its own:
+    four of them doubled the cost of this step)."""
+    return f"""SELECT staff_id, CAST(count(*) AS BIGINT) AS families,
+    CAST(sum(sh) AS BIGINT) AS shared_account_families,
+    CAST(sum(v) AS BIGINT) AS verified_families, CAST(sum(m) AS BIGINT) AS material_families
+  FROM (SELECT staff_id, family_id,
+      max(CASE WHEN to_shared_account THEN 1 ELSE 0 END) AS sh,
+      max(CASE WHEN verified THEN 1 ELSE 0 END) AS v,
+      max(CASE WHEN {MATERIAL} THEN 1 ELSE 0 END) AS m
+    FROM {lines} WHERE staff_id IS NOT NULL AND family_id IS NOT NULL
+    GROUP BY staff_id, family_id) f
+  GROUP BY staff_id"""
 
 
 def staff_months_sql(lines: str) -> str:

@@ -38,6 +38,7 @@ class Test:
     rho: float | np.ndarray  # estimated (or given) dispersion of this level
     excess: np.ndarray  # short - n * p0: short lines beyond the yardstick
     sd: np.ndarray  # standard deviation of the short count under the null
+    rho_eff: np.ndarray | None = None  # per unit: the dispersion of its own count's tail
 
 
 def group_sums(group: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
@@ -146,7 +147,111 @@ def versus(
     p[want] = tail(k[want], n[want], p0[want], np.maximum(rho_eff, 0.0)[want])
     sd = np.sqrt(np.maximum(factor, 0) * p0 * (1 - p0))
     rho_out = rho if np.ndim(rho) else float(rho)
-    return Test(p=p, p0=p0, rate=raw, rho=rho_out, excess=k - n * p0, sd=sd)
+    return Test(p=p, p0=p0, rate=raw, rho=rho_out, excess=k - n * p0, sd=sd,
+                rho_eff=np.maximum(rho_eff, 0.0))  # fmt: skip
+
+
+def detectable(
+    n: np.ndarray, p0: np.ndarray, rho_eff: np.ndarray, testable: np.ndarray, p_cut: float,
+    min_lines: float, min_excess: float,
+) -> np.ndarray:
+    """The smallest short count each unit could have been flagged with, as a rate of its lines.
+
+    The least k with tail p-value at most ``p_cut`` (the run's Benjamini–Hochberg cut-off)
+    and an excess over the yardstick of at least ``min_lines`` lines and ``min_excess`` of
+    the unit's lines, against the same yardstick and dispersion as the test. NaN where
+    no count up to all its lines could have been flagged (too few lines), or the unit
+    was not tested: an unflagged unit there is not cleared.
+
+    SciPy's tail costs a sum per unit and call, too slow to search with for tens of
+    thousands of clerks; so the whole tail of every unit is computed at once from the
+    log-pmf (numpy, units in chunks), and the count found is checked against
+    :func:`tail` at k and k - 1 — units where floating point disagrees are searched
+    again by bisection with :func:`tail` itself.
+    """
+    n = np.asarray(n, float)
+    p0 = np.asarray(p0, float)
+    rho = np.asarray(rho_eff, float)
+    lo = np.ceil(n * p0 + np.maximum(min_lines, min_excess * n) - 1e-9)
+    ok = testable & (n > 0) & (lo <= n) & np.isfinite(p0) & np.isfinite(rho)
+    out = np.full(n.shape, np.nan)
+    idx = np.flatnonzero(ok)
+    if not len(idx):
+        return out
+    k = _grid_first(n[idx], p0[idx], rho[idx], np.maximum(lo[idx], 0.0), p_cut)
+    found = np.isfinite(k)
+    kk = np.where(found, k, n[idx])
+    at_k = tail(kk, n[idx], p0[idx], rho[idx]) <= p_cut
+    before = np.where(kk - 1 >= lo[idx], tail(kk - 1, n[idx], p0[idx], rho[idx]) > p_cut, True)
+    agree = np.where(found, at_k & before, ~at_k)
+    redo = ~agree
+    if redo.any():
+        r = idx[redo]
+        k[redo] = _bisect_first(n[r], p0[r], rho[r], np.maximum(lo[r], 0.0), p_cut)
+    out[idx] = k / n[idx]
+    return out
+
+
+def _grid_first(n, p0, rho, lo, p_cut, cells: int = 2_000_000) -> np.ndarray:
+    """Per unit the least k >= lo whose beta-binomial tail is at most p_cut (NaN: none).
+
+    The pmf from k = lo on (to n, or ten standard deviations past the count where a
+    normal tail would reach p_cut) by its ratio recurrence, in logs (one logarithm per count:
+    pmf(j + 1) / pmf(j) = (n - j) (j + a) / ((j + 1) (n - j - 1 + b)); binomial:
+    (n - j) p / ((j + 1) (1 - p))), its tail by a reversed cumulative sum; units sorted
+    by the counts they need and taken in chunks.
+    """
+    from scipy.special import betaln, gammaln
+
+    out = np.full(n.shape, np.nan)
+    # counts above lo, up to well past where a normal tail would reach p_cut (the terms
+    # beyond are negligible; a unit for which they are not is caught by the exact check)
+    sd = np.sqrt(n * p0 * (1 - p0) * (1 + (n - 1) * rho))
+    reach = n * p0 + float(norm.isf(p_cut)) * sd
+    span = np.minimum(n - lo, np.ceil(np.maximum(reach - lo, 0) + 10 * sd + 20))
+    order = np.argsort(span, kind="stable")
+    at = 0
+    while at < len(order):
+        rows = max(1, cells // (int(span[order[at]]) + 1))
+        chunk = order[at : at + rows]
+        width = int(span[chunk].max()) + 1
+        at += len(chunk)
+        nn, pp, rr, ll, ss = (x[chunk][:, None] for x in (n, p0, rho, lo, span))
+        plain = rr <= 1e-12
+        r = np.minimum(np.where(plain, 0.5, rr), 1 - 1e-9)
+        a = pp * (1.0 / r - 1.0)
+        b = (1 - pp) * (1.0 / r - 1.0)
+        comb = gammaln(nn + 1) - gammaln(ll + 1) - gammaln(nn - ll + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            start = np.where(plain, comb + ll * np.log(pp) + (nn - ll) * np.log1p(-pp),
+                             comb + betaln(ll + a, nn - ll + b) - betaln(a, b))  # fmt: skip
+            j = ll + np.arange(width - 1)[None, :]  # the step from j to j + 1
+            ratio = np.where(plain, (nn - j) * pp / ((j + 1) * (1 - pp)),
+                             (nn - j) * (j + a) / ((j + 1) * (nn - j - 1 + b)))  # fmt: skip
+            steps = np.log(np.where(j < nn, ratio, 1.0))
+        logpmf = np.concatenate([start, start + np.cumsum(steps, axis=1)], axis=1)
+        inside = np.arange(width)[None, :] <= ss
+        pmf = np.where(inside, np.exp(logpmf), 0.0)
+        sf = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]  # P(X >= lo + i)
+        good = inside & (sf <= p_cut)
+        first = np.argmax(good, axis=1).astype(float)
+        out[chunk] = np.where(good.any(axis=1), ll[:, 0] + first, np.nan)
+    return out
+
+
+def _bisect_first(n, p0, rho, lo, p_cut) -> np.ndarray:
+    """The same as :func:`_grid_first`, by bisection with :func:`tail` (slow, exact)."""
+    reach = tail(n, n, p0, rho) <= p_cut
+    a, b = lo - 1, n.copy()  # tail(a) > p_cut (or a below the rules' minimum), tail(b) <= p_cut
+    while True:
+        open_ = reach & (b - a > 1)
+        if not open_.any():
+            break
+        mid = np.floor((a + b) / 2)
+        good = tail(mid, n, p0, rho) <= p_cut
+        b = np.where(open_ & good, mid, b)
+        a = np.where(open_ & ~good, mid, a)
+    return np.where(reach, b, np.nan)
 
 
 def group_median(group: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -43,6 +43,13 @@ def staff_reasons(t: dict, show: np.ndarray) -> list:
                 f"against {_pct(t['months_peer_rate'][i])} for peers in those months "
                 f"({_q(t['months_q_value'][i])})"
             )
+        if "material_families" in by:
+            parts.append(
+                f"{t['material_families'][i]} of {t['verified_families'][i]} families with "
+                f"evidence lacked more than 5% of a payment ({t['material_lines'][i]} payments; "
+                f"peers {_pct(t['peer_material_family_rate'][i])} of families, "
+                f"{_q(t['material_families_q_value'][i])})"
+            )
         if "shared_accounts" in by:
             parts.append(
                 f"paid {t['shared_account_families'][i]} of {t['families'][i]} families into "

@@ -10,6 +10,9 @@ lines (the family received less than was paid out). The tests (docs/audit.md):
   (``months``): a clerk who diverts for three months and behaves the other nine;
 - families paid into accounts shared by several families, against all other clerks
   (``shared_accounts``);
+- families with a materially short payment (more than 5 % missing), against the office's
+  other clerks (``material_families``): a skimmer takes from the same few families month
+  after month, which a clerk's count of all short lines, diluted by honest fees, can hide;
 - office against the other offices of its region (``region``) and of the programme
   (``programme``), and its worst run of months (``months``);
 - region against the other regions (``programme``).
@@ -17,7 +20,9 @@ lines (the family received less than was paid out). The tests (docs/audit.md):
 Counts are over-dispersed (beta-binomial, dispersion estimated robustly per level, see
 :mod:`payproof.reconcile.hierarchy`). All p-values of a run, every level and test, are
 adjusted together with Benjamini–Hochberg. A test flags only when q is small *and* the
-excess is large enough to matter (lines and percentage points). Complaints are shown
+excess is large enough to matter (lines and percentage points). Each clerk also gets the
+short-line rate at which its own test would have flagged it (``detectable_short_rate``):
+an unflagged clerk below it is not cleared. Complaints are shown
 beside each flag but do not enter the tests: few victims complain, complaints can be
 routed away or orchestrated, and the receipts already measure the loss.
 """
@@ -31,6 +36,7 @@ import pyarrow as pa
 
 from payproof.reconcile.hierarchy import (
     Test,
+    detectable,
     group_median,
     group_sums,
     money_interval,
@@ -50,6 +56,10 @@ class FlagSettings:
     # and, for the short-line tests, money lost beyond the median peer's loss rate at least this
     # share of the verified money paid out (not for the shared-account or months tests)
     min_excess_loss: float = 0.005
+    # the families test: at least this many families beyond the yardstick (one family's
+    # trouble never flags a clerk) — and its materially short lines at least min_lines
+    # beyond the peers' rate of such lines
+    min_families: int = 2
 
 
 # A unit whose unadjusted p is below this (with a large excess) is left out of the others'
@@ -365,6 +375,16 @@ def flag_units(
         if (again == m_drop).all():
             break
         m_drop = again
+    # -- families with a materially short payment (more than 5 % missing), against the
+    # office's other clerks (the region's other offices' where the office is too small):
+    # a skimmer takes from the same families month after month, a diverter from many
+    # families at once; counting families, not lines, keeps one family's persistent honest
+    # trouble (an account that keeps failing) to one count
+    mat = (_col(staff, "material_lines") if "material_lines" in staff.column_names
+           else np.zeros_like(k))  # fmt: skip
+    t_families, f_lines_excess = _family_test(
+        staff, office, region, region_ok, mat, n, s
+    )
     # -- families paid into shared accounts, against all other clerks
     fam = _col(staff, "families")
     sh = _col(staff, "shared_account_families")
@@ -401,8 +421,6 @@ def flag_units(
 
     # -- offices again, counting only materially short lines (more than 5 % missing): honest
     # noise (fees, roundings) varies a lot between offices but is never material
-    mat = (_col(staff, "material_lines") if "material_lines" in staff.column_names
-           else np.zeros_like(k))  # fmt: skip
     om = np.bincount(office, weights=mat, minlength=n_off)
     t_om_region, om_reg_peers, _, _ = robust_versus(
         om, on, lambda drop: _peers(om, on, o_region, drop=drop), s, o_region
@@ -426,16 +444,25 @@ def flag_units(
 
     # -- one Benjamini–Hochberg family over every test of every level
     ps = [t_office.p, t_region.p, t_months.p, t_shared.p, t_o_region.p, t_o_prog.p,
-          t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p]  # fmt: skip
+          t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p, t_families.p]  # fmt: skip
     q_all = benjamini_hochberg(np.concatenate(ps))
     qs, at = [], 0
     for p in ps:
         qs.append(q_all[at : at + len(p)])
         at += len(p)
     (q_office, q_region, q_months, q_shared, qo_region, qo_prog, qo_months, q_reg,
-     qm_region, qm_prog) = qs  # fmt: skip
+     qm_region, qm_prog, q_families) = qs  # fmt: skip
     rejected = np.concatenate(ps)[np.nan_to_num(q_all, nan=1.0) < s.alpha]
     p_cut = float(rejected.max()) if len(rejected) else 0.0
+    # what this run could have seen: the short-line rate at which each clerk's own test
+    # (office, or region where the office is too small) would have flagged it
+    p_flag = max(p_cut, s.alpha / max(int(np.isfinite(q_all).sum()), 1))
+    detect = detectable(
+        n, np.where(by_office_ok, t_office.p0, t_region.p0),
+        np.where(by_office_ok, t_office.rho_eff, t_region.rho_eff),
+        np.where(by_office_ok, np.isfinite(t_office.p), np.isfinite(t_region.p)),
+        p_flag, s.min_lines, s.min_excess,
+    )
 
     # -- money beyond each yardstick (exact), needed by the effect-size rule
     m_office = _money(clerks, office, t_office, drop=o_drop)
@@ -453,14 +480,26 @@ def flag_units(
     by_office = _significant(q_office, t_office, n, s) & _material(m_office[0], clerks.vd, s)
     by_region = _significant(q_region, t_region, n, s) & _material(m_region[0], clerks.vd, s)
     by_months = np.nan_to_num(q_months, nan=1.0) < s.alpha
+    # -- money: excess over the yardstick that matters for each unit
+    use_office = by_office_ok & ~(by_region & ~by_office)
+    c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))
+    c_vs = np.where(use_office, "office", "region")
+    # money beyond a yardstick only where that yardstick is good enough to test against
+    c_money = (*c_money[:3], c_money[3] & np.where(use_office, by_office_ok, wide_ok))
     by_shared = _significant(q_shared, t_shared, fam, s)
+    fams_v = (_col(staff, "verified_families") if "verified_families" in staff.column_names
+              else np.zeros_like(k))  # fmt: skip
+    by_families = (_families_significant(q_families, t_families, fams_v, f_lines_excess, s)
+                   & c_money[3] & _material(c_money[0], clerks.vd, s))  # fmt: skip
     o_by_region = _significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
     o_by_prog = _significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
-    o_by_months = np.nan_to_num(qo_months, nan=1.0) < s.alpha
+    # (an office's months need its money too: an honest office whose bank reports small fees
+    # on a quarter of the lines is above its region in every month, but loses no money)
+    o_by_months = (np.nan_to_num(qo_months, nan=1.0) < s.alpha) & _material(m_o[0], offices.vd, s)
     om_by_region = _significant(qm_region, t_om_region, on, s) & _material(m_o[0], offices.vd, s)
     om_by_prog = _significant(qm_prog, t_om_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
     o_flagged = o_by_region | o_by_prog | o_by_months | om_by_region | om_by_prog
-    individual = by_office | by_months | by_shared
+    individual = by_office | by_months | by_shared | by_families
     # Is the office unusual beyond its individually flagged clerks? Test the rest of it.
     ind_k = np.bincount(office, weights=np.where(individual, k, 0), minlength=n_off)
     ind_n = np.bincount(office, weights=np.where(individual, n, 0), minlength=n_off)
@@ -486,12 +525,6 @@ def flag_units(
     flagged = individual | (by_region & ~in_flagged_office)
     r_flagged = _significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
 
-    # -- money: excess over the yardstick that matters for each unit
-    use_office = by_office_ok & ~(by_region & ~by_office)
-    c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))
-    c_vs = np.where(use_office, "office", "region")
-    # money beyond a yardstick only where that yardstick is good enough to test against
-    c_money = (*c_money[:3], c_money[3] & np.where(use_office, by_office_ok, wide_ok))
     m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
     m_r = (*m_r[:3], m_r[3] & np.isfinite(t_reg.p))
 
@@ -502,7 +535,7 @@ def flag_units(
                             region_group)  # fmt: skip
     flagged_by = _labels(
         [("office", by_office), ("region", by_region & ~in_flagged_office), ("months", by_months),
-         ("shared_accounts", by_shared)]
+         ("shared_accounts", by_shared), ("material_families", by_families)]
     )  # fmt: skip
     staff_cols = {
         "peer_group": office_group,
@@ -518,6 +551,9 @@ def flag_units(
         "months_peer_rate": t_months.p0,
         "peer_shared_account_rate": t_shared.rate,
         "shared_account_q_value": q_shared,
+        "peer_material_family_rate": t_families.rate,
+        "material_families_q_value": q_families,
+        "detectable_short_rate": detect,
         "excess_vs": c_vs,
         "excess_lost": _optional(c_money[0], c_money[3]),
         "excess_lost_low": _optional(c_money[1], c_money[3]),
@@ -578,12 +614,64 @@ def flag_units(
         "clerk_vs_office": t_office.rho,
         "clerk_vs_region": t_region.rho,
         "clerk_shared_accounts": t_shared.rho,
+        "clerk_material_families": t_families.rho,
         "office_vs_region": t_o_region.rho,
         "office_vs_programme": t_o_prog.rho,
         "office_material_vs_region": t_om_region.rho,
         "office_material_vs_programme": t_om_prog.rho,
     }
     return Results(out_staff, offices_t, regions_t, dispersion)
+
+
+def _families_significant(q, test: Test, families, lines_excess, s: FlagSettings):
+    """q small, at least ``min_families`` families and ``min_lines`` materially short lines
+    beyond the yardstick, and the share of families ``min_excess`` above it."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = np.where(families > 0, test.excess / families, 0.0)
+    return (
+        (np.nan_to_num(q, nan=1.0) < s.alpha)
+        & (test.excess >= s.min_families)
+        & (lines_excess >= s.min_lines)
+        & (lift >= s.min_excess)
+    )
+
+
+def _family_test(staff: pa.Table, office, region, region_ok, mat, n, s: FlagSettings):
+    """Families with a materially short payment, against the office's other clerks.
+
+    Where the office has too few other clerks' families for a yardstick, the clerks of
+    the region's other offices (the programme's when the region has no other office)
+    are the yardstick. Returns the test and the clerk's materially short lines beyond the
+    same peers' rate of them (suspects left out).
+    """
+    if "material_families" not in staff.column_names:
+        zero = np.zeros(staff.num_rows)
+        t = versus(zero, zero, zero, zero, zero, np.zeros(staff.num_rows, bool))
+        return t, zero
+    f, mf = _col(staff, "verified_families"), _col(staff, "material_families")
+    everyone = np.zeros(len(f), dtype=np.int64)
+    _, o_n, _, o_c = _peers(mf, f, office)
+    use_office = (o_c >= s.min_peers) & (o_n >= s.min_peer_lines)
+
+    def peers(drop):
+        wide = _choose(region_ok, _peers(mf, f, region, exclude=office, drop=drop),
+                       _peers(mf, f, everyone, exclude=office, drop=drop))  # fmt: skip
+        return _choose(use_office, _peers(mf, f, office, drop=drop), wide)
+
+    groups = np.where(use_office, office, office.max(initial=0) + 1
+                      + np.where(region_ok, region, -1) + 1)  # fmt: skip
+    t, _, _, drop = robust_versus(mf, f, peers, s, groups, min_rho_lines=MIN_RHO_FAMILIES)
+    wide = _choose(region_ok, _peers(mat, n, region, exclude=office, drop=drop),
+                   _peers(mat, n, everyone, exclude=office, drop=drop))  # fmt: skip
+    pk, pn = _choose(use_office, _peers(mat, n, office, drop=drop), wide)[:2]
+    lines_excess = mat - n * (pk + 0.5) / (pn + 1.0)
+    return t, lines_excess
+
+
+# Clerks with at least this many verified families enter the dispersion estimate of the
+# families test (a clerk serves a few dozen families: the line tests' 30 lines would be
+# a year of two or three families).
+MIN_RHO_FAMILIES = 10
 
 
 def _peer_money(units: Units, group: np.ndarray, drop=None):

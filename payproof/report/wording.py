@@ -127,14 +127,23 @@ def headline_findings(data, tr: Translator = EN) -> list[str]:
     if data.staff_flagged:
         out.append(
             _("{flagged} of {total} staff members who paid out benefits were flagged: their "
-              "payments came up short, or went into accounts shared by several families, far "
-              "more often than their peers' (one-sided binomial test, Benjamini–Hochberg "
-              "adjusted). This is statistically unusual and needs investigation; it is not "
-              "proof of wrongdoing by any individual.").format(
+              "payments came up short — over the year, in a run of months, or by more than "
+              "5\u202f% for more of their families — or went into accounts shared by several "
+              "families, far more often than their peers' (one-sided binomial test, widened for "
+              "the honest spread between peers; Benjamini–Hochberg adjusted). This is "
+              "statistically unusual and needs investigation; it is not proof of wrongdoing by "
+              "any individual.").format(
                 flagged=count(data.staff_flagged, L), total=count(data.staff_total, L))
         )  # fmt: skip
     else:
         out.append(_("No staff member's payments were statistically unusual compared with peers."))
+    if data.staff_total:
+        out.append(
+            _("A staff member who is not flagged is not cleared: one who paid few families "
+              "could not have stood out whatever it took. staff.csv gives, for each, the "
+              "share of short payments at which it would have been flagged "
+              "(detectable_short_rate).")
+        )  # fmt: skip
     if data.offices and data.offices[0].owed > 0:
         o = data.offices[0]
         where = f"{o.office_id}" + (f" ({o.name}, {o.district})" if o.name else "")
