@@ -13,7 +13,17 @@ from pathlib import Path
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.engine.export import copy_csv
 from payproof.exclusion.excluded import ARREARS_KINDS, EXCLUDED_KINDS, evidence_sql
+from payproof.i18n import N_
 from payproof.money import format_amount, sql_major_units
+
+# What the register-based amounts rest on: written to summary.json as is (English, for
+# machines and re-computation); the report shows it in the reader's language.
+PROXIES = N_(
+    "children count with the mother the register names (living together is not in "
+    "the register); a child registered in another district is counted and flagged "
+    "child_elsewhere; students are those with student_until in the register, and a "
+    "family with an 18-22-year-old not shown as a student is flagged student_unknown"
+)
 
 EXCLUDED_FILE = "excluded.csv"
 # staff.csv / offices.csv columns added when the input has applications (docs/outputs.md)
@@ -196,12 +206,7 @@ def exclusion_summary(engine: DuckDBEngine, term: int, has_population: bool) -> 
             {"district": d, "eligible_families": int(e), "enrolled": int(n)}
             for d, e, n in engine.rows(_coverage_sql())
         ]
-        out["proxies"] = (
-            "children count with the mother the register names (living together is not in "
-            "the register); a child registered in another district is counted and flagged "
-            "child_elsewhere; students are those with student_until in the register, and a "
-            "family with an 18-22-year-old not shown as a student is flagged student_unknown"
-        )
+        out["proxies"] = PROXIES
     return out
 
 

@@ -29,6 +29,8 @@ SOURCES = (
     "report/data.py",
     "report/cli.py",
     "audit/cli.py",
+    "report/excluded.py",
+    "exclusion/outputs.py",
     "linkage/report.py",
     "ledger/verify_page.py",
 )

@@ -111,3 +111,84 @@ def test_report_cli_lang(tmp_path: Path, capsys, monkeypatch):
     assert main(["report", str(out), "--quiet"]) == 0
     assert '<html lang="ru">' in (out / "report.html").read_text(encoding="utf-8")
     assert main(["report", str(out), "--lang", "de"]) == 2
+
+
+# The "Who was left out" section (payproof.report.excluded) on a programme with a register.
+EXCLUDED_HEADINGS = {
+    "ru": ("Кто остался без пособия", "Семьи, оставшиеся без пособия", "Охват по районам",
+           "Сотрудники, чьи решения выделяются (1; первые 1)", "просрочка (отдел, регион)"),
+    "kk": ("Жәрдемақысыз қалғандар", "Жәрдемақысыз қалған отбасылар", "Аудандар бойынша қамту",
+           "Шешімдері ерекшеленетін қызметкерлер (1; алғашқы 1)", "кешігу (бөлім, өңір)"),
+}  # fmt: skip
+EXCLUDED_EN_HEADERS = [
+    "How", "Families", "Family-months", "Amount due (tenge)", "District", "Eligible",
+    "Enrolled", "Coverage", "Staff", "Office", "Applications", "Late", "Eligible rejected",
+    "Stands out on", "Approvals then short first payment", "Complaints: excluded / bribe",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def excluded_out(tmp_path_factory):
+    """An audit of the exclusion tests' programme, with one clerk marked as standing out
+    (the tiny programme has too few applications for the tests to flag one)."""
+    import csv
+
+    from payproof.audit import run_audit
+    from tests.exclusion.conftest import write_exclusion_input
+
+    root = tmp_path_factory.mktemp("excluded-i18n")
+    out = root / "out"
+    run_audit(write_exclusion_input(root / "input"), out, ghosts=False)
+    with (out / "staff.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        if row["staff_id"] == "S1":
+            row["application_flagged"] = "true"
+            row["application_flagged_by"] = "late_vs_office;late_vs_region"
+    with (out / "staff.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+def _excluded_html(out: Path, lang: str) -> str:
+    assert main(["report", str(out), "--lang", lang, "--quiet"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    found = re.search(r'<section id="excluded">.*?</section>', html, re.S)
+    assert found, "no left-out section"
+    return found.group(0)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_left_out_section_is_translated(excluded_out, lang):
+    section = _excluded_html(excluded_out, lang)
+    title, kinds, coverage, clerks, tests = EXCLUDED_HEADINGS[lang]
+    assert [t.strip() for t in _texts(section, "h2")] == [title]
+    captions = [t.strip() for t in _texts(section, "caption")]
+    assert captions == [kinds, coverage, clerks]
+    assert tests in unescape(section)  # which tests a clerk stands out on, in words
+    headings = _texts(section, "h2|th|caption|figcaption")
+    chart_titles = re.findall(r'<title id="excluded-[a-z-]+-t">(.*?)</title>', section)
+    assert len(headings) == 1 + 3 + 2 + 4 + 4 + 8 and len(chart_titles) == 2
+    for text in headings + [unescape(t) for t in chart_titles]:
+        assert not set(re.findall(r"[A-Za-z]{3,}", text)) - {"KZT"}, (lang, text)
+    prose = " ".join(_texts(section, "p"))
+    assert "families" not in prose and "applications" not in prose and "register" not in prose
+    assert f"{NBSP}₸" in prose  # money in the locale's format
+
+
+def test_left_out_section_in_english_reads_as_written(excluded_out):
+    section = _excluded_html(excluded_out, "en")
+    assert [t.strip() for t in _texts(section, "h2")] == ["Who was left out"]
+    assert [t.strip() for t in _texts(section, "th")] == EXCLUDED_EN_HEADERS
+    assert "late (office, region)" in section
+    assert " families applied while the register shows them eligible " in section
+
+
+def test_left_out_line_of_the_terminal_summary(excluded_out):
+    console = Console(record=True, width=400)
+    print_summary(excluded_out, console, translator("ru"))
+    text = console.export_text()
+    assert "Без пособия (не включены в реестр или включены с опозданием):" in text
+    assert "Left out" not in text and "clerks" not in text
