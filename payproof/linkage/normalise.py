@@ -25,6 +25,7 @@ _CYRILLIC_RANGE = "Ѐ-ӿ"  # U+0400..U+04FF: Russian and Kazakh letters
 _CYR_MULTI = [
     ("щ", "sh"),
     ("ш", "sh"),
+    ("ж", "zh"),
     ("ч", "ch"),
     ("ц", "ts"),
     ("ю", "iu"),
@@ -32,28 +33,31 @@ _CYR_MULTI = [
     ("ъ", ""),
     ("ь", ""),
 ]
-_CYR_FROM = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһыіэ"
-_CYR_TO = "aabvggdeejziikklmnnooprstuuufhhiie"  # ё as e: ICAO, BGN without its diaeresis
+_CYR_FROM = "аәбвгғдеёзийкқлмнңоөпрстуұүфхһыіэ"
+_CYR_TO = "aabvggdeeziikklmnnooprstuuufhhiie"  # ё as e: ICAO, BGN without its diaeresis
 # Kazakh Latin (2018 acute, 2021 diacritics) and Turkish-style letters that strip_accents
 # would spoil: ş, ç, ı, and ý, which is у in the 2018 alphabet (not a long y).
-# Scientific transliteration: ž š č are ж ш ч (ŋ is ң), and in a name holding one of them
-# (SCIENTIFIC_MARKER) j is й; its x (х) and c (ц) are folded everywhere (_FOLDS).
+# Scientific transliteration: ž š č are ж ш ч (ŋ is ң), and in a name holding one of them,
+# an x, or a c that is not ch or the 2017 c' (SCIENTIFIC_MARKER), j is й; its x (х) and
+# c (ц) are folded everywhere (_FOLDS).
 _LAT_MULTI = [("ş", "sh"), ("ç", "ch"), ("ı", "i"), ("ä", "a"), ("ö", "o"), ("ü", "u"),
               ("ý", "u"), ("ž", "zh"), ("š", "sh"), ("č", "ch"), ("ŋ", "n")]  # fmt: skip
-SCIENTIFIC_MARKER = "[žščŋ]"
+SCIENTIFIC_MARKER = "[žščŋx]|c([^h'’ʼ‘`]|$)"
 # Kazakh Latin 2017: an apostrophe after a letter makes another letter (S' ш, C' ч, Y' у;
 # A' ә, G' ғ, I' и, N' ң, O' ө, U' ү only lose the apostrophe).
 _APOSTROPHES = "’ʼ‘`´"  # typed for the 2017 apostrophe as often as ' itself
 _KZ2017 = [("s'", "sh"), ("c'", "ch"), ("y'", "u")]
-# German (Duden) transliteration, used on a name holding a German marker (w or sch): j is й,
-# sch/tsch/schtsch are ж ш ч щ, ch is х, w is в, z is ц, s between vowels з (ss is с).
+# German (Duden) transliteration, decoded in a name holding a German marker (w or sch): j is
+# й (made y, upper-case until the end so the folds below do not read it as ж), sch/tsch/
+# schtsch are ж ш ч щ, ch is х, w is в, z is ц. German writes з and с both s: the folds
+# below make z and s one letter everywhere.
 GERMAN_MARKER = "w|sch"
-_GERMAN = [("j", "y"), ("schtsch", "sh"), ("tsch", "sh"), ("sch", "sh"), ("ch", "h"),
+_GERMAN = [("j", "Y"), ("schtsch", "sh"), ("tsch", "sh"), ("sch", "sh"), ("ch", "h"),
            ("w", "v"), ("z", "ts")]  # fmt: skip
-_GERMAN_RE = [("([aeiouy])s([aeiouy])", "\\1z\\2")]
 # Latin spelling variants folded to one form, in this order (longest patterns first). The
 # hushing sounds ж ш щ ч are one letter (j): German writes ж and ш both sch, French writes
-# ш ch, which English reads ч; Kazakh has almost no ч. French ou is у, dj/dz ж.
+# ш ch, which English reads ч; Kazakh has almost no ч. French ou is у, dj/dz ж; BGN/PCGN gh
+# is ғ, ng ң.
 _FOLDS = [
     ("kh", "h"),
     ("shch", "j"),
@@ -65,12 +69,15 @@ _FOLDS = [
     ("zh", "j"),
     ("sh", "j"),
     ("ch", "j"),
+    ("tj", "j"),  # тж, and German tsch read as ж (Бақытжан, Bakytschan)
     ("ou", "u"),
     ("q", "k"),
     ("gh", "g"),  # BGN/PCGN ғ
+    ("ngg", "n"),  # BGN/PCGN ңғ (ngh)
     ("ng", "n"),  # BGN/PCGN and German ң; a Cyrillic нг folds the same way
     ("x", "h"),  # scientific х
     ("c", "ts"),  # scientific ц (after every ch above)
+    ("z", "s"),  # German з is s; Kazakh has no names told apart by з/с alone
 ]
 _SUFFIXES = [  # (regex, replacement) applied word by word
     (" ye", " e"),  # Yerlan / Erlan, Yesenov / Esenov (the text is padded with spaces)
@@ -82,7 +89,7 @@ _SUFFIXES = [  # (regex, replacement) applied word by word
     (r"(o|e)va\b", "ov"),  # -ova/-eva (feminine) -> -ov
     (r"ev\b", "ov"),
     (r"ina\b", "in"),
-    (r" (kizi|uli)\b", "\\1"),  # 'Nurlan kyzy' written apart
+    (r" (kisi|uli)\b", "\\1"),  # 'Nurlan kyzy' written apart
 ]
 _DOUBLES = "abcdefghijklmnopqrstuvwxyz"
 # Words a clerk types when the name is not known: an unnamed newborn ("Ахметова
@@ -119,7 +126,7 @@ PLACEHOLDER_ONLY_WORDS = (
     "inmate", "friend", "oldest", "youngest", "one", "house", "senor", "senora", "hijo",
     "hija", "nino", "goh", "coh", "doh", "loh", "soh", "moh", "of", "the",
 )  # fmt: skip
-PATRONYMIC_RE = r"(kizi|uli|ovna|ovij)$"
+PATRONYMIC_RE = r"(kisi|uli|ovna|ovij)$"
 # a word of one letter repeated ("xx" once doubles are folded from "XXX"); RE2 has no
 # back-references, so the 26 letters are spelled out
 REPEATED_LETTER_WORD = "(^| )(" + "|".join(c * 2 + "+" for c in string.ascii_lowercase) + ")( |$)"
@@ -160,7 +167,8 @@ def _script_of_words_sql(s: str) -> str:
 
 def _latin_sql() -> str:
     s = "lower(pp_script_fixed(CAST(s AS VARCHAR)))"
-    s = f"list_transform([{s}], lambda r: CASE WHEN regexp_matches(r, '{SCIENTIFIC_MARKER}') " \
+    marker = SCIENTIFIC_MARKER.replace("'", "''")
+    s = f"list_transform([{s}], lambda r: CASE WHEN regexp_matches(r, '{marker}') " \
         "THEN replace(r, 'j', 'y') ELSE r END)[1]"
     s = _nest(s, _CYR_MULTI)
     s = f"translate({s}, '{_CYR_FROM}', '{_CYR_TO}')"
@@ -175,12 +183,17 @@ def _latin_sql() -> str:
     return f"regexp_replace({s}, '[^a-z]+', ' ', 'g')"
 
 
+# A j before a consonant or at a word's end is й (scientific, or German without a marker:
+# Ajgerim, Qajrat, Abylaj); a Kazakh Latin j (ж) stands before a vowel.
+_J_AS_I = [("j([^aeiouy]|$)", "i\\1")]
+
+
 def _norm_sql() -> str:
-    german = _regex_nest(_nest("l", _GERMAN), _GERMAN_RE)
+    german = f"lower({_nest('l', _GERMAN)})"
     # a one-element list and a lambda name pp_latin(s) once (a subquery would be correlated)
     s = f"list_transform([pp_latin(s)], lambda l: CASE WHEN regexp_matches(l, '{GERMAN_MARKER}') " \
         f"THEN {german} ELSE l END)[1]"
-    s = _nest(s, _FOLDS)
+    s = _nest(_regex_nest(s, _J_AS_I), _FOLDS)
     s = _regex_nest(f"' ' || {s} || ' '", _SUFFIXES)
     s = _nest(s, [(c + c, c) for c in _DOUBLES])
     return f"nullif(trim(regexp_replace({s}, ' +', ' ', 'g')), '')"
