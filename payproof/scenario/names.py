@@ -6,6 +6,8 @@ compute, so a million names cost a few vectorised calls, not a Python loop.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -349,6 +351,12 @@ def name_variant(names: list[str], kinds: list[str]) -> list[str]:
                 out.append(name.replace("zh", "j").replace("kh", "h").replace("y", "i"))
             else:
                 out.append(russianise(name))
+        elif kind in ROMANISATIONS:  # a Latin original has no Cyrillic to start from
+            out.append(name if name.isascii() else romanise(name, kind))
+        elif kind == "homoglyph":
+            out.append(homoglyph_typed(name, _name_rng(name)))
+        elif kind == "married":
+            out.append(married_name(name))
         elif kind == "no_patronymic":
             parts = name.split(" ")
             out.append(" ".join(parts[:2]) if len(parts) > 2 else " ".join(parts[::-1]))
@@ -444,3 +452,20 @@ def homoglyph_typed(text: str, rng: np.random.Generator) -> str:
     for i in rng.choice(spots, size=min(k, len(spots)), replace=False):
         chars[i] = chars[i].translate(_TO_LATIN)
     return "".join(chars)
+
+
+def _name_rng(name: str) -> np.random.Generator:
+    """A generator seeded by the name: a variant is the same however often it is asked for."""
+    return np.random.default_rng(zlib.crc32(name.encode("utf-8")))
+
+
+def married_name(name: str) -> str:
+    """The name with another (feminine) surname, in the name's script: a mother registered
+    again after marrying keeps her IIN and birth date."""
+    surname, sep, rest = name.partition(" ")
+    rng = _name_rng(name)
+    while True:
+        new = feminine(SURNAMES[int(rng.integers(len(SURNAMES)))])
+        new = transliterate(new) if name.isascii() else new
+        if new != surname:
+            return new + sep + rest
