@@ -17,7 +17,7 @@ from __future__ import annotations
 import string
 
 # Look-alike letters of the two keyboards (case matters: Latin h is not Cyrillic н).
-# A word is rewritten into the script most of its letters are in, before transliteration.
+# A word is rewritten into its own script before transliteration (_script_of_words_sql).
 HOMOGLYPH_LATIN = "AaBCcEeHKkMOoPpTXxyYIi"
 HOMOGLYPH_CYRILLIC = "АаВСсЕеНКкМОоРрТХхуУІі"
 _CYRILLIC_RANGE = "Ѐ-ӿ"  # U+0400..U+04FF: Russian and Kazakh letters
@@ -146,16 +146,22 @@ def _regex_nest(expr: str, pairs: list[tuple[str, str]]) -> str:
 
 
 def _script_of_words_sql(s: str) -> str:
-    """Each word of a mixed-script name rewritten into its majority script (ties: Cyrillic).
+    """Each word of a mixed-script name rewritten into its script: the one with more letters
+    that have no look-alike (Й, з, и; S, r, h), else the one with more letters (ties:
+    Cyrillic, the registry's usual script).
 
     Only names holding both scripts take the word-by-word path, so single-script names
     (nearly all) cost two regex tests.
     """
-    cyr, lat = f"[^{_CYRILLIC_RANGE}]", "[^A-Za-z]"
+
+    def count(keep: str, drop: str = "") -> str:
+        return f"length(regexp_replace(w, '[^{keep}]{'|[' + drop + ']' if drop else ''}', '', 'g'))"
+
+    cyr_d, lat_d = count(_CYRILLIC_RANGE, HOMOGLYPH_CYRILLIC), count("A-Za-z", HOMOGLYPH_LATIN)
+    more = f"{count(_CYRILLIC_RANGE)} >= {count('A-Za-z')}"
+    cyrillic = f"{cyr_d} > {lat_d} OR ({cyr_d} = {lat_d} AND {more})"
     word = (
-        f"CASE WHEN length(regexp_replace(w, '{cyr}', '', 'g')) "
-        f">= length(regexp_replace(w, '{lat}', '', 'g')) "
-        f"THEN translate(w, '{HOMOGLYPH_LATIN}', '{HOMOGLYPH_CYRILLIC}') "
+        f"CASE WHEN {cyrillic} THEN translate(w, '{HOMOGLYPH_LATIN}', '{HOMOGLYPH_CYRILLIC}') "
         f"ELSE translate(w, '{HOMOGLYPH_CYRILLIC}', '{HOMOGLYPH_LATIN}') END"
     )
     return (
