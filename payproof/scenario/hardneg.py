@@ -23,8 +23,8 @@ def mother_pairs(w, n_base: int, rng: np.random.Generator) -> None:
     """Make sisters and namesakes among genuine mothers; set ``w.hard_pairs``.
 
     Only mothers with no duplicate registration are used, so a pair is never also
-    one person. Sisters are neighbours in (district, birth date) order, so they
-    live in one district and were born close together; the younger takes the
+    one person. A sister is the next mother of the district born at least
+    SISTER_GAP_DAYS[0] later (and at most SISTER_GAP_DAYS[1]); the younger takes the
     elder's surname and phone. A namesake takes another mother's full name.
     """
     k = share_count(n_base, w.cfg.hard_negative_rate)
@@ -32,13 +32,19 @@ def mother_pairs(w, n_base: int, rng: np.random.Generator) -> None:
     free = np.setdiff1d(np.arange(n_base), w.dups.original)
     birth, district, latin = fams.mother_birth, fams.district, w.latin
     order = free[np.lexsort((birth[free], district[free]))]
-    a, b = order[:-1], order[1:]
+    key = district[order].astype(np.int64) * 10**7 + birth[order]  # (district, birth) order
+    nxt = np.minimum(np.searchsorted(key, key + SISTER_GAP_DAYS[0]), len(order) - 1)
+    a, b = order, order[nxt]  # each mother and the next one born at least the gap later
     gap = birth[b] - birth[a]
     ok = (district[a] == district[b]) & (gap >= SISTER_GAP_DAYS[0]) & (gap <= SISTER_GAP_DAYS[1])
     ok &= latin[a] == latin[b]
-    at = np.nonzero(ok)[0]
-    at = at[at % 2 == 0]  # pairs (i, i + 1) with i even never share a mother
-    at = np.sort(rng.choice(at, size=min(k, len(at)), replace=False))
+    at = rng.permutation(np.nonzero(ok)[0])
+    # keep pairs whose mothers are in no earlier pair: a mother has at most one sister here
+    seen = np.concatenate([a[at], b[at]])
+    _, first = np.unique(seen, return_index=True)
+    once = np.zeros(len(seen), bool)
+    once[first] = True
+    at = at[once[: len(at)] & once[len(at) :]][:k]
     sis_a, sis_b = a[at], b[at]
     names = w.mother_names.to_pylist()
     for x, y in zip(sis_a, sis_b, strict=True):
