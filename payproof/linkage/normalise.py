@@ -48,11 +48,11 @@ SCIENTIFIC_MARKER = "[žščŋx]|c([^h'’ʼ‘`]|$)"
 _APOSTROPHES = "’ʼ‘`´"  # typed for the 2017 apostrophe as often as ' itself
 _KZ2017 = [("s'", "sh"), ("c'", "ch"), ("y'", "u")]
 # German (Duden) transliteration, decoded in a name holding a German marker (w or sch): j is
-# й (made y, upper-case until the end so the folds below do not read it as ж), sch/tsch/
-# schtsch are ж ш ч щ, ch is х, w is в, z is ц. German writes з and с both s: the folds
+# й (made y, so the folds below do not read it as ж), sch/tsch/schtsch are ж ш ч щ, ch is
+# х, w is в, z is ц. German writes з and с both s: the folds
 # below make z and s one letter everywhere.
 GERMAN_MARKER = "w|sch"
-_GERMAN = [("j", "Y"), ("schtsch", "sh"), ("tsch", "sh"), ("sch", "sh"), ("ch", "h"),
+_GERMAN = [("j", "y"), ("schtsch", "sh"), ("tsch", "sh"), ("sch", "sh"), ("ch", "h"),
            ("w", "v"), ("z", "ts")]  # fmt: skip
 # Latin spelling variants folded to one form, in this order (longest patterns first). The
 # hushing sounds ж ш щ ч are one letter (j): German writes ж and ш both sch, French writes
@@ -195,7 +195,7 @@ _J_AS_I = [("j([^aeiouy]|$)", "i\\1")]
 
 
 def _norm_sql() -> str:
-    german = f"lower({_nest('l', _GERMAN)})"
+    german = _nest("l", _GERMAN)
     # a one-element list and a lambda name pp_latin(s) once (a subquery would be correlated)
     s = f"list_transform([pp_latin(s)], lambda l: CASE WHEN regexp_matches(l, '{GERMAN_MARKER}') " \
         f"THEN {german} ELSE l END)[1]"
