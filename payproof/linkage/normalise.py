@@ -172,10 +172,12 @@ def _script_of_words_sql(s: str) -> str:
 
 
 def _latin_sql() -> str:
-    s = "lower(pp_script_fixed(CAST(s AS VARCHAR)))"
+    # A one-element list and a lambda name the lowercased text once (a subquery would be
+    # correlated). The systems that need the whole name to be read are decoded first:
+    # scientific (SCIENTIFIC_MARKER: its j is й) and German (GERMAN_MARKER).
     marker = SCIENTIFIC_MARKER.replace("'", "''")
-    s = f"list_transform([{s}], lambda r: CASE WHEN regexp_matches(r, '{marker}') " \
-        "THEN replace(r, 'j', 'y') ELSE r END)[1]"
+    s = (f"CASE WHEN regexp_matches(r, '{marker}') THEN replace(r, 'j', 'y') "
+         f"WHEN regexp_matches(r, '{GERMAN_MARKER}') THEN {_nest('r', _GERMAN)} ELSE r END")
     s = _nest(s, _CYR_MULTI)
     s = f"translate({s}, '{_CYR_FROM}', '{_CYR_TO}')"
     s = _nest(s, _LAT_MULTI)
@@ -186,7 +188,8 @@ def _latin_sql() -> str:
     # BGN middle dot and invisible joiners (zero-width spaces, BOM, soft hyphen) join
     joiners = "''ʹʺˮ·\\-\\x{00AD}\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}"
     s = f"regexp_replace({s}, '[{joiners}]', '', 'g')"
-    return f"regexp_replace({s}, '[^a-z]+', ' ', 'g')"
+    s = f"regexp_replace({s}, '[^a-z]+', ' ', 'g')"
+    return f"list_transform([lower(pp_script_fixed(CAST(s AS VARCHAR)))], lambda r: {s})[1]"
 
 
 # A j before a consonant or at a word's end is й (scientific, or German without a marker:
@@ -195,11 +198,7 @@ _J_AS_I = [("j([^aeiouy]|$)", "i\\1")]
 
 
 def _norm_sql() -> str:
-    german = _nest("l", _GERMAN)
-    # a one-element list and a lambda name pp_latin(s) once (a subquery would be correlated)
-    s = f"list_transform([pp_latin(s)], lambda l: CASE WHEN regexp_matches(l, '{GERMAN_MARKER}') " \
-        f"THEN {german} ELSE l END)[1]"
-    s = _nest(_regex_nest(s, _J_AS_I), _FOLDS)
+    s = _nest(_regex_nest("pp_latin(s)", _J_AS_I), _FOLDS)
     s = _regex_nest(f"' ' || {s} || ' '", _SUFFIXES)
     s = _nest(s, [(c + c, c) for c in _DOUBLES])
     return f"nullif(trim(regexp_replace({s}, ' +', ' ', 'g')), '')"
