@@ -40,8 +40,8 @@ def test_every_transliterated_or_homoglyph_duplicate_is_found(deduped):
         f"""SELECT d.kind, d.family_id, d.duplicate_family_id FROM dups d
             LEFT JOIN mother_clusters a ON a.family_id = d.family_id
             LEFT JOIN mother_clusters b ON b.family_id = d.duplicate_family_id
-            WHERE d.kind IN ({kinds})
-              AND coalesce(a.cluster_id, d.family_id) <> coalesce(b.cluster_id, d.duplicate_family_id)"""
+            WHERE d.kind IN ({kinds}) AND coalesce(a.cluster_id, d.family_id)
+                  <> coalesce(b.cluster_id, d.duplicate_family_id)"""
     )
     found = deduped.scalar(f"SELECT count(*) FROM dups WHERE kind IN ({kinds})")
     assert found > 50 and missed == []
