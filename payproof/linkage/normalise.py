@@ -5,10 +5,10 @@ vectorised inside DuckDB. Why so many folds: the same Kazakh woman is written in
 Cyrillic by one clerk, with Russian look-alike letters (or Latin look-alikes typed
 on the wrong keyboard layout) by another, and in Latin by a bank — in one of the
 Kazakh Latin alphabets (2017 apostrophes, 2018 accents, 2021 diacritics) or in a
-passport (ICAO 9303), BGN/PCGN, German or French transliteration (Жұлдыз / Жулдыз /
-Zhuldyz / Juldyz / Schuldys). Every spelling is mapped to one canonical Latin form,
-so "transliteration-equal" becomes plain string equality, which any Splink backend
-can compare. Only functions Spark SQL also has are used (replace, translate,
+passport (ICAO 9303), BGN/PCGN, German, French or scientific transliteration (Жұлдыз /
+Жулдыз / Zhuldyz / Juldyz / Schuldys / Žuldyz). Every spelling is mapped to one
+canonical Latin form, so "transliteration-equal" becomes plain string equality, which
+any Splink backend can compare. Only functions Spark SQL also has are used (replace, translate,
 regexp_replace, split/transform/array_join).
 """
 
