@@ -93,6 +93,17 @@ def generate(
     duplicate_mother_rate: float = typer.Option(
         _D.duplicate_mother_rate, "--duplicate-mother-rate", help="Mothers registered twice."
     ),
+    name_variants: float = typer.Option(
+        0.0, "--name-variants",
+        help="Share of duplicate mothers written instead with Latin look-alike letters, in a "
+        "transliteration system (ICAO, BGN/PCGN, German, French, scientific, Kazakh Latin "
+        "2017/2018/2021) or under a married surname (docs/scenario.md).",
+    ),
+    hard_negatives: float = typer.Option(
+        0.0, "--hard-negatives",
+        help="Pairs of look-alike different mothers (sisters, namesakes) per family, and twins "
+        "with consecutive IINs: truth/hard_negatives.csv lists them as must-not-merge.",
+    ),
     evidence_coverage: float = typer.Option(
         _D.evidence_coverage, "--evidence-coverage", help="Share of lines with receipt evidence."
     ),
@@ -172,6 +183,8 @@ def generate(
         ghost_rate=ghost_rate,
         never_paid_rate=never_paid_rate,
         duplicate_mother_rate=duplicate_mother_rate,
+        name_variant_share=name_variants,
+        hard_negative_rate=hard_negatives,
         evidence_coverage=evidence_coverage,
         survey_misreport_rate=survey_misreport_rate,
         collusive_offices=collusive_offices,
@@ -206,6 +219,9 @@ def generate(
         f"{truth['ghost_makers']} paying {truth['ghost_families']} ghost families, "
         f"{truth['duplicate_mothers']} mothers registered twice. Ground truth: {out / 'truth'}"
     )
+    if truth["hard_negative_pairs"]:
+        typer.echo(f"Hard negatives: {truth['hard_negative_pairs']:,} look-alike pairs that "
+                   "must not be merged (truth/hard_negatives.csv).")  # fmt: skip
     if truth["collusive_offices"] or truth["subtle_skimmers"] or truth["intermittent_diverters"]:
         typer.echo(
             f"Harder cases: {truth['collusive_offices']} collusive offices "

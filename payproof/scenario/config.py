@@ -57,6 +57,13 @@ class ScenarioConfig:
     ghost_rate: float = 0.004  # ghost families per registered family
     # the same mother registered twice (name variant / ID typo), both records paid
     duplicate_mother_rate: float = 0.003
+    # of those, the share written in another way instead (fraud.NAME_VARIANT_KINDS: Latin
+    # look-alike letters, a transliteration system, a married surname); 0 keeps the default mix
+    name_variant_share: float = 0.0
+    # hard negatives: pairs of different mothers that look alike, per family (sisters: same
+    # surname, district and phone, close birth dates; namesakes: same full name, another birth
+    # date and IIN), and twins given consecutive IIN serials; truth/hard_negatives.csv
+    hard_negative_rate: float = 0.0
     # registry red flags injected per kind (child in two families, siblings < 9 months apart,
     # implausible mother's age, child registered after death), and one office's burst of
     # registrations in a single week (truth/red_flags.csv); 0 turns them off

@@ -24,11 +24,21 @@ EXTRA_STREAM = 1010
 # district with a new phone. IIN slips: most break the check digit (a wrong digit anywhere, two
 # neighbours swapped, a digit dropped or typed twice); a few give another valid number (one
 # serial digit, or two serial digits swapped, with the check digit recomputed).
+# With --name-variants, a share of duplicates is written instead in one of NAME_VARIANT_KINDS:
+# Latin look-alike letters typed inside the Cyrillic name, one of the transliteration systems
+# (names.ROMANISATIONS), or a married surname (same IIN and birth date, another surname).
+NAME_VARIANT_KINDS = ("homoglyph", "icao", "bgn", "german", "french", "scientific", "kz2017",
+                      "kz2018", "kz2021", "married")  # fmt: skip
 DUPLICATE_KINDS = ("translit", "russian_letters", "no_patronymic", "iin_typo", "zh_j", "ova_eva",
                    "russian_patronymic", "iin_swap", "date_swap", "moved", "iin_wrong_digit",
-                   "iin_swap_invalid", "iin_dropped_digit", "iin_extra_digit")  # fmt: skip
+                   "iin_swap_invalid", "iin_dropped_digit", "iin_extra_digit",
+                   *NAME_VARIANT_KINDS)  # fmt: skip
 # Relative frequency of each kind: ID slips are a third, three in four of them fail the check.
-DUPLICATE_WEIGHTS = np.array([1, 1, 1, 0.5, 1, 1, 1, 0.5, 1, 1, 0.75, 0.75, 0.75, 0.75])
+# The name-variant kinds are never drawn here (weight 0), so the default programme is unchanged.
+DUPLICATE_WEIGHTS = np.array([1, 1, 1, 0.5, 1, 1, 1, 0.5, 1, 1, 0.75, 0.75, 0.75, 0.75]
+                             + [0] * len(NAME_VARIANT_KINDS))  # fmt: skip
+# The generator's third random stream: name variants and hard negatives draw only from it.
+NAMES_STREAM = 1011
 # The slips that leave the IIN failing its check, in identity.iin_broken's order.
 BROKEN_IIN_KINDS = ("iin_wrong_digit", "iin_swap_invalid", "iin_dropped_digit", "iin_extra_digit")
 NAME_KINDS = ("zh_j", "ova_eva", "russian_patronymic")
@@ -134,6 +144,11 @@ def add_duplicates(fams: Families, geo, cfg, end: int, rng) -> tuple[Families, D
     orig = np.sort(rng.choice(n, size=d, replace=False)) if d else np.zeros(0, np.int64)
     p = DUPLICATE_WEIGHTS / DUPLICATE_WEIGHTS.sum()
     kind = rng.choice(len(DUPLICATE_KINDS), size=d, p=p)
+    if cfg.name_variant_share > 0:  # drawn from their own stream: the rest stays as it was
+        extra = np.random.default_rng([cfg.seed, NAMES_STREAM])
+        pick = np.nonzero(extra.random(d) < cfg.name_variant_share)[0]
+        codes = [DUPLICATE_KINDS.index(k) for k in NAME_VARIANT_KINDS]
+        kind[pick] = extra.choice(codes, size=len(pick))
     moved = rng.random(d) < 0.3
     n_off = len(geo.office_district)
     office = np.where(moved, rng.integers(0, n_off, size=d), fams.office[orig])

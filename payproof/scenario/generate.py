@@ -22,6 +22,8 @@ from payproof.scenario.fraud import (
     DIVERTER,
     DUPLICATE_KINDS,
     NAME_KINDS,
+    NAME_VARIANT_KINDS,
+    NAMES_STREAM,
     ROLE_NAMES,
     add_duplicates,
     assign_extra_roles,
@@ -31,6 +33,7 @@ from payproof.scenario.fraud import (
 )
 from payproof.scenario.geography import build_geography
 from payproof.scenario.grievances import build_grievances
+from payproof.scenario.hardneg import mother_pairs, twin_iins
 from payproof.scenario.identity import (
     ibans,
     iin_numbers,
@@ -72,6 +75,10 @@ def validate(cfg: ScenarioConfig, today: date | None = None) -> None:
         )
     if not 0 <= cfg.skim_rate < 1:
         raise ValueError("--skim-rate must be in [0, 1)")
+    if not 0 <= cfg.name_variant_share <= 1:
+        raise ValueError("--name-variants must be between 0 and 1")
+    if not 0 <= cfg.hard_negative_rate <= 0.25:
+        raise ValueError("--hard-negatives must be between 0 and 0.25 (pairs per family)")
     for name in ("never_paid_rate", "skimmer_share", "diverter_share", "ghost_maker_share",
                  "evidence_coverage", "divert_rate", "survey_misreport_rate"):  # fmt: skip
         if not 0 <= getattr(cfg, name) <= 1:
@@ -293,6 +300,9 @@ def _identities(w: SimpleNamespace, n_base: int, rng: np.random.Generator) -> No
     w.phone_of[who[keep]] = w.phone_of[donor[keep]]
     w.relatives_phone = np.stack([who[keep], donor[keep]], axis=1)
     w.phones = phones(n_base + len(orig), rng)
+    w.hard_pairs = {}
+    if cfg.hard_negative_rate > 0:
+        mother_pairs(w, n_base, np.random.default_rng([cfg.seed, NAMES_STREAM]))
 
 
 def _duplicate_variants(
@@ -315,7 +325,8 @@ def _duplicate_variants(
     kind[ds & ~ok] = k("translit")
     trial = name_variant(orig_names, [DUPLICATE_KINDS[x] for x in kind])
     same = np.array([a == b for a, b in zip(trial, orig_names, strict=True)], bool)
-    kind[same & np.isin(kind, [k(x) for x in NAME_KINDS])] = k("translit")
+    spelt = [k(x) for x in NAME_KINDS + NAME_VARIANT_KINDS if x != "married"]
+    kind[same & np.isin(kind, spelt)] = k("translit")
     dup_iin, text, kind = duplicate_iins(iin, w.dups.original, kind, rng)
     w.dups.kind = kind
     return dup_iin, text
@@ -348,6 +359,9 @@ def _children_table(w: SimpleNamespace, rng: np.random.Generator) -> pa.Table:
     n_inj = w.red_flags.copied_children  # red-flag copies: last rows, always with the same ID
     n_main = c - n_inj
     iin = iin_numbers(f.child_birth[:n_orig], f.child_female[:n_orig], rng, taken=w.mother_iin)
+    w.twin_pairs = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if w.cfg.hard_negative_rate > 0:
+        w.twin_pairs = twin_iins(iin, f.child_family[:n_orig], f.child_birth[:n_orig], w.mother_iin)
     has_id = rng.random(n_orig) < 0.97
     dup_has = rng.random(n_main - n_orig) < 0.7
     has_id[src[n_main:]] = True

@@ -6,6 +6,8 @@ compute, so a million names cost a few vectorised calls, not a Python loop.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -349,9 +351,121 @@ def name_variant(names: list[str], kinds: list[str]) -> list[str]:
                 out.append(name.replace("zh", "j").replace("kh", "h").replace("y", "i"))
             else:
                 out.append(russianise(name))
+        elif kind in ROMANISATIONS:  # a Latin original has no Cyrillic to start from
+            out.append(name if name.isascii() else romanise(name, kind))
+        elif kind == "homoglyph":
+            out.append(homoglyph_typed(name, _name_rng(name)))
+        elif kind == "married":
+            out.append(married_name(name))
         elif kind == "no_patronymic":
             parts = name.split(" ")
             out.append(" ".join(parts[:2]) if len(parts) > 2 else " ".join(parts[::-1]))
         else:
             out.append(name)
     return out
+
+
+# How other offices and countries write a Kazakh Cyrillic name in Latin letters (a duplicate
+# registration's spelling, --name-variants). Letters not listed are kept as they are.
+_BASE = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+}  # fmt: skip
+ROMANISATIONS = {
+    # ICAO Doc 9303 (machine-readable passports), Kazakh letters as a Kazakh passport writes
+    "icao": _BASE | {"ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u",
+                     "һ": "h", "і": "i", "ъ": "ie"},
+    # BGN/PCGN (Russian 1947, Kazakh 1979); е is ye at a word's start and after a vowel
+    "bgn": _BASE | {"ё": "ë", "й": "y", "ю": "yu", "я": "ya", "ь": "ʹ", "ъ": "ʺ", "ә": "ä",
+                    "ғ": "gh", "қ": "q", "ң": "ng", "ө": "ö", "ұ": "ū", "ү": "ü", "һ": "h",
+                    "і": "i"},
+    # German (Duden): sch, tsch, j for й, w for в, z for ц, s for з (ss for с between vowels)
+    "german": _BASE | {"в": "w", "е": "e", "ё": "jo", "ж": "sch", "з": "s", "й": "j",
+                       "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch", "щ": "schtsch", "ю": "ju",
+                       "я": "ja", "ә": "ä", "ғ": "g", "қ": "k", "ң": "ng", "ө": "ö", "ұ": "u",
+                       "ү": "ü", "һ": "h", "і": "i"},
+    # French: ch for ш, dj for ж, ou for у, tch for ч, ï for й after a vowel
+    "french": _BASE | {"ж": "dj", "у": "ou", "ч": "tch", "ш": "ch", "щ": "chtch", "ю": "iou",
+                       "ё": "io", "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "ou",
+                       "ү": "u", "һ": "h", "і": "i"},
+    # scientific (ISO 9 / scholarly): háčeks, x for х, c for ц, j for й
+    "scientific": _BASE | {"ж": "ž", "ш": "š", "щ": "šč", "ч": "č", "х": "x", "ц": "c",
+                           "й": "j", "ю": "ju", "я": "ja", "ё": "ë", "ә": "ä", "ғ": "ğ",
+                           "қ": "q", "ң": "ŋ", "ө": "ö", "ұ": "ū", "ү": "ü", "һ": "h",
+                           "і": "i"},
+    # Kazakh Latin alphabets: 2017 (apostrophes), 2018 (acute accents), 2021 (diacritics)
+    "kz2017": _BASE | {"ә": "a'", "ғ": "g'", "ж": "j", "и": "i'", "й": "i'", "қ": "q",
+                       "ң": "n'", "ө": "o'", "у": "y'", "ұ": "u", "ү": "u'", "х": "h",
+                       "һ": "h", "ч": "c'", "ш": "s'", "щ": "s'", "і": "i", "ю": "iy'",
+                       "я": "ia"},
+    "kz2018": _BASE | {"ә": "á", "ғ": "ǵ", "ж": "j", "и": "ı", "й": "ı", "қ": "q", "ң": "ń",
+                       "ө": "ó", "у": "ý", "ұ": "u", "ү": "ú", "х": "h", "һ": "h", "і": "i",
+                       "ю": "ıý", "я": "ıa"},
+    "kz2021": _BASE | {"ә": "ä", "ғ": "ğ", "ж": "j", "қ": "q", "ң": "ñ", "ө": "ö", "ұ": "ū",
+                       "ү": "ü", "х": "h", "һ": "h", "ч": "ç", "ш": "ş", "щ": "şş", "і": "ı"},
+}  # fmt: skip
+_VOWELS = "аәеёиоөуұүыіэюя"
+
+
+def romanise(text: str, system: str) -> str:
+    """``text`` (Cyrillic) in the Latin spelling of ``system`` (a key of ROMANISATIONS).
+
+    The context rules of the systems that have them: BGN/PCGN and German write е as
+    ye/je at a word's start and after a vowel; German and French double s between
+    vowels (one s would read з); French writes й after a vowel ï.
+    """
+    table = ROMANISATIONS[system]
+    out, prev = [], ""
+    for i, ch in enumerate(text):
+        low = ch.lower()
+        nxt = text[i + 1].lower() if i + 1 < len(text) else ""
+        lat = table.get(low, low)
+        start_or_vowel = prev == "" or prev in _VOWELS + "йъь"
+        if low == "е" and start_or_vowel and system in ("bgn", "german"):
+            lat = "ye" if system == "bgn" else "je"
+        elif low == "с" and prev in _VOWELS and prev and nxt in _VOWELS and nxt and (
+            system in ("german", "french")
+        ):
+            lat = "ss"
+        elif low == "й" and system == "french" and prev in _VOWELS and prev:
+            lat = "ï"
+        out.append(lat[:1].upper() + lat[1:] if ch != low else lat)
+        prev = low if low.isalpha() else ""
+    return "".join(out)
+
+
+# Latin and Cyrillic letters that look alike: a clerk on the wrong keyboard layout types one
+# for the other (identical on screen, different to a computer).
+_TO_LATIN = str.maketrans("АаВСсЕеНКкМОоРрТХху", "AaBCcEeHKkMOoPpTXxy")
+
+
+def homoglyph_typed(text: str, rng: np.random.Generator) -> str:
+    """The name with some Cyrillic letters typed as their Latin look-alikes (at least one
+    where the name has any), as when a clerk switches layouts mid-word."""
+    chars = list(text)
+    spots = [i for i, ch in enumerate(chars) if ch.translate(_TO_LATIN) != ch]
+    if not spots:
+        return text
+    k = int(rng.integers(1, max(2, len(spots) // 2 + 1)))
+    for i in rng.choice(spots, size=min(k, len(spots)), replace=False):
+        chars[i] = chars[i].translate(_TO_LATIN)
+    return "".join(chars)
+
+
+def _name_rng(name: str) -> np.random.Generator:
+    """A generator seeded by the name: a variant is the same however often it is asked for."""
+    return np.random.default_rng(zlib.crc32(name.encode("utf-8")))
+
+
+def married_name(name: str) -> str:
+    """The name with another (feminine) surname, in the name's script: a mother registered
+    again after marrying keeps her IIN and birth date."""
+    surname, sep, rest = name.partition(" ")
+    rng = _name_rng(name)
+    while True:
+        new = feminine(SURNAMES[int(rng.integers(len(SURNAMES)))])
+        new = transliterate(new) if name.isascii() else new
+        if new != surname:
+            return new + sep + rest

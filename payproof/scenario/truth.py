@@ -124,6 +124,8 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
             "excess_paid": money(ledger.disbursed[dup]),
         },
     )
+    hard = _hard_negatives(w)
+    _csv(folder / "hard_negatives.csv", hard)
     rf = w.red_flags
     child = np.array(rf.child, np.int64)
     _csv(
@@ -154,6 +156,7 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
         "ghost_makers": int((w.role == GHOST_MAKER).sum()),
         "ghost_families": g,
         "duplicate_mothers": len(orig),
+        "hard_negative_pairs": len(hard["kind"]),
         "never_paid_families": int((w.never & (ledger.entitled > 0)).sum()),
         "families_owed_true": int((owed_true > 0).sum()),
         "families_owed_evidenced": int((ledger.owed_evidenced > 0).sum()),
@@ -161,6 +164,19 @@ def write_truth(folder: Path, w, ledger, bad_rows: list[dict]) -> dict[str, int]
         "red_flag_cases": len(rf.kind),
         "bad_rows": len(bad_rows),
     }
+
+
+def _hard_negatives(w) -> dict:
+    """Pairs of different people whose records look alike: must not be merged."""
+    parts = [(kind, "mothers", w.family_ids, a, b) for kind, (a, b) in w.hard_pairs.items()]
+    parts.append(("twins", "children", w.child_ids, *w.twin_pairs))
+    cols: dict[str, list] = {"kind": [], "record_type": [], "record_id": [], "other_record_id": []}
+    for kind, record, ids, a, b in parts:
+        cols["kind"] += [kind] * len(a)
+        cols["record_type"] += [record] * len(a)
+        cols["record_id"] += ids.take(pa.array(a, pa.int64())).to_pylist()
+        cols["other_record_id"] += ids.take(pa.array(b, pa.int64())).to_pylist()
+    return {k: pa.array(v, pa.string()) for k, v in cols.items()}
 
 
 def _per_role(role: np.ndarray, values: dict[int, float]) -> pa.Array:

@@ -8,9 +8,13 @@ from payproof.linkage.normalise import install_normalise_macros
 from payproof.scenario.names import (
     FEMALE,
     MALE,
+    ROMANISATIONS,
     SURNAMES,
+    feminine,
+    homoglyph_typed,
     mother_names,
     name_variant,
+    romanise,
     russianise,
     transliterate,
 )
@@ -96,7 +100,9 @@ def test_unusable_names_become_null(engine):
 @pytest.mark.parametrize(
     "value",
     ["Ахметов Мальчик", "Akhmetova Devochka", "ДЕВОЧКА", "Ахметова Қыз", "Неизвестно",
-     "baby boy", "Lady of the house", "Mr", "Белгісіз", "N/A", "Н/Д", "н.д.", "XXX", "x"],
+     "baby boy", "Lady of the house", "Mr", "Белгісіз", "N/A", "Н/Д", "н.д.", "XXX", "x",
+     "test", "TEST TEST", "неизвестно", "Нет", "ФИО", "unknown", "girl Akhmetova", "Person",
+     "Мать", "zzzz", "Ахметова ККК"],
 )  # fmt: skip
 def test_placeholder_names_are_missing_not_equal(engine, value):
     # twin babies both entered as "Ахметов Мальчик" must not look like one child
@@ -108,7 +114,8 @@ def test_placeholder_names_are_missing_not_equal(engine, value):
 @pytest.mark.parametrize(
     "value",
     ["Ахметова Айгерим", "A. Akhmetova", "Ұлжан Серікқызы", "Ерлан Нұрланұлы", "Son Ye", "Ли Ен",
-     "Ахметова А."],
+     "Ахметова А.", "Kidd Mary", "Anna Person", "Person Aigerim", "Mary Child", "Син Ольга",
+     "Testova Aigul", "Netov Arman", "Kidman Nicole"],
 )  # fmt: skip
 def test_real_names_are_not_placeholders(engine, value):
     assert _one(engine, "pp_name_placeholder", value) is False
@@ -130,3 +137,108 @@ def test_invisible_characters_do_not_split_a_name(engine):
     for value in ("Куд\u200bайбергенов", "Куд\u00adайбергенов", "\ufeffКудайбергенов",
                   "Куд\u2060айбергенов"):  # fmt: skip
         assert _one(engine, "pp_name_norm", value) == _one(engine, "pp_name_norm", "Кудайбергенов")
+
+
+def _equal(engine, pairs):
+    """Pairs whose pp_name_norm differ (empty when every pair meets)."""
+    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
+    return engine.rows(
+        "SELECT a, b, pp_name_norm(a), pp_name_norm(b) FROM (SELECT unnest(?) a, unnest(?) b) "
+        "WHERE pp_name_norm(a) IS DISTINCT FROM pp_name_norm(b)",
+        [a, b],
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("Hазиpа", "Назира"),  # Latin H and p inside a Cyrillic word
+     ("Aхмeтова Aйгерім", "Ахметова Айгерім"),
+     ("Saрarova", "Сапарова"),  # Cyrillic р inside a Latin word is the Latin p
+     ("Сholpan Nurlanova", "Шолпан Нурланова"),
+     ("KAЙPAT", "Қайрат")],
+)  # fmt: skip
+def test_homoglyphs_take_the_script_of_their_word(engine, typed, meant):
+    assert _equal(engine, [(typed, meant)]) == []
+
+
+def test_homoglyphs_do_not_merge_different_latin_and_cyrillic_letters(engine):
+    # the same look-alike letters read differently in each script: Latin p is not r
+    assert _one(engine, "pp_name_norm", "Saparova") != _one(engine, "pp_name_norm", "Сарарова")
+
+
+SYSTEM_PAIRS = {
+    "kz2017": [("Bai'tursynova A'sel", "Байтұрсынова Әсел"), ("S'ynar", "Шынар"),
+               ("C'ingiz", "Чингиз"), ("Y'alieva", "Уәлиева"),
+               ("U'senova G'alym", "Үсенова Ғалым"), ("N’urlanqyzy", "Нұрланқызы")],
+    "kz2018": [("Baıtursynova Ásel", "Байтұрсынова Әсел"),
+               ("Shynar Ǵalymqyzy", "Шынар Ғалымқызы"), ("Ýálıeva", "Уәлиева"),
+               ("Jeńis Óteǵenov", "Жеңіс Өтегенов")],
+    "kz2021": [("Äsel Şynar Ğalym", "Әсел Шынар Ғалым"), ("Nūrlan Jeñis", "Нұрлан Жеңіс"),
+               ("Ötegenova Ümit", "Өтегенова Үміт"), ("Çingiz", "Чингиз")],
+    "icao": [("Zhumabaeva Aigerim", "Жұмабаева Әйгерім"), ("Iusupova Daria", "Юсупова Дарья"),
+             ("Khadisha Kudaibergenova", "Хадиша Құдайбергенова")],
+    "bgn": [("Yesenova Kaliyeva", "Есенова Калиева"), ("Dar\u02b9ya", "Дарья"),
+            ("Ghalym Zhengis", "Ғалым Жеңіс"), ("Shyngghys", "Шыңғыс"),
+            ("Zhūmabayeva", "Жұмабаева")],
+    "german": [("Schumabajewa", "Жұмабаева"),
+               ("Achmetowa Schynar Nurlanowna", "Ахметова Шынар Нурлановна"),
+               ("Jessenowa Jerlan", "Есенова Ерлан"), ("Kassymowa Saule", "Қасымова Сәуле"),
+               ("Bakytschanowa Sere", "Бақытжанова Зере"),
+               ("Tschingis Serikbajew", "Шыңғыс Серікбаев")],
+    "french": [("Djoumabaïeva", "Жұмабаева"), ("Chynar Koudaïbergenova", "Шынар Құдайбергенова"),
+               ("Ioussoupova", "Юсупова"), ("Tchingiz", "Чингиз")],
+    "scientific": [("Žumabaeva Ajgerim", "Жұмабаева Айгерім"),
+                   ("Axmetova Šynar", "Ахметова Шынар"), ("Coj Qajrat", "Цой Қайрат")],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("system", sorted(SYSTEM_PAIRS))
+def test_each_transliteration_system_meets_the_cyrillic_form(engine, system):
+    assert _equal(engine, SYSTEM_PAIRS[system]) == []
+
+
+@pytest.mark.parametrize("system", sorted(ROMANISATIONS))
+def test_generator_romanisations_of_full_names_meet_their_cyrillic_form(engine, system):
+    """Every mother's name the generator draws, written in each system, meets the original.
+
+    Scientific spellings of a name with no ž š č ŋ x or c in it are the exception: their
+    j between vowels is й there but ж in the Kazakh Latin alphabets (Saja = Сая,
+    Ajar = Ажар), so those are left out here and named in docs/linkage.md.
+    """
+    names, _ = mother_names(2000, np.random.default_rng(21), latin_rate=0)
+    pairs = [(romanise(n, system), n) for n in names.to_pylist()]
+    if system == "scientific":
+        pairs = [p for p in pairs if any(c in p[0].lower() for c in "žščŋxc")]
+        assert len(pairs) > 500
+    assert _equal(engine, pairs) == []
+
+
+def test_homoglyph_typed_generator_names_meet_the_original(engine):
+    words = FEMALE + MALE + SURNAMES + [feminine(s) for s in SURNAMES]
+    rng = np.random.default_rng(5)
+    typed = [homoglyph_typed(w, rng) for w in words]
+    assert sum(t != w for t, w in zip(typed, words, strict=True)) > len(words) * 0.9
+    assert _equal(engine, list(zip(typed, words, strict=True))) == []
+
+
+def test_latin_record_without_iin_meets_its_cyrillic_twin_on_name_and_birth_date(engine):
+    """No IIN to block on: the normalised name and the birth date must be equal."""
+    engine.execute(
+        """CREATE OR REPLACE TEMP TABLE twins AS SELECT * FROM (VALUES
+           ('a', NULL, 'Schumabajewa Äjgerim Nurlankysy', DATE '1985-03-04'),
+           ('b', '850304412345', 'Жұмабаева Әйгерім Нұрланқызы', DATE '1985-03-04'),
+           ('c', NULL, 'Bai''tursynova A''sel', DATE '1990-01-02'),
+           ('d', '900102412345', 'Байтұрсынова Әсел', DATE '1990-01-02')) t(id, iin, name, dob)"""
+    )
+    rows = engine.rows(
+        """SELECT l.id, r.id FROM twins l JOIN twins r
+           ON pp_name_sorted(l.name) = pp_name_sorted(r.name) AND l.dob = r.dob AND l.id < r.id
+           AND pp_name_norm(l.name) = pp_name_norm(r.name) ORDER BY 1"""
+    )
+    assert rows == [("a", "b"), ("c", "d")]
+
+
+def test_placeholder_lists_are_whole_words_of_the_canonical_form(engine):
+    # a placeholder inside a longer word is not a placeholder (Testova, Netov, Kidman)
+    for value in ("Testova", "Netova Aigul", "Kidman"):
+        assert _one(engine, "pp_name_placeholder", value) is False
