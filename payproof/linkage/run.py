@@ -81,7 +81,7 @@ def run_ghosts(
         engine = run.open_store(STORE_NAME)
         with run.step("ingest"):
             try:
-                ingest = load_input(input_dir, engine, mapping=mapping)
+                ingest = load_input(input_dir, engine, mapping=mapping, registry_only=True)
             except TableRejectedError:  # most of a table rejected: still say which rows
                 write_rejects_csv(engine, run.staging / REJECTS_FILE)
                 run.commit([REJECTS_FILE])
