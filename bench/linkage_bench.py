@@ -100,6 +100,7 @@ def run_registry(families: pd.DataFrame, truth: pd.Series) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="ghosts-bench-"))
     try:
         (tmp / "in").mkdir()
+        families = families.dropna(axis=1, how="all")  # a column the data lacks is absent
         families.to_csv(tmp / "in" / "families.csv", index=False)
         t0 = time.perf_counter()
         res = run_ghosts(tmp / "in", tmp / "out")
@@ -164,7 +165,11 @@ def psp_frame(name: str) -> pd.DataFrame:
     dob = df.get("date_of_birth")
     if dob is not None:
         fmt = "%Y%m%d" if name == "ssa" else "%m/%d/%Y"
-        dob = pd.to_datetime(dob, format=fmt, errors="coerce").dt.strftime("%Y-%m-%d")
+        # the simulation runs to 2041: every date moved 20 years back, so that births
+        # after today are not rejected as dates in the future (ages and gaps unchanged)
+        dob = pd.to_datetime(dob, format=fmt, errors="coerce")
+        year = (dob.dt.year - PSP_SHIFT).astype("Int64").astype(str).str.zfill(4)
+        dob = (year + dob.dt.strftime("-%m-%d")).where(dob.notna())
     out = pd.DataFrame({
         "mother_id": df.get("ssn"),
         "mother_name": _join(df["first_name"], df["last_name"]),
@@ -186,6 +191,7 @@ def psp_pair(a: str, b: str) -> dict:
 
 
 PSP_SMALL = ("census", "acs", "cps", "wic", "ssa")
+PSP_SHIFT = 20
 
 
 def psp_pairs(names=PSP_FILES) -> list[str]:

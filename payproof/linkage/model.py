@@ -198,7 +198,9 @@ def dob_comparison(
     if household:
         together = (cll.ExactMatchLevel(household) if household.isidentifier() else
                     cll.CustomLevel(household, base_dialect_str="duckdb"))  # fmt: skip
-        same = cll.And(cll.ExactMatchLevel("dob_text"), together)
+        # twins differ in their names; one person at one address keeps hers
+        other_name = cll.Not(cll.ExactMatchLevel("name_sorted"))
+        same = cll.And(cll.ExactMatchLevel("dob_text"), together, other_name)
         levels.append(_level(same, "exact_same_household", 0.9, twin_share, fix_u_probability=True))
     levels += [
         _level(cll.ExactMatchLevel("dob_text"), "exact", 0.9),
@@ -245,6 +247,27 @@ def household_comparison(
     levels.append(_level(cll.Or(*exact), "some_same", 0.05, 1e-5))
     levels.append(_level(cll.ElseLevel(), "different", 0.05))
     return _custom(name, levels, f"{description} ({', '.join(columns)})")
+
+
+def contact_comparison() -> ComparisonCreator:
+    """Phone, bank account, address, postcode and settlement as *one* household
+    comparison: contact and address, contact, address, area (postcode or settlement),
+    different. A shared phone or account is household evidence -- a husband's phone,
+    one family account -- and a clerk's own phone on his ghosts; counted once, and the
+    sharing itself is a red flag of its own (flags.py)."""
+    def same(*cols: str):
+        return cll.Or(*[cll.ExactMatchLevel(c) for c in cols]) if len(cols) > 1 else \
+            cll.ExactMatchLevel(cols[0])
+
+    cols = ["phone", "account", "address", "postcode", "settlement"]
+    levels = [cll.And(*[cll.NullLevel(c) for c in cols]).configure(is_null_level=True)]
+    levels.append(_level(cll.And(same("phone", "account"), same("address")),
+                         "contact_and_address", 0.5, 1e-7))  # fmt: skip
+    levels.append(_level(same("phone", "account"), "contact", 0.1, 1e-6))
+    levels.append(_level(same("address"), "address", 0.2, 1e-5))
+    levels.append(_level(same("postcode", "settlement"), "area", 0.1, 1e-3))
+    levels.append(_level(cll.ElseLevel(), "different", 0.1))
+    return _custom("contact", levels, f"Household ({', '.join(cols)})")
 
 
 def exact_comparison(
@@ -302,6 +325,9 @@ def invalid_share(quality: dict) -> float:
 SAME_HOUSEHOLD = " OR ".join(f'coalesce("{c}_l" = "{c}_r", false)'
                              for c in ("phone", "account", "address"))  # fmt: skip
 MOTHER_KEYS = list(KEYS)
+# EM sessions, each leaving some comparisons free: the birth date (names, ID, contact
+# learnt on pairs that did not have to agree on them), the name (birth date, ID), the ID
+EM_BLOCKS = [block_on("dob_text"), block_on("name_norm"), block_on("iin_block")]
 
 
 def mother_spec(quality: dict | None = None) -> ModelSpec:
@@ -322,12 +348,11 @@ def mother_spec(quality: dict | None = None) -> ModelSpec:
             name_comparison(),
             dob_comparison(household=SAME_HOUSEHOLD),
             exact_comparison("district", "District", 0.7),
-            household_comparison(["phone", "account", "address", "postcode", "settlement"],
-                                 "Household", name="contact"),  # fmt: skip
+            contact_comparison(),
         ],
         blocking=blocking_rules(MOTHER_KEYS),
         deterministic=[block_on("iin_block", "dob_text"), block_on("name_norm", "dob_text")],
-        em_blocks=[block_on("name_key", "dob_unordered"), block_on("iin_block")],
+        em_blocks=EM_BLOCKS,
     )
 
 
