@@ -33,6 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +94,7 @@ def _div(a, b) -> float:
     return round(float(a) / float(b), 6) if b else 1.0
 
 
-def run_registry(families: pd.DataFrame, truth: pd.Series) -> dict:
+def run_registry(families: pd.DataFrame, truth: pd.Series, today: date | None = None) -> dict:
     """Write ``families`` as families.csv, run ``payproof ghosts`` on it, score the clusters.
 
     ``truth`` gives the entity of each row (same index as ``families``)."""
@@ -103,7 +104,7 @@ def run_registry(families: pd.DataFrame, truth: pd.Series) -> dict:
         families = families.dropna(axis=1, how="all")  # a column the data lacks is absent
         families.to_csv(tmp / "in" / "families.csv", index=False)
         t0 = time.perf_counter()
-        res = run_ghosts(tmp / "in", tmp / "out")
+        res = run_ghosts(tmp / "in", tmp / "out", today=today)
         took = time.perf_counter() - t0
         engine = DuckDBEngine(tmp / "out" / "ghosts.duckdb", memory_limit="2GB")
         engine.register_arrow("truth_in", pa.table({
@@ -164,12 +165,9 @@ def psp_frame(name: str) -> pd.DataFrame:
     pre = "mailing_address_" if "mailing_address_street_name" in df else ""
     dob = df.get("date_of_birth")
     if dob is not None:
-        fmt = "%Y%m%d" if name == "ssa" else "%m/%d/%Y"
-        # the simulation runs to 2041: every date moved 20 years back, so that births
-        # after today are not rejected as dates in the future (ages and gaps unchanged)
-        dob = pd.to_datetime(dob, format=fmt, errors="coerce")
-        year = (dob.dt.year - PSP_SHIFT).astype("Int64").astype(str).str.zfill(4)
-        dob = (year + dob.dt.strftime("-%m-%d")).where(dob.notna())
+        fmt = "%Y%m%d" if name == "ssa" else "%m%d%Y"
+        digits = dob.str.replace(r"\D", "", regex=True)  # 05/06/1994 and 05061994 alike
+        dob = pd.to_datetime(digits, format=fmt, errors="coerce").dt.strftime("%Y-%m-%d")
     out = pd.DataFrame({
         "mother_id": df.get("ssn"),
         "mother_name": _join(df["first_name"], df["last_name"]),
@@ -187,11 +185,11 @@ def psp_frame(name: str) -> pd.DataFrame:
 def psp_pair(a: str, b: str) -> dict:
     df = pd.concat([psp_frame(a), psp_frame(b)], ignore_index=True)
     df.insert(0, "family_id", [f"R{k:07d}" for k in range(len(df))])
-    return run_registry(df.drop(columns="entity"), df["entity"])
+    return run_registry(df.drop(columns="entity"), df["entity"], today=PSP_TODAY)
 
 
 PSP_SMALL = ("census", "acs", "cps", "wic", "ssa")
-PSP_SHIFT = 20
+PSP_TODAY = date(2042, 1, 1)  # the simulation runs to 2041: its births are not in the future
 
 
 def psp_pairs(names=PSP_FILES) -> list[str]:
