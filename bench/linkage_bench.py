@@ -170,7 +170,8 @@ def psp_frame(name: str) -> pd.DataFrame:
         dob = pd.to_datetime(digits, format=fmt, errors="coerce").dt.strftime("%Y-%m-%d")
     out = pd.DataFrame({
         "mother_id": df.get("ssn"),
-        "mother_name": _join(df["first_name"], df["last_name"]),
+        "mother_name": _join(df["first_name"], df.get("middle_name", df.get("middle_initial")),
+                             df["last_name"]),  # the full name, as a registry holds it
         "mother_birth_date": dob,
         "entity": df["simulant_id"],
     })  # fmt: skip

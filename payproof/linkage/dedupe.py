@@ -201,7 +201,7 @@ def to_backend(db_api, table: pa.Table):
         from payproof.linkage.spark import to_spark_frame
 
         return to_spark_frame(db_api.spark, table)
-    return table.to_pandas()
+    return table  # Arrow keeps the types (pandas turns an all-NULL date into NULL)
 
 
 def duckdb_model(spec: ModelSpec, params: dict) -> dict:

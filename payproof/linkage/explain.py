@@ -32,12 +32,11 @@ def _record(engine: DuckDBEngine, table: str, record_id: str) -> dict:
 
 
 def _scorable(engine: DuckDBEngine, linker, table: str, record_id: str):
-    """The record as Splink's ``score_pair`` takes it: a dict for DuckDB; for another
-    backend a typed one-row table there (Spark cannot type a value that is None)."""
-    record = _record(engine, table, record_id)
+    """The record as Splink's ``score_pair`` takes it: a typed one-row table on the
+    linker's backend (a dict's None has no type: Spark cannot type it, and DuckDB cannot
+    choose a function for a NULL birth date)."""
+    _record(engine, table, record_id)  # says clearly when the record does not exist
     api = linker._db_api
-    if isinstance(api, DuckDBAPI):
-        return record
     row = engine.arrow(f"SELECT * FROM {table} WHERE unique_id = ?", [str(record_id)])
     return api.register(to_backend(api, row))
 

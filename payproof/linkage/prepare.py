@@ -184,6 +184,8 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    CASE WHEN length(iin) >= 6 THEN right(iin, length(iin) - length(iin) // 2)
                    END AS id_back,
                    nullif(words[1], '') AS word_first, nullif(words[-1], '') AS word_last,
+                   nullif(array_to_string(list_sort(list_filter(words, lambda t: length(t) > 1)),
+                                          ' '), '') AS name_long,
                    pp_date_text(dob) AS dob_text, pp_date_unordered(dob) AS dob_unordered,
                    CAST(year(dob) AS VARCHAR) AS birth_year
             FROM (SELECT * EXCLUDE (name_initials), nullif(name_initials, '') AS name_initials
@@ -192,7 +194,7 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
         SELECT unique_id, iin, iin_valid, iin_reason, iin_head, iin_serial,
                iin_valid AND (dob_in IS NULL OR dob_in = iin_birth) AS iin_consistent,
                name_raw, name_norm, name_sorted, name_key, name_placeholder, name_initials,
-               word_first, word_last,
+               word_first, word_last, name_long,
                dob, dob_text, pp_date_swapped(dob) AS dob_swapped, dob_unordered, birth_year,
                district, phone, account, address, settlement, postcode,
                {key_columns()} {"".join(f", {c}" for c in src.extra)},
