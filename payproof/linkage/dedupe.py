@@ -56,11 +56,14 @@ def dedupe_mothers(
     threshold: float = DEFAULT_THRESHOLD,
     seed: int = 1,
     db_api=None,
+    id_scheme: str = "auto",
 ) -> DedupeResult:
-    """Find mothers registered more than once; tables mother_records/_pairs/_clusters."""
+    """Find mothers registered more than once; tables mother_records/_pairs/_clusters.
+
+    ``id_scheme``: 'iin' (Kazakh IINs), 'plain' (another country's IDs) or 'auto'."""
     return run_dedupe(
         engine, mothers_source(families), mother_spec, "mother", "family_id",
-        threshold=threshold, seed=seed, db_api=db_api,
+        threshold=threshold, seed=seed, db_api=db_api, id_scheme=id_scheme,
     )  # fmt: skip
 
 
@@ -71,11 +74,12 @@ def dedupe_children(
     threshold: float = DEFAULT_THRESHOLD,
     seed: int = 1,
     db_api=None,
+    id_scheme: str = "auto",
 ) -> DedupeResult:
     """Find children recorded more than once (in one family or two); child_* tables."""
     return run_dedupe(
         engine, children_source(children), child_spec, "child", "child_id",
-        threshold=threshold, seed=seed, db_api=db_api,
+        threshold=threshold, seed=seed, db_api=db_api, id_scheme=id_scheme,
     )  # fmt: skip
 
 
@@ -113,6 +117,7 @@ def run_dedupe(
     seed: int = 1,
     db_api=None,
     pairs_floor: float = PAIRS_FLOOR,
+    id_scheme: str = "auto",
 ) -> DedupeResult:
     """Prepare ``src``, train ``spec``, score and cluster; write ``{prefix}_*`` tables.
 
@@ -121,7 +126,7 @@ def run_dedupe(
     """
     start = time.perf_counter()
     records = f"{prefix}_records"
-    quality = prepare(engine, src, records)
+    quality = prepare(engine, src, records, id_scheme)
     spec = spec(quality) if callable(spec) else spec
     res = score_records(
         engine, records, spec, prefix, id_column, quality=quality, threshold=threshold,

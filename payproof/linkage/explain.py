@@ -72,6 +72,12 @@ def explain_pair(
     return data
 
 
+def tf_columns(settings: dict) -> list[str]:
+    """Columns whose levels are adjusted for value frequency in a saved model."""
+    levels = [lvl for comp in settings["comparisons"] for lvl in comp["comparison_levels"]]
+    return sorted({c for lvl in levels if (c := lvl.get("tf_adjustment_column"))})
+
+
 def explain_saved(
     out_dir: str | Path,
     id_l: str,
@@ -122,10 +128,15 @@ def explain_saved(
                     f"No {kind} record {rid} in {store}.",
                     fix=f"Give a {id_column} from the input's {kind} records.",
                 )
+        # the linker sees every record: the name frequencies (term frequency
+        # adjustments) are those of the whole registry, as in the run
+        engine.execute(f"CREATE TEMP VIEW lk_all AS SELECT * FROM store.{prefix}_records")
         with quiet_splink():
             db_api = DuckDBAPI(connection=engine.con)
             settings = json.loads(model.read_text(encoding="utf-8"))
-            linker = Linker(db_api.register("lk_explain"), settings, log_level=None)
+            linker = Linker(db_api.register("lk_all"), settings, log_level=None)
+            for col in tf_columns(settings):
+                linker.table_management.compute_tf_table(col)
         result = DedupeResult(
             kind=kind, records_table="lk_explain", pairs_table="", clusters_table="",
             id_column=id_column, threshold=0.0, linker=linker,

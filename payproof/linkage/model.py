@@ -152,7 +152,8 @@ def name_comparison() -> ComparisonCreator:
             _level(cll.JaroWinklerLevel("name_sorted", 0.85), "jw_0.85", 0.04),
             _level(shared, "one_word_shared", 0.02),
             _level(cll.Or(cll.JaroWinklerLevel("word_first", 0.88),
-                          cll.JaroWinklerLevel("word_last", 0.88)), "one_word_close", 0.02),  # fmt: skip
+                          cll.JaroWinklerLevel("word_last", 0.88)),
+                   "one_word_close", 0.02),  # fmt: skip
             _level(cll.ElseLevel(), "different", 0.02, fix_m_probability=True),
         ],
         "Name",

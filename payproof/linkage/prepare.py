@@ -17,8 +17,9 @@ from payproof.linkage.iin import REASONS, install_iin_macros
 from payproof.linkage.normalise import PATRONYMIC_RE, install_normalise_macros
 
 ID_SCHEMES = ("auto", "iin", "plain")
-# 'auto': the IDs are read as Kazakh IINs when at least this share of those present are
-# valid IINs; otherwise as plain identifiers (another country's numbers), compared as text
+# 'auto': the IDs are read as Kazakh IINs when at least this share of those present have
+# an IIN's shape (12 digits, or 11 that lost a leading 0: valid or not); otherwise as
+# plain identifiers (another country's numbers: 7, 9, 10 digits...), compared as text
 IIN_SHARE_FOR_AUTO = 0.5
 ID_REASONS = (*REASONS, "plain")  # 'plain': an ID present, read as another country's number
 
@@ -92,7 +93,8 @@ def _empty_columns(engine: DuckDBEngine, src: Source, cols: set[str]) -> set[str
 
 def id_scheme(engine: DuckDBEngine, src: Source, cols: set[str], scheme: str = "auto") -> str:
     """'iin' or 'plain': how the national IDs are read (``scheme`` 'auto' decides from
-    the share of present IDs that are valid Kazakh IINs)."""
+    the share of present IDs shaped like Kazakh IINs, so a registry of mistyped IINs is
+    still read as IINs)."""
     if scheme not in ID_SCHEMES:
         raise InputError(f"Unknown national ID scheme {scheme!r}.",
                          fix=f"Use one of: {', '.join(ID_SCHEMES)}.")  # fmt: skip
@@ -100,12 +102,12 @@ def id_scheme(engine: DuckDBEngine, src: Source, cols: set[str], scheme: str = "
         return scheme
     if not src.iin or src.iin not in cols:
         return "iin"
-    present, valid = engine.rows(
-        f"""SELECT count(*), count(*) FILTER (pp_iin_reason(v) IN ('valid', 'leading_zero_lost'))
+    present, shaped = engine.rows(
+        f"""SELECT count(*), count(*) FILTER (regexp_full_match(pp_iin_clean(v), '[0-9]{{11,12}}'))
             FROM (SELECT CAST("{src.iin}" AS VARCHAR) AS v FROM "{src.table}")
             WHERE pp_iin_reason(v) NOT IN ('missing', 'placeholder')"""
     )[0]
-    return "iin" if not present or valid >= IIN_SHARE_FOR_AUTO * present else "plain"
+    return "iin" if not present or shaped >= IIN_SHARE_FOR_AUTO * present else "plain"
 
 
 def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -> dict:
@@ -234,5 +236,6 @@ def quality(engine: DuckDBEngine, table: str, src: Source, cols: set[str]) -> di
     out = dict(zip(keys, row[: len(keys)], strict=True))
     out["iin"] = {r: n for r, n in zip(ID_REASONS, row[len(keys) :], strict=True)
                   if r != "plain" or n}  # fmt: skip
-    out["columns_missing"] = [c for c in src.compared() if c not in cols]
+    optional = (src.address, src.settlement, src.postcode)  # compared when a registry has them
+    out["columns_missing"] = [c for c in src.compared() if c not in cols and c not in optional]
     return out

@@ -64,12 +64,14 @@ def run_ghosts(
     db_api=None,
     mapping: Mapping | None = None,
     today: date | None = None,
+    id_scheme: str = "auto",
 ) -> GhostsResult:
     """Find duplicate mothers and children in ``input_dir``; write the files into ``out_dir``.
 
     ``db_api`` scores with another Splink backend (e.g. :func:`payproof.linkage.spark.spark_api`);
     everything else stays in the DuckDB store. ``today`` is the day dates may not lie
-    after (default: today), as for the audit.
+    after (default: today), as for the audit. ``id_scheme`` says how national IDs are
+    read: 'iin' (Kazakh), 'plain' (another country's, compared as text) or 'auto'.
     """
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     if threshold is not None and not 0 < threshold < 1:
@@ -91,11 +93,15 @@ def run_ghosts(
                 run.commit([REJECTS_FILE])
                 raise
         with run.step("mothers"):
-            mothers = dedupe_mothers(engine, threshold=threshold, db_api=db_api)
+            mothers = dedupe_mothers(
+                engine, threshold=threshold, db_api=db_api, id_scheme=id_scheme
+            )
         children = None
         if engine.rows("SELECT count(*) FROM children")[0][0]:
             with run.step("children"):
-                children = dedupe_children(engine, threshold=threshold, db_api=db_api)
+                children = dedupe_children(
+                    engine, threshold=threshold, db_api=db_api, id_scheme=id_scheme
+                )
         with run.step("flags"):
             extras = _other_steps(engine)
         with run.step("outputs"):

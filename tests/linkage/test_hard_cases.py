@@ -164,3 +164,35 @@ def test_address_is_compared_when_present(hard):
     assert "contact" in names
     contact = res.parameters["comparisons"][names.index("contact")]
     assert "address" in {lvl.get("label_for_charts") for lvl in contact["comparison_levels"]}
+
+
+def test_another_countrys_ids_are_plain_ids(registry, tmp_path):
+    """A registry of 9-digit social security numbers: read as plain IDs, never as
+    'invalid IINs'; a registry alone (no payments, district or office) is enough."""
+    import csv
+
+    from payproof.linkage.cli import _quality_lines
+    from payproof.linkage.run import run_ghosts
+
+    table, truth = registry
+    rows = table.to_pylist()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with (folder / "families.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["family_id", "mother_id", "mother_name", "mother_birth_date"])
+        for r in rows:
+            m = r["mother_id"]
+            ssn = None if m is None else f"{m[3:6]}-{m[6:8]}-{m[8:12]}"
+            w.writerow([r["family_id"], ssn, r["mother_name"], r["mother_birth_date"]])
+    res = run_ghosts(folder, tmp_path / "out", id_scheme="auto")
+    q = res.summary["mothers"]["data_quality"]
+    assert q["id_scheme"] == "plain"
+    assert q["iin"]["plain"] == sum(r["mother_id"] is not None for r in rows)
+    lines = " ".join(_quality_lines(res.summary))
+    assert "invalid" not in lines
+    assert res.summary["ingest_warnings"] == 1  # the one record without an ID
+    with (tmp_path / "out" / "clusters.csv").open(encoding="utf-8") as fh:
+        clustered = {r["record_id"] for r in csv.DictReader(fh) if r["record_type"] == "mothers"}
+    found = {p for p in truth if set(p) <= clustered}
+    assert len(found) >= len(truth) - 1  # a registry without districts or contact fields
