@@ -262,9 +262,10 @@ def household_comparison(
 
 def contact_comparison() -> ComparisonCreator:
     """Phone, bank account, address, postcode and settlement as *one* household
-    comparison: contact and address, contact, address, area (postcode or settlement),
-    different. A shared phone or account is household evidence -- a husband's phone,
-    one family account -- and a clerk's own phone on his ghosts; counted once, and the
+    comparison: contact and address, contact, address, address close (Jaro-Winkler 0.9),
+    area (postcode or settlement), different. A shared phone or account is household
+    evidence -- a husband's phone, one family account -- and a clerk's own phone on his
+    ghosts; counted once, and the
     sharing itself is a red flag of its own (flags.py)."""
     def same(*cols: str):
         return cll.Or(*[cll.ExactMatchLevel(c) for c in cols]) if len(cols) > 1 else \
@@ -276,6 +277,8 @@ def contact_comparison() -> ComparisonCreator:
                          "contact_and_address", 0.5, 1e-7))  # fmt: skip
     levels.append(_level(same("phone", "account"), "contact", 0.1, 1e-6))
     levels.append(_level(same("address"), "address", 0.2, 1e-5))
+    # a house number left out or a street mistyped
+    levels.append(_level(cll.JaroWinklerLevel("address", 0.9), "address_close", 0.1, 1e-4))
     levels.append(_level(same("postcode", "settlement"), "area", 0.1, 1e-3))
     levels.append(_level(cll.ElseLevel(), "different", 0.1))
     return _custom("contact", levels, f"Household ({', '.join(cols)})")
