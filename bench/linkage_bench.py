@@ -168,10 +168,11 @@ def psp_frame(name: str) -> pd.DataFrame:
         fmt = "%Y%m%d" if name == "ssa" else "%m%d%Y"
         digits = dob.str.replace(r"\D", "", regex=True)  # 05/06/1994 and 05061994 alike
         dob = pd.to_datetime(digits, format=fmt, errors="coerce").dt.strftime("%Y-%m-%d")
+    middle = df["middle_name"] if "middle_name" in df else df["middle_initial"]
     out = pd.DataFrame({
         "mother_id": df.get("ssn"),
-        "mother_name": _join(df["first_name"], df.get("middle_name", df.get("middle_initial")),
-                             df["last_name"]),  # the full name, as a registry holds it
+        # the full name as the other files hold it: first name, middle initial, last name
+        "mother_name": _join(df["first_name"], middle.str[:1], df["last_name"]),
         "mother_birth_date": dob,
         "entity": df["simulant_id"],
     })  # fmt: skip
