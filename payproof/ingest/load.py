@@ -270,6 +270,7 @@ def _load_table(
             f"INSERT INTO rejected_keys SELECT {sql_literal(name)}, _line, {key_text} "
             f"FROM {chk} WHERE _line IN ({rejected})"
         )
+    _summarise_empty_ids(engine, spec, chk, keep, src.path.name, absent)
     # Dictionary compression only: DuckDB's automatic choice analyses every column
     # and takes about twice as long to write tens of millions of rows.
     engine.execute("SET force_compression = 'dictionary'")
@@ -293,6 +294,27 @@ def _load_table(
             where=str(src.path),
             fix=f"The '{name}' table is required: export it with its data.",
         )
+
+
+def _summarise_empty_ids(engine, spec: TableSpec, chk: str, keep: str, file: str,
+                         absent: list[str]) -> None:
+    """One warning per identity-number column for all its empty values (count and first
+    line), not one per record: duplicate detection counts them in its summary too."""
+    for column, col in spec.columns.items():
+        if col.bad_value != "flag" or col.type != "id" or col.nullable or column in absent:
+            continue
+        n, first = engine.rows(
+            f"SELECT count(*), min(_line) FROM {chk} WHERE {keep} AND {q(column)} IS NULL "
+            "AND len(list_filter(_warnings, lambda e: struct_extract(e, 'column') = "
+            f"{sql_literal(column)})) = 0"
+        )[0]
+        if n:
+            engine.execute(
+                "INSERT INTO rejects VALUES (?, ?, ?, ?, NULL, ?, 'warning')",
+                [spec.name, file, first, column,
+                 f"missing value in {n:,} record(s), the first at this line; they are kept "
+                 "with this value empty"],
+            )  # fmt: skip
 
 
 def _match_columns(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError
-from payproof.linkage.blocking import key_columns
+from payproof.linkage.blocking import capped_keys, key_columns
 from payproof.linkage.iin import REASONS, install_iin_macros
 from payproof.linkage.normalise import PATRONYMIC_RE, install_normalise_macros
 
@@ -128,8 +128,9 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
     iin = "iin_reason IN ('valid', 'leading_zero_lost')" if scheme == "iin" else "false"
     extra = "".join(f', CAST("{c}" AS VARCHAR) AS {c}' for c in src.extra if c in cols)
     extra += "".join(f", CAST(NULL AS VARCHAR) AS {c}" for c in src.extra if c not in cols)
+    staged = f"lk_prep_{out}"
     engine.materialise(
-        out,
+        staged,
         f"""
         WITH raw AS (
             SELECT CAST("{src.id_col}" AS VARCHAR) AS unique_id,
@@ -208,7 +209,10 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    AND dob_in <> iin_birth AS dob_iin_mismatch
         FROM keys
         """,
+        temp=True,
     )
+    engine.materialise(out, f"SELECT * REPLACE ({capped_keys(staged)}) FROM {staged}")
+    engine.execute(f"DROP TABLE {staged}")
     out_q = quality(engine, out, src, cols)
     out_q["id_scheme"] = scheme
     return out_q
