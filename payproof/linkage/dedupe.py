@@ -188,6 +188,7 @@ def score_records(
 
 def build_linker(engine: DuckDBEngine, tables: list[str], spec: ModelSpec, db_api=None) -> Linker:
     """A Linker on ``tables``; any Splink DB API works (e.g. ``splink.SparkAPI``)."""
+    shared = db_api is not None
     if db_api is None:
         db_api = DuckDBAPI(connection=engine.con)
         sdfs = [db_api.register(t) for t in tables]
@@ -196,8 +197,11 @@ def build_linker(engine: DuckDBEngine, tables: list[str], spec: ModelSpec, db_ap
             db_api.register(to_backend(db_api, engine.arrow(f"SELECT * FROM {t}"))) for t in tables
         ]
     link_type = "link_only" if len(tables) > 1 else "dedupe_only"
-    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings_for(spec, link_type=link_type),
-                  log_level=None)  # fmt: skip
+    linker = Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings_for(spec, link_type=link_type),
+                    log_level=None)  # fmt: skip
+    if shared:  # one API serves mothers then children: tables cached under one name
+        linker.table_management.invalidate_cache()  # (e.g. name frequencies) are not reused
+    return linker
 
 
 def to_backend(db_api, table: pa.Table):
