@@ -179,7 +179,7 @@ def run_audit(
             with run.step("ghosts"):
                 from payproof.linkage import dedupe_mothers
 
-                mothers = dedupe_mothers(engine)
+                mothers = dedupe_mothers(engine, id_scheme=rules_obj.national_id)
         with run.step("entitlements"):
             ent_table, source_col = _entitlements(engine, rules_obj, ingest)
             if ghosts:

@@ -244,8 +244,10 @@ def checked_select(
         v, raw, c = q("v_" + name), q("raw_" + name), checked[name]
         missing = "missing value" + (" (required)" if col.bad_value != "flag" else "")
         checks = [(f"{v} IS NULL", missing)] if not col.nullable else []
-        if col.bad_value == "flag" and name not in present:
-            checks = []  # an absent column is reported once, by the loader
+        if col.bad_value == "flag" and (name not in present or col.type == "id"):
+            # an absent column is reported once, by the loader; so are empty IDs (one
+            # line with their count: a registry without IDs is not a flood of warnings)
+            checks = []
         checks += _text_checks(col, v, single_byte)
         bad_bytes = f"contains({v}, '{REPLACEMENT}')"  # one reason: the encoding's
         if unreadable.get(name):  # converted from the mapping's format: NULL where unreadable

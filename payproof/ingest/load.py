@@ -11,7 +11,7 @@ registry is evidence, not noise).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -85,6 +85,7 @@ def load_input(
     *,
     today: date | None = None,
     mapping: Mapping | None = None,
+    registry_only: bool = False,
 ) -> IngestReport:
     """Validate every row of the tables in ``input_dir`` and create typed tables in ``engine``.
 
@@ -92,14 +93,17 @@ def load_input(
     written; without one the contract's own names and formats apply (and the built-in
     header aliases). Raises ``TableRejectedError`` (an InputError) when most of a table
     is rejected; the ``rejects`` table is complete then.
+
+    ``registry_only`` (duplicate detection) needs the families table alone: payments,
+    entitlements, and the families' district, office and registration date may be absent.
     """
     input_dir = Path(input_dir)
     check_input_folder(input_dir)
-    contract = load_contract()
+    contract = registry_contract(load_contract()) if registry_only else load_contract()
     settings = CheckSettings(today=today or date.today())
     tables = {t: mapping.table(t) if mapping else None for t in TABLE_ORDER}
     sources = {t: _source(input_dir, t, tables[t]) for t in TABLE_ORDER}
-    _require(input_dir, sources, tables)
+    _require(input_dir, sources, tables, registry_only)
     engine.execute(REJECTS_DDL)
     engine.execute(REJECTED_KEYS_DDL)
     report = IngestReport()
@@ -131,7 +135,21 @@ def _source(input_dir: Path, table: str, tm: TableMapping | None) -> SourceFile 
     return src
 
 
-def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | None]) -> None:
+REGISTRY_OPTIONAL = ("district", "office_id", "registered_on")
+
+
+def registry_contract(contract):
+    """The contract as duplicate detection reads it: the families' administrative columns
+    (district, office, registration date) may be absent or empty."""
+    fam = contract.table("families")
+    cols = {c: replace(s, nullable=True) if c in REGISTRY_OPTIONAL else s
+            for c, s in fam.columns.items()}  # fmt: skip
+    return replace(contract, tables={**contract.tables, "families": replace(fam, columns=cols)})
+
+
+def _require(
+    input_dir: Path, sources: dict, tables: dict[str, TableMapping | None], registry_only: bool
+) -> None:
     _one_table_per_file(input_dir, sources)
     declared = [t for t, tm in tables.items() if tm and tm.files and sources[t] is None]
     if declared:  # the mapping says the file is there: absent is an error, never "no table"
@@ -144,8 +162,9 @@ def _require(input_dir: Path, sources: dict, tables: dict[str, TableMapping | No
             "input folder, case-insensitively), or remove the table from the mapping.",
         )
 
-    missing = [t for t in ("families", "disbursements") if sources[t] is None]
-    if sources["entitlements"] is None and sources["children"] is None:
+    needed = ("families",) if registry_only else ("families", "disbursements")
+    missing = [t for t in needed if sources[t] is None]
+    if not registry_only and sources["entitlements"] is None and sources["children"] is None:
         missing.append("entitlements (or children, to compute them from rules)")
     if missing:
         raise InputError(
@@ -254,6 +273,7 @@ def _load_table(
             f"INSERT INTO rejected_keys SELECT {sql_literal(name)}, _line, {key_text} "
             f"FROM {chk} WHERE _line IN ({rejected})"
         )
+    _summarise_empty_ids(engine, spec, chk, keep, src.path.name, absent)
     # Dictionary compression only: DuckDB's automatic choice analyses every column
     # and takes about twice as long to write tens of millions of rows.
     engine.execute("SET force_compression = 'dictionary'")
@@ -277,6 +297,27 @@ def _load_table(
             where=str(src.path),
             fix=f"The '{name}' table is required: export it with its data.",
         )
+
+
+def _summarise_empty_ids(engine, spec: TableSpec, chk: str, keep: str, file: str,
+                         absent: list[str]) -> None:
+    """One warning per identity-number column for all its empty values (count and first
+    line), not one per record: duplicate detection counts them in its summary too."""
+    for column, col in spec.columns.items():
+        if col.bad_value != "flag" or col.type != "id" or col.nullable or column in absent:
+            continue
+        n, first = engine.rows(
+            f"SELECT count(*), min(_line) FROM {chk} WHERE {keep} AND {q(column)} IS NULL "
+            "AND len(list_filter(_warnings, lambda e: struct_extract(e, 'column') = "
+            f"{sql_literal(column)})) = 0"
+        )[0]
+        if n:
+            engine.execute(
+                "INSERT INTO rejects VALUES (?, ?, ?, ?, NULL, ?, 'warning')",
+                [spec.name, file, first, column,
+                 f"missing value in {n:,} record(s), the first at this line; they are kept "
+                 "with this value empty"],
+            )  # fmt: skip
 
 
 def _match_columns(

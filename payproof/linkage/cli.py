@@ -38,10 +38,10 @@ def _quality_lines(summary: dict) -> list[str]:
         if not part:
             continue
         q = part["data_quality"]
-        fine = ("valid", "missing", "placeholder", "leading_zero_lost")
+        fine = ("valid", "missing", "placeholder", "leading_zero_lost", "plain")
         bad_iin = sum(v for k, v in q["iin"].items() if k not in fine)
         problems = {
-            "invalid IINs": bad_iin, "missing IINs": q["iin"]["missing"],
+            "invalid IINs": bad_iin, "missing IDs": q["iin"]["missing"],
             "placeholder IINs (one digit repeated)": q["iin"].get("placeholder", 0),
             "IINs missing their leading 0 (stored as numbers)": q["iin"].get(
                 "leading_zero_lost", 0),
@@ -112,6 +112,11 @@ def ghosts(
         None, "--mapping", help="Import mapping (YAML) for exports in other formats; see "
         "docs/importing.md and `payproof inspect`."
     ),
+    id_scheme: str = typer.Option(
+        "auto", "--national-id", help="How mother_id and child_national_id are read: iin "
+        "(Kazakh IINs, validated), plain (another country's IDs, compared as text) or auto "
+        "(IINs when most IDs have an IIN's 12 digits)."
+    ),
 ) -> None:
     """Find mothers and children registered twice (probabilistic record linkage).
 
@@ -133,7 +138,7 @@ def ghosts(
 
         result = run_ghosts(
             input_dir, out, threshold=threshold, memory_limit=memory_limit, progress=progress,
-            db_api=db_api, mapping=mapping_obj,
+            db_api=db_api, mapping=mapping_obj, id_scheme=id_scheme,
         )  # fmt: skip
     console.print(_table(result.summary))
     for line in _ingest_lines(result.summary, out):

@@ -32,12 +32,11 @@ def _record(engine: DuckDBEngine, table: str, record_id: str) -> dict:
 
 
 def _scorable(engine: DuckDBEngine, linker, table: str, record_id: str):
-    """The record as Splink's ``score_pair`` takes it: a dict for DuckDB; for another
-    backend a typed one-row table there (Spark cannot type a value that is None)."""
-    record = _record(engine, table, record_id)
+    """The record as Splink's ``score_pair`` takes it: a typed one-row table on the
+    linker's backend (a dict's None has no type: Spark cannot type it, and DuckDB cannot
+    choose a function for a NULL birth date)."""
+    _record(engine, table, record_id)  # says clearly when the record does not exist
     api = linker._db_api
-    if isinstance(api, DuckDBAPI):
-        return record
     row = engine.arrow(f"SELECT * FROM {table} WHERE unique_id = ?", [str(record_id)])
     return api.register(to_backend(api, row))
 
@@ -71,6 +70,12 @@ def explain_pair(
             Path(html).parent.mkdir(parents=True, exist_ok=True)
             chart.save(str(html))
     return data
+
+
+def tf_columns(settings: dict) -> list[str]:
+    """Columns whose levels are adjusted for value frequency in a saved model."""
+    levels = [lvl for comp in settings["comparisons"] for lvl in comp["comparison_levels"]]
+    return sorted({c for lvl in levels if (c := lvl.get("tf_adjustment_column"))})
 
 
 def explain_saved(
@@ -123,10 +128,15 @@ def explain_saved(
                     f"No {kind} record {rid} in {store}.",
                     fix=f"Give a {id_column} from the input's {kind} records.",
                 )
+        # the linker sees every record: the name frequencies (term frequency
+        # adjustments) are those of the whole registry, as in the run
+        engine.execute(f"CREATE TEMP VIEW lk_all AS SELECT * FROM store.{prefix}_records")
         with quiet_splink():
             db_api = DuckDBAPI(connection=engine.con)
             settings = json.loads(model.read_text(encoding="utf-8"))
-            linker = Linker(db_api.register("lk_explain"), settings, log_level=None)
+            linker = Linker(db_api.register("lk_all"), settings, log_level=None)
+            for col in tf_columns(settings):
+                linker.table_management.compute_tf_table(col)
         result = DedupeResult(
             kind=kind, records_table="lk_explain", pairs_table="", clusters_table="",
             id_column=id_column, threshold=0.0, linker=linker,

@@ -20,6 +20,7 @@ from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
+from payproof.linkage.blocking import KEYS, blocking_rules
 from payproof.linkage.iin import REASONS
 
 __all__ = [
@@ -53,11 +54,20 @@ def id_comparison(
     near_serial: bool = True,
     invalid_share: float = INVALID_SHARE,
 ) -> ComparisonCreator:
-    """National ID: exact, one edit (apart where a slip broke the check digit), or the same
-    birth part with a near serial.
+    """National ID: exact, one edit (apart where a slip broke the check digit), the same
+    birth part with a near serial, two different valid IINs, or different.
 
     A serial-digit typo with a recomputed check digit differs in two places, so the
-    'near_serial' level compares the date+century head exactly and the serial loosely.
+    'near_serial' level compares the date+century head exactly and the serial loosely --
+    only where the names agree: twin sisters carry consecutive serials of one birth
+    date, and a slip that keeps the check digit valid is one slip in eleven. Two
+    *different valid* IINs, each telling its record's own birth date, are two issued
+    numbers: two people ('different_valid', m fixed at 5e-4, about -11 bits). A second
+    record under an invented or borrowed IIN rarely looks like that (an invented number
+    fails its check digit; a borrowed one tells someone else's birth date), so it falls
+    to the milder 'different' level and its name, birth date and contact still count.
+    With ``valid_col`` None (another country's plain IDs) the levels are exact, one edit
+    and different, all estimated.
     """
     # An IIN begins with the birth date, so 'same IIN' and 'same birth date' are not
     # independent evidence. For IINs the u values are therefore fixed at their chance
@@ -84,19 +94,25 @@ def id_comparison(
         one_edit = cll.DamerauLevenshteinLevel(col, 1)
         levels.append(lvl(cll.And(one_edit, cll.Not(valid)), "one_edit_invalid", 0.1))
     else:
-        levels.append(lvl(cll.ExactMatchLevel(col), "exact", 0.88))
+        levels.append(_level(cll.ExactMatchLevel(col), "exact", 0.88))
     if near_serial:  # before one_edit: a valid slip keeping the check digit is one edit too
         levels.append(_near_serial(col))
-    levels.append(lvl(cll.DamerauLevenshteinLevel(col, 1), "one_edit", 0.04))
+        consistent = cll.CustomLevel('"iin_consistent_l" AND "iin_consistent_r"',
+                                     base_dialect_str="duckdb")  # fmt: skip
+        levels.append(_level(consistent, "different_valid", 5e-4, 0.9, fix_m_probability=True))
+        levels.append(lvl(cll.DamerauLevenshteinLevel(col, 1), "one_edit", 0.04))
+    else:
+        levels.append(_level(cll.DamerauLevenshteinLevel(col, 1), "one_edit", 0.04))
     # a duplicate registration rarely carries a wholly different ID: m fixed, as for names
     levels.append(_level(cll.ElseLevel(), "different", 0.05, fix_m_probability=True))
-    return _custom(col, levels, "National ID (IIN)")
+    return _custom(col, levels, "National ID")
 
 
 def _near_serial(col: str):
     return _level(
         cll.And(
-            cll.ExactMatchLevel(f"{col}_head"), cll.DamerauLevenshteinLevel(f"{col}_serial", 1)
+            cll.ExactMatchLevel(f"{col}_head"), cll.DamerauLevenshteinLevel(f"{col}_serial", 1),
+            cll.ExactMatchLevel("name_sorted"),
         ),
         "near_serial",
         0.04,
@@ -106,19 +122,38 @@ def _near_serial(col: str):
 
 
 def name_comparison() -> ComparisonCreator:
-    """Name: as typed, transliteration-equal, same words in any order, Jaro-Winkler.
+    """Name: as typed, transliteration-equal, same words in any order, the same words
+    but for initials (a middle initial left out), Jaro-Winkler, one
+    word shared, one word close (a given name lost and the surname mistyped), different.
 
-    'different' has a fixed m (see :func:`given_name_comparison`).
+    The transliteration-equal level is adjusted for the name's frequency (Splink's term
+    frequency adjustment): two records of a name borne by one woman in a hundred
+    thousand are stronger evidence than two of the commonest name. 'One word shared'
+    is a surname changed at marriage or a given name apart (sisters): weak evidence
+    on its own, which the ID and the birth date decide. 'different' has a fixed m
+    (see :func:`given_name_comparison`).
     """
+    shared = cll.CustomLevel(
+        '"word_first_l" IN ("word_first_r", "word_last_r") '
+        'OR "word_last_l" IN ("word_first_r", "word_last_r")',
+        base_dialect_str="duckdb",
+    )
     return _custom(
         "name",
         [
             cll.NullLevel("name_norm"),
-            _level(cll.ExactMatchLevel("name_raw"), "exact", 0.55),
-            _level(cll.ExactMatchLevel("name_norm"), "translit_equal", 0.2),
+            _level(cll.ExactMatchLevel("name_raw", term_frequency_adjustments=True),
+                   "exact", 0.55),
+            _level(cll.ExactMatchLevel("name_norm", term_frequency_adjustments=True),
+                   "translit_equal", 0.2),  # fmt: skip
             _level(cll.ExactMatchLevel("name_sorted"), "same_words", 0.1),
+            _level(cll.ExactMatchLevel("name_long"), "same_words_but_initials", 0.05),
             _level(cll.JaroWinklerLevel("name_sorted", 0.94), "jw_0.94", 0.08),
             _level(cll.JaroWinklerLevel("name_sorted", 0.85), "jw_0.85", 0.04),
+            _level(shared, "one_word_shared", 0.02),
+            _level(cll.Or(cll.JaroWinklerLevel("word_first", 0.88),
+                          cll.JaroWinklerLevel("word_last", 0.88)),
+                   "one_word_close", 0.02),  # fmt: skip
             _level(cll.ElseLevel(), "different", 0.02, fix_m_probability=True),
         ],
         "Name",
@@ -146,6 +181,7 @@ def given_name_comparison(col: str, m_different: float = 0.02) -> ComparisonCrea
 
 
 TWIN_SHARE = 0.03  # chance that two different people of one household share a birth date
+TWIN_M = 0.01  # chance that one person's two records share a household and date, not a name
 
 
 def dob_comparison(
@@ -156,7 +192,8 @@ def dob_comparison(
     'different' has a fixed m: a mother and her daughter of the same name differ only
     there, and EM would otherwise learn a mild weight from such household pairs.
 
-    With ``household`` (a column such as the family id or the address), an exact date
+    With ``household`` (a column such as the family id, or a DuckDB SQL condition on the
+    pair such as "same phone or same address"), an exact date
     *inside one household* is its own level whose u is fixed at ``twin_share``: among
     strangers a shared birth date is rare (about 1 in 10,000), but among the children of
     one family it is what twins look like. Counted at the strangers' rate, a shared
@@ -165,8 +202,17 @@ def dob_comparison(
     """
     levels = [cll.NullLevel("dob_text")]
     if household:
-        same = cll.And(cll.ExactMatchLevel("dob_text"), cll.ExactMatchLevel(household))
-        levels.append(_level(same, "exact_same_household", 0.9, twin_share, fix_u_probability=True))
+        together = (cll.ExactMatchLevel(household) if household.isidentifier() else
+                    cll.CustomLevel(household, base_dialect_str="duckdb"))  # fmt: skip
+        # twins differ in their names; one person at one address keeps hers (a typo
+        # aside: Jaro-Winkler 0.92 and above is read as the same name)
+        other_name = cll.Not(cll.JaroWinklerLevel("name_sorted", 0.92))
+        same = cll.And(cll.ExactMatchLevel("dob_text"), together, other_name)
+        # m fixed too: one woman recorded twice in one household under two different
+        # names is rare (a typo, a new surname), and EM sessions blocked on the name
+        # never see such pairs, so they cannot estimate it
+        levels.append(_level(same, "exact_same_household", TWIN_M, twin_share,
+                             fix_u_probability=True, fix_m_probability=True))  # fmt: skip
     levels += [
         _level(cll.ExactMatchLevel("dob_text"), "exact", 0.9),
         _level(
@@ -212,6 +258,30 @@ def household_comparison(
     levels.append(_level(cll.Or(*exact), "some_same", 0.05, 1e-5))
     levels.append(_level(cll.ElseLevel(), "different", 0.05))
     return _custom(name, levels, f"{description} ({', '.join(columns)})")
+
+
+def contact_comparison() -> ComparisonCreator:
+    """Phone, bank account, address, postcode and settlement as *one* household
+    comparison: contact and address, contact, address, address close (Jaro-Winkler 0.9),
+    area (postcode or settlement), different. A shared phone or account is household
+    evidence -- a husband's phone, one family account -- and a clerk's own phone on his
+    ghosts; counted once, and the
+    sharing itself is a red flag of its own (flags.py)."""
+    def same(*cols: str):
+        return cll.Or(*[cll.ExactMatchLevel(c) for c in cols]) if len(cols) > 1 else \
+            cll.ExactMatchLevel(cols[0])
+
+    cols = ["phone", "account", "address", "postcode", "settlement"]
+    levels = [cll.And(*[cll.NullLevel(c) for c in cols]).configure(is_null_level=True)]
+    levels.append(_level(cll.And(same("phone", "account"), same("address")),
+                         "contact_and_address", 0.5, 1e-7))  # fmt: skip
+    levels.append(_level(same("phone", "account"), "contact", 0.1, 1e-6))
+    levels.append(_level(same("address"), "address", 0.2, 1e-5))
+    # a house number left out or a street mistyped
+    levels.append(_level(cll.JaroWinklerLevel("address", 0.9), "address_close", 0.1, 1e-4))
+    levels.append(_level(same("postcode", "settlement"), "area", 0.1, 1e-3))
+    levels.append(_level(cll.ElseLevel(), "different", 0.1))
+    return _custom("contact", levels, f"Household ({', '.join(cols)})")
 
 
 def exact_comparison(
@@ -265,44 +335,55 @@ def invalid_share(quality: dict) -> float:
     return (present - reasons.get("valid", 0)) / present if present else INVALID_SHARE
 
 
+# same household: a shared phone, bank account or address (a condition on the pair)
+SAME_HOUSEHOLD = " OR ".join(f'coalesce("{c}_l" = "{c}_r", false)'
+                             for c in ("phone", "account", "address"))  # fmt: skip
+MOTHER_KEYS = list(KEYS)
+# EM sessions, each leaving some comparisons free: the birth date (names, ID, contact
+# learnt on pairs that did not have to agree on them), the name (birth date, ID), the ID
+EM_BLOCKS = [block_on("dob_text"), block_on("name_norm"), block_on("iin_block")]
+
+
 def mother_spec(quality: dict | None = None) -> ModelSpec:
+    """Mothers: ID, name, birth date, district, and the household as one comparison.
+
+    Phone, account and address say "same household": one cause, counted once; and a
+    birth date shared inside a household is counted at the twins' rate, because there
+    it is what twin sisters look like.
+    """
+    quality = quality or {}
+    plain = quality.get("id_scheme") == "plain"
+    ids = (id_comparison(valid_col=None, near_serial=False) if plain
+           else id_comparison(invalid_share=invalid_share(quality)))  # fmt: skip
     return ModelSpec(
         name="mothers",
         comparisons=[
-            id_comparison(invalid_share=invalid_share(quality or {})),
+            ids,
             name_comparison(),
-            dob_comparison(),
+            dob_comparison(household=SAME_HOUSEHOLD),
             exact_comparison("district", "District", 0.7),
-            # one cause (a clerk's own phone and account on his ghosts) counted once
-            household_comparison(["phone", "account"], "Contact", name="contact"),
+            contact_comparison(),
         ],
-        blocking=[
-            block_on("iin_block"),
-            block_on("name_key", "dob_unordered"),
-            block_on("name_sorted", "birth_year"),
-            block_on("iin_head", "name_initials"),
-            block_on("phone_block"),
-            block_on("account_block"),
-        ],
+        blocking=blocking_rules(MOTHER_KEYS),
         deterministic=[block_on("iin_block", "dob_text"), block_on("name_norm", "dob_text")],
-        em_blocks=[block_on("name_key", "dob_unordered"), block_on("iin_block")],
+        em_blocks=EM_BLOCKS,
     )
 
 
+CHILD_KEYS = ["iin_block", "name_dob_block", "name_year_block", "iin_initials_block",
+              "first_dob_block", "last_dob_block", "initials_dob_block", "name_key_block",
+              "id_front_block", "id_back_block"]  # fmt: skip
+
+
 def child_spec(quality: dict | None = None) -> ModelSpec:
+    quality = quality or {}
+    plain = quality.get("id_scheme") == "plain"
+    ids = (id_comparison(valid_col=None, near_serial=False) if plain
+           else id_comparison(invalid_share=invalid_share(quality)))  # fmt: skip
     return ModelSpec(
         name="children",
-        comparisons=[
-            id_comparison(invalid_share=invalid_share(quality or {})),
-            name_comparison(),
-            dob_comparison(household="family_id"),
-        ],
-        blocking=[
-            block_on("iin_block"),
-            block_on("name_key", "dob_unordered"),
-            block_on("name_sorted", "birth_year"),
-            block_on("iin_head", "name_initials"),
-        ],
+        comparisons=[ids, name_comparison(), dob_comparison(household="family_id")],
+        blocking=blocking_rules(CHILD_KEYS),
         deterministic=[block_on("iin_block", "dob_text"), block_on("name_norm", "dob_text")],
         em_blocks=[block_on("name_key", "dob_unordered"), block_on("iin_block")],
         extra_columns=["family_id"],

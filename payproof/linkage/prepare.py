@@ -12,10 +12,16 @@ from dataclasses import dataclass
 
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError
+from payproof.linkage.blocking import capped_keys, key_columns
 from payproof.linkage.iin import REASONS, install_iin_macros
-from payproof.linkage.normalise import install_normalise_macros
+from payproof.linkage.normalise import PATRONYMIC_RE, install_normalise_macros
 
-BLOCK_CAP = 30  # a key shared by more records than this is a red flag, not a blocking key
+ID_SCHEMES = ("auto", "iin", "plain")
+# 'auto': the IDs are read as Kazakh IINs when at least this share of those present have
+# an IIN's shape (12 digits, or 11 that lost a leading 0: valid or not); otherwise as
+# plain identifiers (another country's numbers: 7, 9, 10 digits...), compared as text
+IIN_SHARE_FOR_AUTO = 0.5
+ID_REASONS = (*REASONS, "plain")  # 'plain': an ID present, read as another country's number
 
 
 @dataclass(frozen=True)
@@ -31,11 +37,20 @@ class Source:
     phone: str | None = None
     account: str | None = None
     extra: tuple[str, ...] = ()
+    address: str | None = None
+    settlement: str | None = None
+    postcode: str | None = None
+
+    def compared(self) -> list[str]:
+        """The input columns the model compares (any may be absent)."""
+        return [c for c in (self.iin, self.name, self.dob, self.district, self.phone,
+                            self.account, self.address, self.settlement, self.postcode) if c]
 
 
 def mothers_source(table: str = "families") -> Source:
     return Source(table, "family_id", "mother_id", "mother_name", "mother_birth_date",
-                  "district", "phone", "bank_account")  # fmt: skip
+                  "district", "phone", "bank_account", address="address",
+                  settlement="settlement", postcode="postcode")  # fmt: skip
 
 
 def children_source(table: str = "children") -> Source:
@@ -61,15 +76,10 @@ def _col(cols: set[str], name: str | None, cast: str = "VARCHAR") -> str:
     return f'TRY_CAST("{name}" AS {cast})' if name and name in cols else f"CAST(NULL AS {cast})"
 
 
-def _capped(col: str) -> str:
-    return f"CASE WHEN count(*) OVER (PARTITION BY {col}) <= {BLOCK_CAP} THEN {col} END"
-
-
 def _empty_columns(engine: DuckDBEngine, src: Source, cols: set[str]) -> set[str]:
     """Compared columns with no value in any record: absent in all but name (ingest
     creates every contract column, NULL where the file lacked it)."""
-    wanted = [c for c in (src.iin, src.name, src.dob, src.district, src.phone, src.account)
-              if c and c in cols]  # fmt: skip
+    wanted = [c for c in src.compared() if c in cols]
     if not wanted:
         return set()
     counts = engine.rows(
@@ -81,8 +91,31 @@ def _empty_columns(engine: DuckDBEngine, src: Source, cols: set[str]) -> set[str
     return {c for c, n in zip(wanted, counts[1:], strict=True) if n == 0}
 
 
-def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
-    """Create table ``out`` (one row per record, ``unique_id`` first); return quality counts."""
+def id_scheme(engine: DuckDBEngine, src: Source, cols: set[str], scheme: str = "auto") -> str:
+    """'iin' or 'plain': how the national IDs are read (``scheme`` 'auto' decides from
+    the share of present IDs shaped like Kazakh IINs, so a registry of mistyped IINs is
+    still read as IINs)."""
+    if scheme not in ID_SCHEMES:
+        raise InputError(f"Unknown national ID scheme {scheme!r}.",
+                         fix=f"Use one of: {', '.join(ID_SCHEMES)}.")  # fmt: skip
+    if scheme != "auto":
+        return scheme
+    if not src.iin or src.iin not in cols:
+        return "iin"
+    present, shaped = engine.rows(
+        f"""SELECT count(*), count(*) FILTER (regexp_full_match(pp_iin_clean(v), '[0-9]{{11,12}}'))
+            FROM (SELECT CAST("{src.iin}" AS VARCHAR) AS v FROM "{src.table}")
+            WHERE pp_iin_reason(v) NOT IN ('missing', 'placeholder')"""
+    )[0]
+    return "iin" if not present or shaped >= IIN_SHARE_FOR_AUTO * present else "plain"
+
+
+def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -> dict:
+    """Create table ``out`` (one row per record, ``unique_id`` first); return quality counts.
+
+    ``scheme`` says how national IDs are read: 'iin' (Kazakh IINs: validated, birth date
+    and serial decoded), 'plain' (any other country's numbers: compared as text, never
+    'invalid'), or 'auto' (see :func:`id_scheme`)."""
     cols = _columns(engine, src.table)
     if src.id_col not in cols:
         raise InputError(
@@ -91,20 +124,30 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
         )
     cols -= _empty_columns(engine, src, cols)
     install_macros(engine.con)
+    scheme = id_scheme(engine, src, cols, scheme)
+    iin = "iin_reason IN ('valid', 'leading_zero_lost')" if scheme == "iin" else "false"
     extra = "".join(f', CAST("{c}" AS VARCHAR) AS {c}' for c in src.extra if c in cols)
     extra += "".join(f", CAST(NULL AS VARCHAR) AS {c}" for c in src.extra if c not in cols)
+    staged = f"lk_prep_{out}"
     engine.materialise(
-        out,
+        staged,
         f"""
         WITH raw AS (
             SELECT CAST("{src.id_col}" AS VARCHAR) AS unique_id,
                    {_col(cols, src.iin)} AS iin_in, {_col(cols, src.name)} AS name_in,
                    {_col(cols, src.dob, "DATE")} AS dob_in,
                    {_col(cols, src.district)} AS district_in, {_col(cols, src.phone)} AS phone_in,
-                   {_col(cols, src.account)} AS account_in {extra}
+                   {_col(cols, src.account)} AS account_in,
+                   {_col(cols, src.address)} AS address_in,
+                   {_col(cols, src.settlement)} AS settlement_in,
+                   {_col(cols, src.postcode)} AS postcode_in {extra}
             FROM "{src.table}"
         ), ids AS (
-            SELECT *, pp_iin_clean(iin_in) AS iin_clean, pp_iin_reason(iin_in) AS iin_reason0
+            SELECT *, pp_iin_clean(iin_in) AS iin_clean, {
+                "pp_iin_reason(iin_in)" if scheme == "iin" else
+                "CASE WHEN pp_iin_reason(iin_in) IN ('missing', 'placeholder') "
+                "THEN pp_iin_reason(iin_in) ELSE 'plain' END"
+            } AS iin_reason0
             FROM raw
         ), keyed AS (
             -- the leading 0 a spreadsheet dropped is put back only where the IIN then
@@ -127,37 +170,57 @@ def prepare(engine: DuckDBEngine, src: Source, out: str) -> dict:
                                                   lambda t: t[1]), '') AS name_initials,
                    coalesce(dob_in, pp_iin_birth_date(iin)) AS dob,
                    nullif(lower(trim(district_in)), '') AS district,
-                   pp_phone(phone_in) AS phone, pp_account(account_in) AS account
+                   pp_phone(phone_in) AS phone, pp_account(account_in) AS account,
+                   nullif(trim(regexp_replace(lower(address_in), '[^[:alnum:]]+', ' ', 'g')), '')
+                       AS address,
+                   pp_name_norm(settlement_in) AS settlement,
+                   nullif(upper(regexp_replace(postcode_in, ' ', '', 'g')), '') AS postcode,
+                   list_filter(string_split(coalesce(pp_name_norm(name_in), ''), ' '),
+                               lambda t: t <> '' AND NOT regexp_matches(t, '{PATRONYMIC_RE}'))
+                       AS words
             FROM keyed
+        ), keys AS (
+            SELECT *, {iin} AS iin_valid,
+                   CASE WHEN {iin} AND length(iin) = 12 THEN substr(iin, 1, 7) END AS iin_head,
+                   CASE WHEN {iin} AND length(iin) = 12 THEN substr(iin, 8, 4) END AS iin_serial,
+                   CASE WHEN length(iin) >= 6 THEN left(iin, length(iin) // 2) END AS id_front,
+                   CASE WHEN length(iin) >= 6 THEN right(iin, length(iin) - length(iin) // 2)
+                   END AS id_back,
+                   nullif(words[1], '') AS word_first, nullif(words[-1], '') AS word_last,
+                   nullif(array_to_string(list_sort(list_filter(words, lambda t: length(t) > 1)),
+                                          ' '), '') AS name_long,
+                   pp_date_text(dob) AS dob_text, pp_date_unordered(dob) AS dob_unordered,
+                   CAST(year(dob) AS VARCHAR) AS birth_year
+            FROM (SELECT * EXCLUDE (name_initials), nullif(name_initials, '') AS name_initials
+                  FROM base)
         )
-        SELECT unique_id, iin, iin_reason IN ('valid', 'leading_zero_lost') AS iin_valid,
-               iin_reason,
-               CASE WHEN length(iin) = 12 THEN substr(iin, 1, 7) END AS iin_head,
-               CASE WHEN length(iin) = 12 THEN substr(iin, 8, 4) END AS iin_serial,
-               {_capped("iin")} AS iin_block,
-               name_raw, name_norm, name_sorted, name_key, name_placeholder,
-               nullif(name_initials, '') AS name_initials,
-               dob, pp_date_text(dob) AS dob_text, pp_date_swapped(dob) AS dob_swapped,
-               pp_date_unordered(dob) AS dob_unordered, CAST(year(dob) AS VARCHAR) AS birth_year,
-               district, phone, {_capped("phone")} AS phone_block,
-               account, {_capped("account")} AS account_block {
-            "".join(f", {c}" for c in src.extra)
-        },
+        SELECT unique_id, iin, iin_valid, iin_reason, iin_head, iin_serial,
+               iin_valid AND (dob_in IS NULL OR dob_in = iin_birth) AS iin_consistent,
+               name_raw, name_norm, name_sorted, name_key, name_placeholder, name_initials,
+               word_first, word_last, name_long,
+               dob, dob_text, pp_date_swapped(dob) AS dob_swapped, dob_unordered, birth_year,
+               district, phone, account, address, settlement, postcode,
+               {key_columns()} {"".join(f", {c}" for c in src.extra)},
                name_in IS NOT NULL AND regexp_matches(name_in, '[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]')
                    AND regexp_matches(name_in, '[A-Za-z]') AS mixed_script,
                dob_in IS NULL AND iin_birth IS NOT NULL AS dob_from_iin,
                dob_in IS NOT NULL AND iin_birth IS NOT NULL
                    AND iin_reason IN ('valid', 'leading_zero_lost')
                    AND dob_in <> iin_birth AS dob_iin_mismatch
-        FROM base
+        FROM keys
         """,
+        temp=True,
     )
-    return quality(engine, out, src, cols)
+    engine.materialise(out, f"SELECT * REPLACE ({capped_keys(staged)}) FROM {staged}")
+    engine.execute(f"DROP TABLE {staged}")
+    out_q = quality(engine, out, src, cols)
+    out_q["id_scheme"] = scheme
+    return out_q
 
 
 def quality(engine: DuckDBEngine, table: str, src: Source, cols: set[str]) -> dict:
     """Counts an auditor needs to judge how far the comparison could go."""
-    reasons = ", ".join(f"count(*) FILTER (iin_reason = '{r}')" for r in REASONS)
+    reasons = ", ".join(f"count(*) FILTER (iin_reason = '{r}')" for r in ID_REASONS)
     row = engine.rows(
         f"""SELECT count(*), count(*) FILTER (name_raw IS NULL),
                    count(*) FILTER (name_raw IS NOT NULL AND name_norm IS NULL
@@ -175,7 +238,8 @@ def quality(engine: DuckDBEngine, table: str, src: Source, cols: set[str]) -> di
             "iin_shared_too_widely", "phone_shared_too_widely",
             "account_shared_too_widely"]  # fmt: skip
     out = dict(zip(keys, row[: len(keys)], strict=True))
-    out["iin"] = dict(zip(REASONS, row[len(keys) :], strict=True))
-    wanted = [src.iin, src.name, src.dob, src.district, src.phone, src.account]
-    out["columns_missing"] = [c for c in wanted if c and c not in cols]
+    out["iin"] = {r: n for r, n in zip(ID_REASONS, row[len(keys) :], strict=True)
+                  if r != "plain" or n}  # fmt: skip
+    optional = (src.address, src.settlement, src.postcode)  # compared when a registry has them
+    out["columns_missing"] = [c for c in src.compared() if c not in cols and c not in optional]
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from payproof import __version__
@@ -63,11 +63,15 @@ def run_ghosts(
     progress: Progress = None,
     db_api=None,
     mapping: Mapping | None = None,
+    today: date | None = None,
+    id_scheme: str = "auto",
 ) -> GhostsResult:
     """Find duplicate mothers and children in ``input_dir``; write the files into ``out_dir``.
 
     ``db_api`` scores with another Splink backend (e.g. :func:`payproof.linkage.spark.spark_api`);
-    everything else stays in the DuckDB store.
+    everything else stays in the DuckDB store. ``today`` is the day dates may not lie
+    after (default: today), as for the audit. ``id_scheme`` says how national IDs are
+    read: 'iin' (Kazakh), 'plain' (another country's, compared as text) or 'auto'.
     """
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     if threshold is not None and not 0 < threshold < 1:
@@ -81,17 +85,23 @@ def run_ghosts(
         engine = run.open_store(STORE_NAME)
         with run.step("ingest"):
             try:
-                ingest = load_input(input_dir, engine, mapping=mapping)
+                ingest = load_input(
+                    input_dir, engine, mapping=mapping, registry_only=True, today=today
+                )
             except TableRejectedError:  # most of a table rejected: still say which rows
                 write_rejects_csv(engine, run.staging / REJECTS_FILE)
                 run.commit([REJECTS_FILE])
                 raise
         with run.step("mothers"):
-            mothers = dedupe_mothers(engine, threshold=threshold, db_api=db_api)
+            mothers = dedupe_mothers(
+                engine, threshold=threshold, db_api=db_api, id_scheme=id_scheme
+            )
         children = None
         if engine.rows("SELECT count(*) FROM children")[0][0]:
             with run.step("children"):
-                children = dedupe_children(engine, threshold=threshold, db_api=db_api)
+                children = dedupe_children(
+                    engine, threshold=threshold, db_api=db_api, id_scheme=id_scheme
+                )
         with run.step("flags"):
             extras = _other_steps(engine)
         with run.step("outputs"):

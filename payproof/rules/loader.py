@@ -89,6 +89,7 @@ def parse_rules(data: bytes, *, source: str = "<rules>") -> Rules:
         version=doc["version"],
         title=doc["title"],
         currency=doc["currency"],
+        national_id=doc.get("national_id", "auto"),
         sources=tuple(doc.get("sources", [])),
         parameters=parameters,
         eligibility=eligibility,

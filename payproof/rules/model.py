@@ -95,6 +95,7 @@ class Rules:
     version: str
     title: str
     currency: str
+    national_id: str  # "iin", "plain" or "auto" (absent: decided from the IDs' shape)
     sources: tuple[Mapping[str, str], ...]
     parameters: Mapping[str, Parameter]
     eligibility: Eligibility

@@ -131,7 +131,9 @@ def test_bad_identity_values_are_warnings_and_left_empty(scenario, tmp_path):
          "not a valid date: write it as YYYY-MM-DD (ISO 8601)" + kept, "warning"),
         (4, "mother_birth_date", "2099-01-01",
          f"date in the future (after {TODAY.isoformat()})" + kept, "warning"),
-        (5, "mother_id", None, "missing value" + kept, "warning"),
+        # empty IDs: one line with their count (issue 11), not one per record
+        (5, "mother_id", None, "missing value in 1 record(s), the first at this line; they "
+         "are kept with this value empty", "warning"),
     ]  # fmt: skip
     assert report.tables["families"].rows_rejected == 0
     assert report.tables["families"].warnings == 4

@@ -56,8 +56,8 @@ def test_explain_pair_gives_the_waterfall(deduped, tmp_path):
     assert rows[0]["column_name"] == "Prior" and rows[-1]["column_name"] == "Final score"
     assert abs(rows[-1]["log2_bayes_factor"] - weight) < 0.01
     assert [r["column_name"] for r in rows[1:-1]] == [
-        "iin", "name", "dob", "district", "contact"
-    ]  # fmt: skip
+        "iin", "name", "tf_name", "dob", "district", "contact"
+    ]  # fmt: skip (tf_name: the name's frequency adjustment)
     assert html.stat().st_size > 1000
     assert "F0000" not in html.read_text() and "D01" not in html.read_text()
     far = explain_pair(engine, res, "F0010", "F0011")  # never blocked together: still explained

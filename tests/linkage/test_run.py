@@ -158,7 +158,7 @@ def test_flags_quote_any_rejection_and_ignore_placeholder_child_iins(scenario, t
     path = folder / "families.csv"
     rows = read_rows(path)
     victim = next(r for r in rows if r["family_id"] in paid)
-    victim["district"] = ""  # required: the record is rejected
+    victim["registered_on"] = "2021-13-45"  # not a date: the record is rejected
     write_rows(path, rows)
     kids = folder / "children.csv"
     children = read_rows(kids)
@@ -174,7 +174,8 @@ def test_flags_quote_any_rejection_and_ignore_placeholder_child_iins(scenario, t
     absent = [f for f in flags if f["flag"] == "not_in_registry"]
     absent = next(f for f in absent if f["family_id"] == victim["family_id"])
     assert (
-        "registry record rejected at ingest (missing value (required), families.csv"
+        "registry record rejected at ingest (not a valid date: write it as YYYY-MM-DD "
+        "(ISO 8601), families.csv"
         in (absent["evidence"])
     )
     assert not [f for f in flags if "000000000000" in f["evidence"]]
