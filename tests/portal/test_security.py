@@ -207,14 +207,14 @@ def test_verify_page_served_with_its_own_script_allowed(client, loaded, monkeypa
 
     fake = types.ModuleType("payproof.ledger.verify_page")
 
-    def write_verify_page(log_dir, out):
-        out.write_text(f"<!doctype html><p>verify {log_dir.name}</p><script>1</script>")
+    def write_verify_page(log_dir, out, lang=None):
+        out.write_text(f"<!doctype html><p>verify {log_dir.name} {lang}</p><script>1</script>")
         return out
 
     fake.write_verify_page = write_verify_page
     monkeypatch.setitem(sys.modules, "payproof.ledger.verify_page", fake)
     r = client.get("/verify/")
-    assert r.status_code == 200 and b"verify ledger" in r.content
+    assert r.status_code == 200 and b"verify ledger en" in r.content
     csp = r["Content-Security-Policy"]
     assert "script-src 'unsafe-inline'" in csp and "default-src 'none'" in csp
     assert "connect-src" not in csp  # the page checks in the browser: no network at all
