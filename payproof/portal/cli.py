@@ -110,12 +110,19 @@ def export(
         ..., "--dir", help="The programme folder served by 'payproof serve'."
     ),
     database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+    operator: str = typer.Option(
+        None,
+        "--operator",
+        help="Who takes the data, for the access log (default: $PAYPROOF_OPERATOR, else "
+        "user@host).",
+    ),
 ) -> None:
-    """Write the portal's grievances and mothers' confirmations in the input contract."""
+    """Write the portal's grievances and mothers' confirmations in the input contract; each
+    family whose data is written gets an access record naming the operator."""
     _start(folder, database)
     from payproof.portal.export import export as write
 
-    g, r = write(out)
+    g, r = write(out, operator)
     typer.echo(f"{g} grievances and {r} confirmations written to {out}")
 
 

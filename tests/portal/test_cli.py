@@ -16,8 +16,11 @@ def test_load_then_export_from_the_command_line(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "6 statements of 3 families" in r.stdout and "grievances kept" in r.stdout
     assert (folder / "portal" / "portal.sqlite3").exists()
-    r = run_cli("portal", "export", str(tmp_path / "next"), "--dir", str(folder))
+    r = run_cli(
+        "portal", "export", str(tmp_path / "next"), "--dir", str(folder), "--operator", "auditor"
+    )
     assert r.returncode == 0, r.stderr
+    assert "access: operator auditor ran export on 0 families" in r.stderr
     rows = list(csv.DictReader((tmp_path / "next" / "grievances.csv").open()))
     assert rows == []
 

@@ -157,8 +157,11 @@ def test_helper_needs_consent_and_every_view_is_logged(loaded, settings):
     assert "Never paid" in h.get("/statement/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     t = _file(h)
     assert h.get(f"/grievances/{t}/").status_code == 200
+    assert h.get(f"/grievances/{t}/receipt.json").status_code == 200
     log = list(AccessLog.objects.values_list("what", flat=True))
     assert log.count("statement") == 1 and "grievance" in log and "grievance_form" in log
+    assert "receipt" in log
+    assert all(a.viewer.username == "clerk1" and a.operator == "" for a in AccessLog.objects.all())
     assert all(a.consent.place == "CSC Turkistan" for a in AccessLog.objects.all())
     h.post("/helper/done/")
     assert h.get("/statement/").status_code == 403
