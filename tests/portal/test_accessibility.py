@@ -9,6 +9,7 @@ and after checking a receipt). Each page's axe result and screenshot are kept un
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections import Counter
 
@@ -18,7 +19,13 @@ from tests.portal.browsing import axe_audit, blocking, needs_chromium, sign_in
 from tests.portal.conftest import write_audit
 from tests.portal.served import serving
 
-pytestmark = needs_chromium
+pytestmark = [
+    *needs_chromium,
+    pytest.mark.skipif(
+        importlib.util.find_spec("axe_playwright_python") is None,
+        reason="axe-playwright-python (the test extra) is not installed",
+    ),
+]
 
 LANGS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 UNKNOWN_IIN = "990909999999"  # on no family: the no-enumeration code page
