@@ -2,8 +2,9 @@
 no violation of WCAG 2.1 A/AA rules that axe rates serious or critical.
 
 Pages: home, sign-in, code entry, statement, grievance form (also with its errors shown),
-receipt page, my complaints, anonymous report, follow page and the /verify/ page (before
-and after checking a receipt). Each page's axe result and screenshot are kept under
+receipt page, my complaints, anonymous report, follow page (and its "no match"), helper
+sign-in, code entry (and its "wrong code") and the /verify/ page (before and after checking
+a receipt). Each page's axe result and screenshot are kept under
 ``$PAYPROOF_ARTEFACTS/portal/axe/``.
 """
 
@@ -74,6 +75,7 @@ def test_every_page_passes_axe_in_three_languages(tmp_path, browser, artefacts):
                 ("signin", "/signin/"),
                 ("report", "/report/"),
                 ("follow", "/follow/"),
+                ("helper-login", "/helper/login/"),
             ):
                 page.goto(base + url)
                 assert page.locator("html").get_attribute("lang") == lang, url
@@ -83,6 +85,10 @@ def test_every_page_passes_axe_in_three_languages(tmp_path, browser, artefacts):
             page.locator("main button[type=submit]").click()
             assert page.url.endswith("/signin/code/")
             found[f"code-{lang}"] = axe_audit(page, f"code-{lang}", artefacts)
+            page.locator("input[name=code]").fill("000000")
+            page.locator("main button[type=submit]").click()
+            assert page.locator("[role=alert]").count() == 1  # wrong or expired
+            found[f"code-failed-{lang}"] = axe_audit(page, f"code-failed-{lang}", artefacts)
             page.goto(base + "/follow/")
             page.locator("input[name=tracking]").fill("G-AAAAAAAAAA")
             page.locator("input[name=secret]").fill("WRONG")
@@ -111,7 +117,7 @@ def test_every_page_passes_axe_in_three_languages(tmp_path, browser, artefacts):
             ensure_ascii=False,
         )
     )
-    assert len(found) == 3 * 13
+    assert len(found) == 3 * 15
     failures = {k: blocking(vs) for k, vs in found.items() if blocking(vs)}
     assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
 
