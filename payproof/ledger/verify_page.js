@@ -167,6 +167,8 @@ function setLang(value) {
   show();
 }
 function pickLang() {
+  const fixed = document.documentElement.dataset.lang;  // the portal's chosen language
+  if (fixed && CFG.langs.includes(fixed)) return fixed;
   for (const l of navigator.languages || [navigator.language || "en"]) {
     const base = String(l).toLowerCase().split("-")[0];
     if (CFG.langs.includes(base)) return base;

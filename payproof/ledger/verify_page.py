@@ -119,8 +119,12 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-def render_verify_page(verifier: Verifier) -> str:
-    """The page as a string: deterministic for one key and one set of catalogs."""
+def render_verify_page(verifier: Verifier, lang: str | None = None) -> str:
+    """The page as a string: deterministic for one key, one set of catalogs and ``lang``.
+
+    Without ``lang`` the script picks the browser's language; with it (the portal passes
+    the language the mother chose) the page opens in that language and says so in ``lang``.
+    """
     config = {
         "vkey": verifier.vkey,
         "origin": verifier.name,
@@ -139,10 +143,15 @@ def render_verify_page(verifier: Verifier) -> str:
         f"script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
         "img-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
     )
-    en = page_messages()["en"]
+    if lang is not None and lang not in LANGS:
+        raise InputError(f"unknown language {lang!r}", fix=f"use one of {', '.join(LANGS)}")
+    words = page_messages()[lang or "en"]
     return _TEMPLATE.format(
+        lang=lang or "en",
+        fixed=f' data-lang="{lang}"' if lang else "",
+        label=escape(words["lang"]),
         csp=escape(csp, quote=True),
-        title=escape(en["title"]),
+        title=escape(words["title"]),
         style=style,
         script=script,
         origin=escape(verifier.name),
@@ -151,13 +160,15 @@ def render_verify_page(verifier: Verifier) -> str:
     )
 
 
-def write_verify_page(log_dir: Path, out: Path, *, vkey: str | None = None) -> Path:
+def write_verify_page(
+    log_dir: Path, out: Path, *, vkey: str | None = None, lang: str | None = None
+) -> Path:
     """Write the verification page for the log in ``log_dir`` to ``out``; return ``out``."""
-    return write_text(Path(out), render_verify_page(_log_verifier(log_dir, vkey)))
+    return write_text(Path(out), render_verify_page(_log_verifier(log_dir, vkey), lang))
 
 
 _TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}"{fixed}>
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
@@ -168,7 +179,7 @@ _TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 <main>
-<p class="lang"><label><span data-t="lang">Language</span>
+<p class="lang"><label><span data-t="lang">{label}</span>
 <select id="lang">{options}</select></label></p>
 <h1 data-t="title">{title}</h1>
 <p data-t="intro"></p>
@@ -179,7 +190,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <div id="drop" class="drop">
 <label class="button"><span data-t="open"></span>
 <input type="file" id="file" accept=".json,application/json,text/plain"></label>
-<p data-t="drop"></p>
+<p><label for="paste" data-t="drop"></label></p>
 <textarea id="paste" rows="6" spellcheck="false"></textarea>
 <p><button type="button" id="check" data-t="check"></button></p>
 </div>

@@ -110,12 +110,19 @@ def export(
         ..., "--dir", help="The programme folder served by 'payproof serve'."
     ),
     database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+    operator: str = typer.Option(
+        None,
+        "--operator",
+        help="Who takes the data, for the access log (default: $PAYPROOF_OPERATOR, else "
+        "user@host).",
+    ),
 ) -> None:
-    """Write the portal's grievances and mothers' confirmations in the input contract."""
+    """Write the portal's grievances and mothers' confirmations in the input contract; each
+    family whose data is written gets an access record naming the operator."""
     _start(folder, database)
     from payproof.portal.export import export as write
 
-    g, r = write(out)
+    g, r = write(out, operator)
     typer.echo(f"{g} grievances and {r} confirmations written to {out}")
 
 
@@ -132,8 +139,32 @@ def add_helper(
     _start(folder, database)
     from payproof.portal.helpers import create_helper
 
-    create_helper(username, password)
+    _, device = create_helper(username, password)
     typer.echo(f"helper {username} created")
+    _show_totp(device)
+
+
+def _show_totp(device) -> None:
+    typer.echo(
+        "add this key to the helper's authenticator app (scan it as a QR code or type it); "
+        "she signs in with her password and the app's 6-digit code:"
+    )
+    typer.echo(device.config_url)
+
+
+@app.command("helper-totp")
+def helper_totp(
+    username: str = typer.Argument(...),
+    folder: Path = typer.Option(
+        ..., "--dir", help="The programme folder served by 'payproof serve'."
+    ),
+    database: str = typer.Option(None, "--database", help=DATABASE_HELP),
+) -> None:
+    """Give a helper a new authenticator key (a lost phone); the old one stops working."""
+    _start(folder, database)
+    from payproof.portal.helpers import reissue_totp
+
+    _show_totp(reissue_totp(username))
 
 
 @app.command()

@@ -2,7 +2,10 @@
 input-contract tables (``grievances.csv``, ``receipts.csv``) for the next audit.
 
 Money is written in major units with two decimals, as the contract reads it; the CSVs go
-through the engine's writer (atomic, spreadsheet formulas neutralised).
+through the engine's writer (atomic, spreadsheet formulas neutralised). The files carry
+family ids, the staff members mothers named and their own words: before they are written,
+each family whose data leaves gets an access record naming the operator
+(payproof.portal.access).
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ def _money(tiyn: int | None) -> str | None:
     return None if tiyn is None else f"{tiyn // 100}.{tiyn % 100:02d}"
 
 
-def grievance_table() -> pa.Table:
+EXPORT_WHAT = "export"  # the access log's name for this command
+
+
+def grievance_table(families: set[int] | None = None) -> pa.Table:
+    """The grievances in the contract's layout; adds the families they name to ``families``."""
     from payproof.portal.models import Grievance
 
     rows = Grievance.objects.select_related("family").order_by("filed_at", "id")
@@ -37,6 +44,8 @@ def grievance_table() -> pa.Table:
         )
     }
     for g in rows.iterator(chunk_size=2000):
+        if families is not None and g.family_id is not None:
+            families.add(g.family_id)
         cols["grievance_id"].append(g.tracking)
         cols["family_id"].append(g.family.family_id if g.family else None)
         cols["filed_on"].append(g.filed_at.date())
@@ -50,7 +59,8 @@ def grievance_table() -> pa.Table:
     )
 
 
-def confirmation_table() -> pa.Table:
+def confirmation_table(families: set[int] | None = None) -> pa.Table:
+    """The mothers' confirmations as receipts; adds their families to ``families``."""
     from payproof.portal.models import Confirmation
 
     rows = Confirmation.objects.select_related("family").order_by("id")
@@ -66,6 +76,8 @@ def confirmation_table() -> pa.Table:
         )
     }
     for c in rows.iterator(chunk_size=2000):
+        if families is not None:
+            families.add(c.family_id)
         cols["receipt_id"].append(f"PC-{c.pk:08d}")
         cols["family_id"].append(c.family.family_id)
         cols["period"].append(c.period)
@@ -78,14 +90,24 @@ def confirmation_table() -> pa.Table:
     )
 
 
-def export(out: Path) -> tuple[int, int]:
-    """Write OUT/grievances.csv and OUT/receipts.csv; return their row counts."""
+def export(out: Path, operator: str | None = None) -> tuple[int, int]:
+    """Write OUT/grievances.csv and OUT/receipts.csv; return their row counts.
+
+    The tables are read and the access records written in one transaction, so a family's
+    data never leaves without a record that ``operator`` (default: the login name) took it.
+    """
+    from django.db import transaction
+
     from payproof.engine.duckdb_engine import DuckDBEngine
     from payproof.engine.export import copy_csv
+    from payproof.portal.access import operator_name, record_operator_access
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    grievances, receipts = grievance_table(), confirmation_table()
+    families: set[int] = set()
+    with transaction.atomic():
+        grievances, receipts = grievance_table(families), confirmation_table(families)
+        record_operator_access(operator_name(operator), EXPORT_WHAT, families)
     with DuckDBEngine() as engine:
         engine.con.register("portal_grievances", grievances)
         engine.con.register("portal_receipts", receipts)

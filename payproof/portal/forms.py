@@ -1,4 +1,5 @@
-"""The portal's forms: sign-in, grievance (with photo limits), anonymous follow-up."""
+"""The portal's forms: sign-in, helper sign-in (password and TOTP), grievance (with photo
+limits), anonymous follow-up."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from payproof.portal.fmt import parse_money
@@ -103,6 +105,29 @@ class GrievanceForm(forms.Form):
 class FollowForm(forms.Form):
     tracking = forms.CharField(label=_("Tracking number"), max_length=20)
     secret = forms.CharField(label=_("Secret code"), max_length=40, widget=forms.PasswordInput)
+
+
+class HelperLoginForm(AuthenticationForm):
+    """A helper's password and the current code of her authenticator app (django-otp's TOTP
+    device, with its throttling and no reuse of a code). A wrong password, a wrong code and
+    no device get the same answer."""
+
+    otp_token = forms.CharField(
+        label=_("The 6-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean(self):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        cleaned = super().clean()
+        device = TOTPDevice.objects.filter(user=self.user_cache, confirmed=True).first()
+        token = (cleaned.get("otp_token") or "").strip()
+        if device is None or not token or not device.verify_token(token):
+            raise self.get_invalid_login_error()
+        self.otp_device = device
+        return cleaned
 
 
 class AssistForm(forms.Form):

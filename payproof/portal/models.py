@@ -150,10 +150,22 @@ class Consent(models.Model):
 
 
 class AccessLog(models.Model):
-    """Every view of a family's personal data by anyone but the mother herself."""
+    """Every view of a family's personal data by anyone but the mother herself: a helper
+    (``viewer``, with her ``consent``) or an operator's command (``operator``, its name)."""
 
-    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    operator = models.CharField(max_length=150, blank=True)
     family = models.ForeignKey(Family, on_delete=models.PROTECT)
     what = models.CharField(max_length=80)
     at = models.DateTimeField(auto_now_add=True)
     consent = models.ForeignKey(Consent, null=True, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(viewer__isnull=False) | ~models.Q(operator=""),
+                name="access_has_a_viewer",
+            )
+        ]

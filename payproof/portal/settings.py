@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django_otp",
     "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",  # helpers' second factor (an authenticator app)
     "csp",
     "django_ratelimit",
     "payproof.portal.apps.PortalConfig",
@@ -160,6 +161,7 @@ FILE_UPLOAD_TEMP_DIR = None
 
 # One-time codes: 6 digits, valid 5 minutes, 60 s between sends, doubling delays on failures.
 OTP_CODE_VALID_SECONDS = 300
+OTP_TOTP_ISSUER = "payproof"  # the name an authenticator app shows for a helper's key
 OTP_COOLDOWN_SECONDS = int(os.environ.get("PAYPROOF_OTP_COOLDOWN", 60))
 OTP_THROTTLE_FACTOR = int(os.environ.get("PAYPROOF_OTP_THROTTLE_FACTOR", 1))
 

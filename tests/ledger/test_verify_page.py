@@ -124,6 +124,19 @@ def test_page_is_self_contained_with_a_strict_csp(built):
     assert len(MESSAGES) > 20
 
 
+def test_page_opens_in_a_chosen_language():
+    """The portal passes the mother's language: the page says it and the script keeps it."""
+    from payproof.errors import InputError
+
+    verifier = note.generate_key(ORIGIN).verifier
+    html = render_verify_page(verifier, "ru")
+    assert '<html lang="ru" data-lang="ru">' in html
+    assert "<title>Проверка квитанции payproof</title>" in html
+    assert '<html lang="en">' in render_verify_page(verifier)  # the browser's language
+    with pytest.raises(InputError):
+        render_verify_page(verifier, "de")
+
+
 def test_page_refuses_a_key_that_does_not_sign_the_log(built):
     with pytest.raises(VerificationError):
         write_verify_page(built["log"], built["tmp"] / "x.html",

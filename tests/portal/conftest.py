@@ -34,6 +34,8 @@ import duckdb  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
+from tests.portal.browsing import artefacts, browser  # noqa: E402, F401  (Chromium fixtures)
+
 FAMILIES = [
     # family_id, IIN, phone, months: (period, E, D, R|None, status)  (tenge)
     (

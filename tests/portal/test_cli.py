@@ -16,10 +16,24 @@ def test_load_then_export_from_the_command_line(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "6 statements of 3 families" in r.stdout and "grievances kept" in r.stdout
     assert (folder / "portal" / "portal.sqlite3").exists()
-    r = run_cli("portal", "export", str(tmp_path / "next"), "--dir", str(folder))
+    r = run_cli(
+        "portal", "export", str(tmp_path / "next"), "--dir", str(folder), "--operator", "auditor"
+    )
     assert r.returncode == 0, r.stderr
+    assert "access: operator auditor ran export on 0 families" in r.stderr
     rows = list(csv.DictReader((tmp_path / "next" / "grievances.csv").open()))
     assert rows == []
+
+
+def test_add_helper_prints_the_authenticator_key(tmp_path):
+    folder = tmp_path / "programme"
+    args = ("--dir", str(folder))
+    r = run_cli("portal", "add-helper", "clerk1", *args, "--password", "a long pass phrase 42")
+    assert r.returncode == 0, r.stderr
+    assert "helper clerk1 created" in r.stdout and "otpauth://totp/payproof" in r.stdout
+    r = run_cli("portal", "helper-totp", "clerk1", *args)
+    assert r.returncode == 0 and "otpauth://totp/" in r.stdout, r.stderr
+    assert run_cli("portal", "helper-totp", "nobody", *args).returncode == 3
 
 
 def test_load_of_a_folder_without_an_audit_fails_clearly(tmp_path):

@@ -81,3 +81,72 @@ def test_export_in_the_input_contract(mother, tmp_path):
     assert list(rows[0]) == list(contract["tables"]["grievances"]["columns"])
     header = (tmp_path / "next" / "receipts.csv").read_text().splitlines()[0].split(",")
     assert header == list(contract["tables"]["receipts"]["columns"])
+
+
+def test_export_records_who_took_each_familys_data(mother, settings, tmp_path, caplog):
+    """Every family whose data the export writes gets an access record (operator, what,
+    when) before the file exists; the log line names no family, IIN or phone."""
+    import logging
+
+    from django.test import Client
+
+    from payproof.portal.export import export
+    from payproof.portal.models import AccessLog
+    from tests.portal.conftest import sign_in
+
+    mother.post("/grievances/new/", {"category": "other", "description": "x"})
+    mother.post("/grievances/new/", {"category": "not_paid", "period": "2022-02"})
+    other = Client()
+    sign_in(other, "880202400222", settings.SMS_OUTBOX, "+77010000002")
+    other.post("/statement/confirm/", {"period": "2022-02", "amount": "58450"})
+    anonymous = Client()
+    anonymous.post("/report/", {"category": "other", "description": "anonymous"})
+    assert not AccessLog.objects.exists()  # mothers' own views are not access by others
+
+    logger = logging.getLogger("payproof.portal.access")  # "payproof.portal" does not propagate
+    logger.addHandler(caplog.handler)
+    try:
+        g, r = export(tmp_path / "next", operator="auditor-aigerim")
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert (g, r) == (3, 1)
+    got = sorted(AccessLog.objects.values_list("family__family_id", "operator", "what"))
+    assert got == [("F1", "auditor-aigerim", "export"), ("F2", "auditor-aigerim", "export")]
+    assert all(a.viewer is None and a.at is not None for a in AccessLog.objects.all())
+    line = caplog.text
+    assert "auditor-aigerim" in line and "export" in line and "2 families" in line
+    for secret in ("F1", "F2", "900101300111", "880202400222", "+7701"):
+        assert secret not in line
+
+
+def test_an_export_that_cannot_record_access_writes_nothing(mother, tmp_path, monkeypatch):
+    from payproof.portal import access
+    from payproof.portal.export import export
+
+    mother.post("/grievances/new/", {"category": "other", "description": "x"})
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("access log unavailable")
+
+    monkeypatch.setattr(access, "record_operator_access", broken)
+    with pytest.raises(RuntimeError):
+        export(tmp_path / "next", operator="someone")
+    assert not (tmp_path / "next" / "grievances.csv").exists()
+
+
+def test_access_needs_a_viewer_or_an_operator(loaded):
+    from django.db import IntegrityError, transaction
+
+    from payproof.portal.models import AccessLog, Family
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AccessLog.objects.create(family=Family.objects.first(), what="export")
+
+
+def test_operator_name_defaults(monkeypatch):
+    from payproof.portal.access import operator_name
+
+    monkeypatch.setenv("PAYPROOF_OPERATOR", "clerk-7")
+    assert operator_name() == "clerk-7" and operator_name("given") == "given"
+    monkeypatch.delenv("PAYPROOF_OPERATOR")
+    assert "@" in operator_name()

@@ -138,14 +138,68 @@ def test_production_settings_are_secure():
     assert out.stdout.split() == ["True", "True", "True", "True", "True", "False"], out.stderr
 
 
+CLERK = {"username": "clerk1", "password": "a long pass phrase 42"}
+
+
+def totp_now(device) -> str:
+    """The code the helper's authenticator app shows now."""
+    from django_otp.oath import TOTP
+
+    return (
+        f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
+    )
+
+
+def test_helper_signs_in_with_password_and_authenticator_code(loaded):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from payproof.portal.helpers import create_helper, reissue_totp
+
+    _, device = create_helper("clerk1", "a long pass phrase 42")
+    assert device.config_url.startswith("otpauth://totp/payproof")
+    c = Client()
+    for data in (
+        CLERK,  # no code
+        {**CLERK, "otp_token": "000000"},  # a wrong code
+        {**CLERK, "password": "wrong", "otp_token": totp_now(device)},  # a wrong password
+    ):
+        r = c.post("/helper/login/", data)
+        assert r.status_code == 200 and "_auth_user_id" not in c.session
+    device.refresh_from_db()
+    device.throttling_failure_count = 0  # the wrong code's delay, not under test here
+    device.throttling_failure_timestamp = None
+    device.save()
+    code = totp_now(device)
+    assert c.post("/helper/login/", {**CLERK, "otp_token": code}).status_code == 302
+    assert c.get("/helper/").status_code == 200
+    again = Client()  # the same code cannot be used twice (django-otp's last_t)
+    assert again.post("/helper/login/", {**CLERK, "otp_token": code}).status_code == 200
+    old = TOTPDevice.objects.get(user__username="clerk1")
+    new = reissue_totp("clerk1")
+    assert new.key != old.key and TOTPDevice.objects.filter(user__username="clerk1").count() == 1
+
+
+def test_helper_without_an_authenticator_key_cannot_sign_in(loaded):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from payproof.portal.helpers import create_helper
+
+    _, device = create_helper("clerk1", "a long pass phrase 42")
+    code = totp_now(device)
+    TOTPDevice.objects.all().delete()
+    c = Client()
+    assert c.post("/helper/login/", {**CLERK, "otp_token": code}).status_code == 200
+    assert c.get("/helper/").status_code == 403
+
+
 def test_helper_needs_consent_and_every_view_is_logged(loaded, settings):
     from payproof.portal.helpers import create_helper
     from payproof.portal.models import AccessLog, Consent
     from payproof.portal.sms import latest_code
 
-    create_helper("clerk1", "a long pass phrase 42")
+    _, device = create_helper("clerk1", "a long pass phrase 42")
     h = Client()
-    r = h.post("/helper/login/", {"username": "clerk1", "password": "a long pass phrase 42"})
+    r = h.post("/helper/login/", {**CLERK, "otp_token": totp_now(device)})
     assert r.status_code == 302
     assert h.get("/statement/").status_code == 403  # no consent yet
     h.post("/helper/", {"iin": "900101300111", "place": "CSC Turkistan"})
@@ -157,8 +211,11 @@ def test_helper_needs_consent_and_every_view_is_logged(loaded, settings):
     assert "Never paid" in h.get("/statement/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     t = _file(h)
     assert h.get(f"/grievances/{t}/").status_code == 200
+    assert h.get(f"/grievances/{t}/receipt.json").status_code == 200
     log = list(AccessLog.objects.values_list("what", flat=True))
     assert log.count("statement") == 1 and "grievance" in log and "grievance_form" in log
+    assert "receipt" in log
+    assert all(a.viewer.username == "clerk1" and a.operator == "" for a in AccessLog.objects.all())
     assert all(a.consent.place == "CSC Turkistan" for a in AccessLog.objects.all())
     h.post("/helper/done/")
     assert h.get("/statement/").status_code == 403
@@ -207,14 +264,14 @@ def test_verify_page_served_with_its_own_script_allowed(client, loaded, monkeypa
 
     fake = types.ModuleType("payproof.ledger.verify_page")
 
-    def write_verify_page(log_dir, out):
-        out.write_text(f"<!doctype html><p>verify {log_dir.name}</p><script>1</script>")
+    def write_verify_page(log_dir, out, lang=None):
+        out.write_text(f"<!doctype html><p>verify {log_dir.name} {lang}</p><script>1</script>")
         return out
 
     fake.write_verify_page = write_verify_page
     monkeypatch.setitem(sys.modules, "payproof.ledger.verify_page", fake)
     r = client.get("/verify/")
-    assert r.status_code == 200 and b"verify ledger" in r.content
+    assert r.status_code == 200 and b"verify ledger en" in r.content
     csp = r["Content-Security-Policy"]
     assert "script-src 'unsafe-inline'" in csp and "default-src 'none'" in csp
     assert "connect-src" not in csp  # the page checks in the browser: no network at all

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from payproof.portal.models import AccessLog, Consent, Family
+from payproof.portal.access import record_view
+from payproof.portal.models import Consent, Family
 
 HELPERS_GROUP = "helpers"
 
@@ -49,9 +50,7 @@ def viewing(request, what: str) -> tuple[Family, Consent | None]:
                 else None
             )
             if consent is not None:
-                AccessLog.objects.create(
-                    viewer=user, family=consent.family, what=what, consent=consent
-                )
+                record_view(user, consent.family, what, consent)
                 return consent.family, consent
     raise PermissionDenied
 

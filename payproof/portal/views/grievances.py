@@ -137,7 +137,7 @@ def anonymous(request):
     return render(request, "portal/grievance_form.html", {"form": form, "anonymous": True})
 
 
-def _own(request, tracking: str) -> Grievance:
+def _own(request, tracking: str, what: str = "grievance") -> Grievance:
     """Her own grievance, or one she filed anonymously in this session / opened with the code."""
     g = Grievance.objects.filter(tracking=tracking).first()
     if g is None:
@@ -146,7 +146,7 @@ def _own(request, tracking: str) -> Grievance:
         if request.session.get(f"anon:{tracking}"):
             return g
         raise Http404
-    family, _ = viewing(request, "grievance")
+    family, _ = viewing(request, what)
     if g.family_id != family.pk:
         raise Http404  # another family's grievance: same answer as a missing one
     return g
@@ -168,7 +168,7 @@ def detail(request, tracking: str):
 
 
 def receipt(request, tracking: str):
-    g = _own(request, tracking)
+    g = _own(request, tracking, "receipt")
     body = json.dumps(g.receipt, indent=1, ensure_ascii=False) + "\n"
     resp = HttpResponse(body, content_type="application/json; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="payproof-receipt-{g.tracking}.json"'

@@ -1,6 +1,7 @@
 """Assisted mode: a service-point clerk or NGO volunteer helps a mother, with her consent.
 
-The helper signs in with a password (a Django user in the ``helpers`` group), enters the
+The helper signs in with a password and the code of her authenticator app (a Django user
+in the ``helpers`` group with a django-otp TOTP device), enters the
 mother's IIN; a code goes to the mother's phone and the mother reads it out: that, and the
 helper ticking that she agrees, is the consent, recorded with the place. Every page the
 helper then opens for her is in the access log.
@@ -14,10 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_ratelimit.decorators import ratelimit
 
-from payproof.portal.forms import AssistForm, ConsentForm
+from payproof.portal.forms import AssistForm, ConsentForm, HelperLoginForm
 from payproof.portal.models import Consent
 from payproof.portal.views.common import is_helper, rate
 from payproof.portal.views.signin import send_code_for, verify_code
@@ -28,12 +28,11 @@ from payproof.portal.views.signin import send_code_for, verify_code
 )
 class HelperLogin(auth_views.LoginView):
     template_name = "portal/helper_login.html"
+    authentication_form = HelperLoginForm
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        # a helper's password sign-in counts as verified for the portal's own checks
-        device, _ = StaticDevice.objects.get_or_create(user=self.request.user, name="password")
-        otp_login(self.request, device)
+        otp_login(self.request, form.otp_device)  # verified by the second factor
         return response
 
     def get_success_url(self):

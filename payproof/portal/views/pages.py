@@ -10,6 +10,7 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 
 from payproof.portal.ledger_link import verifier_key
@@ -34,13 +35,16 @@ def healthz(request):
     {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"], "img-src": ["data:"]}
 )
 def verify_page(request):
-    """The ledger's self-contained verification page (payproof.ledger.verify_page), if built."""
+    """The ledger's self-contained verification page (payproof.ledger.verify_page), if built,
+    in the language the mother chose on the portal."""
     try:
         mod = importlib.import_module("payproof.ledger.verify_page")
     except ImportError as exc:
         raise Http404 from exc
     with tempfile.TemporaryDirectory() as tmp:
-        out = mod.write_verify_page(settings.LEDGER_DIR, Path(tmp) / "verify.html")
+        out = mod.write_verify_page(
+            settings.LEDGER_DIR, Path(tmp) / "verify.html", lang=get_language()
+        )
         return HttpResponse(Path(out).read_bytes(), content_type="text/html; charset=utf-8")
 
 
