@@ -26,21 +26,24 @@ import pyarrow as pa
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.reconcile.significance import (
     FlagSettings,
-    _choose,
-    _codes,
-    _col,
-    _peers,
-    _significant,
     benjamini_hochberg,
+    choose,
+    codes,
+    col,
+    peer_totals,
+    region_peers_ok,
     robust_versus,
+    significant,
 )
+from payproof.rules.model import DEFAULT_DECISION_TERM_DAYS
 
 TESTS = ("late", "rejected_eligible", "overturned")
 
 
 @dataclass(frozen=True)
 class DecisionSettings:
-    legal_term_days: int = 30  # docs/audit.md: the term to decide an application
+    # the term to decide an application: the rules file's (docs/rules.md), 30 days if unset
+    legal_term_days: int = DEFAULT_DECISION_TERM_DAYS
     flags: FlagSettings = field(default_factory=lambda: FlagSettings(min_peer_lines=50))
 
 
@@ -84,34 +87,34 @@ def decide_applications(
     staff = engine.arrow(_staff_sql(term))
     offices = engine.arrow(_offices_sql(term))
     tests = []  # (table, name, Test, n, k)
-    _, office = _codes(_col(staff, "office_id", object))
-    _, region = _codes(_col(staff, "region", object))
-    _, o_region = _codes(_col(offices, "region", object))
+    _, office = codes(col(staff, "office_id", object))
+    _, region = codes(col(staff, "region", object))
+    _, o_region = codes(col(offices, "region", object))
     everyone = np.zeros(staff.num_rows, np.int64)
     o_all = np.zeros(offices.num_rows, np.int64)
     for name in TESTS:
         denominator = "eligible_applications" if name == "rejected_eligible" else "applications"
         for table in ("staff", "offices"):
             t = staff if table == "staff" else offices
-            k, n = _col(t, name), _col(t, denominator)
+            k, n = col(t, name), col(t, denominator)
             if table == "staff":
-                r_ok = _peer_ok(k, n, region, office, s.flags)
+                r_ok = region_peers_ok(k, n, region, office, s.flags)
                 peers = [
-                    ("office", lambda d, k=k, n=n: _peers(k, n, office, drop=d), office),
+                    ("office", lambda d, k=k, n=n: peer_totals(k, n, office, drop=d), office),
                     (
                         "region",
-                        lambda d, k=k, n=n, r_ok=r_ok: _choose(
+                        lambda d, k=k, n=n, r_ok=r_ok: choose(
                             r_ok,
-                            _peers(k, n, region, exclude=office, drop=d),
-                            _peers(k, n, everyone, exclude=office, drop=d),
+                            peer_totals(k, n, region, exclude=office, drop=d),
+                            peer_totals(k, n, everyone, exclude=office, drop=d),
                         ),
                         np.where(r_ok, region, -1) + 1,
                     ),
                 ]
             else:
                 peers = [
-                    ("region", lambda d, k=k, n=n: _peers(k, n, o_region, drop=d), o_region),
-                    ("programme", lambda d, k=k, n=n: _peers(k, n, o_all, drop=d), o_all),
+                    ("region", lambda d, k=k, n=n: peer_totals(k, n, o_region, drop=d), o_region),
+                    ("programme", lambda d, k=k, n=n: peer_totals(k, n, o_all, drop=d), o_all),
                 ]
             for level, fn, median_group in peers:
                 test = robust_versus(k, n, fn, s.flags, median_group)[0]
@@ -124,7 +127,7 @@ def decide_applications(
         at += len(test.p)
         cols[table][f"{label}_rate"] = test.rate
         cols[table][f"{label}_q"] = qs
-        cols[table][f"{label}_flag"] = _significant(qs, test, n, s.flags)
+        cols[table][f"{label}_flag"] = significant(qs, test, n, s.flags)
     out = []
     for table, base in (("staff", staff), ("offices", offices)):
         flags = {k_: v for k_, v in cols[table].items() if k_.endswith("_flag")}
@@ -146,11 +149,6 @@ def decide_applications(
     engine.con.unregister("application_staff_arrow")
     engine.con.unregister("application_offices_arrow")
     return out[0], out[1]
-
-
-def _peer_ok(k, n, region, office, s: FlagSettings) -> np.ndarray:
-    pc, pn = _peers(k, n, region, exclude=office)[3], _peers(k, n, region, exclude=office)[1]
-    return (pc >= s.min_peers) & (pn >= s.min_peer_lines)
 
 
 def _floats(values: np.ndarray) -> list:

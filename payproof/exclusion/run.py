@@ -39,8 +39,10 @@ def run_exclusion(
     """Excluded families and arrears, application tests and flags, in the store.
 
     Must run while the ``findings`` view exists (the bribe signature reads first payments).
+    The legal term to decide an application is the rules file's
+    ``applications.decision_term_days`` unless ``settings`` says otherwise.
     """
-    s = settings or DecisionSettings()
+    s = settings or DecisionSettings(legal_term_days=rules.applications.decision_term_days)
     find_excluded(engine, rules, first, last, has_population=has_population)
     decide_applications(engine, s)
     prepare_outputs(engine, s.legal_term_days)
