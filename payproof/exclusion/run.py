@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.exclusion.decisions import DecisionSettings, decide_applications
 from payproof.exclusion.excluded import find_excluded
+from payproof.exclusion.fold import fold_application_flags
 from payproof.exclusion.outputs import (
     exclusion_summary,
     office_extra,
@@ -46,6 +47,7 @@ def run_exclusion(
     find_excluded(engine, rules, first, last, has_population=has_population)
     decide_applications(engine, s)
     prepare_outputs(engine, s.legal_term_days)
+    fold_application_flags(engine, s.legal_term_days)
     return Exclusion(
         exclusion_summary(engine, s.legal_term_days, has_population),
         staff_extra(),
