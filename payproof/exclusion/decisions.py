@@ -89,6 +89,7 @@ def decide_applications(
     offices = engine.arrow(_offices_sql(term))
     tests = []  # (table, label, Test, n)
     office_yardsticks = {}  # test name -> the office test's region / programme peers
+    office_testable = {}  # test name -> per clerk, whether its office could be its yardstick
     _, office = codes(col(staff, "office_id", object))
     _, region = codes(col(staff, "region", object))
     _, o_region = codes(col(offices, "region", object))
@@ -109,14 +110,10 @@ def decide_applications(
                 np.where(r_ok, region, -1) + 1,
             ),
         ):
-            tests.append(
-                (
-                    "staff",
-                    f"{name}_vs_{level}",
-                    robust_versus(k, n, fn, s.flags, median_group)[0],
-                    n,
-                )
-            )
+            test = robust_versus(k, n, fn, s.flags, median_group)[0]
+            tests.append(("staff", f"{name}_vs_{level}", test, n))
+            if level == "office":  # where the office is too small, the region is the yardstick
+                office_testable[name] = np.isfinite(test.p)
         k, n = col(offices, name), col(offices, _denominator(name))
         by_region = robust_versus(
             k, n, lambda d, k=k, n=n: peer_totals(k, n, o_region, drop=d), s.flags, o_region
@@ -141,12 +138,12 @@ def decide_applications(
         cols[table][f"{label}_q"] = qs
         flags[table][label] = significant(qs, test, n, s.flags)
     wide, in_flagged_office = _who_is_flagged_as_what(
-        staff, offices, flags, office_yardsticks, p_cut, s.flags
+        staff, offices, flags, office_yardsticks, office_testable, p_cut, s.flags
     )
-    # a clerk's region test speaks for the clerk only when the office is not flagged as a
-    # whole (as in the loss attribution): its office's other clerks are its yardstick there
+    # a clerk's region test speaks for the clerk alone when its office is not flagged as a
+    # whole, or when its office is too small to be its yardstick (as in the loss attribution)
     for name in TESTS:
-        flags["staff"][f"{name}_vs_region"] &= ~in_flagged_office
+        flags["staff"][f"{name}_vs_region"] &= ~in_flagged_office | ~office_testable[name]
     out = []
     for table, base in (("staff", staff), ("offices", offices)):
         by = np.full(base.num_rows, "", dtype=object)
@@ -175,15 +172,19 @@ def _denominator(name: str) -> str:
     return "eligible_applications" if name == "rejected_eligible" else "applications"
 
 
-def _who_is_flagged_as_what(staff, offices, flags, yardsticks, p_cut: float, s: FlagSettings):
+def _who_is_flagged_as_what(
+    staff, offices, flags, yardsticks, office_testable, p_cut: float, s: FlagSettings
+):
     """Offices flagged as a whole, and each clerk's "works in an office flagged as a whole".
 
-    As the loss attribution does (docs/audit.md, "Who is flagged as what"): an office
-    flagged on an application test is flagged as a whole when none of its clerks stands out
-    against the office's other clerks, or when what remains after removing those who do is
-    still unusual against the same yardstick (p at most the run's BH cut-off, and the same
-    excess rules). A clerk counts in the office of the staff table (else of its
-    applications); the remainder is floored at zero where a clerk decided elsewhere.
+    As the loss attribution does (docs/audit.md, "Who is flagged as what"): a clerk stands
+    out individually on a test against its office's other clerks (against the region's,
+    where the office is too small to be its yardstick). An office flagged on an application
+    test is flagged as a whole when none of its clerks stands out, or when what remains
+    after removing those who do is still unusual on a test that flagged the office, against
+    the same yardstick (p at most the run's BH cut-off, and the same excess rules). A clerk
+    counts in the office of the staff table (else of its applications); the remainder is
+    floored at zero where a clerk decided elsewhere.
     """
     o_ids = col(offices, "office_id", object)
     where = {v: i for i, v in enumerate(o_ids)}
@@ -191,7 +192,9 @@ def _who_is_flagged_as_what(staff, offices, flags, yardsticks, p_cut: float, s: 
     known = at >= 0
     individual = np.zeros(staff.num_rows, bool)
     for name in TESTS:
-        individual |= flags["staff"][f"{name}_vs_office"]
+        individual |= flags["staff"][f"{name}_vs_office"] | (
+            flags["staff"][f"{name}_vs_region"] & ~office_testable[name]
+        )
     o_flagged = np.zeros(offices.num_rows, bool)
     for mask in flags["offices"].values():
         o_flagged |= mask
@@ -209,8 +212,12 @@ def _who_is_flagged_as_what(staff, offices, flags, yardsticks, p_cut: float, s: 
         peers = choose(reg_ok, reg_peers[:3], prog_peers[:3])
         rest = versus(rk, rn, *peers, np.ones(size, bool),
                       rho=float(max(t_reg.rho, t_prog.rho)))  # fmt: skip
+        flagged_on = (
+            flags["offices"][f"{name}_vs_region"] | flags["offices"][f"{name}_vs_programme"]
+        )
         rest_sig |= (
-            (np.nan_to_num(rest.p, nan=1.0) <= p_cut)
+            flagged_on
+            & (np.nan_to_num(rest.p, nan=1.0) <= p_cut)
             & (rest.excess >= s.min_lines)
             & (rest.excess >= s.min_excess * np.maximum(rn, 1))
         )
