@@ -191,6 +191,8 @@ def exclusion_summary(engine: DuckDBEngine, term: int, has_population: bool) -> 
             "SELECT count(*) FROM application_staff WHERE application_flagged")),
         "offices_flagged": int(engine.scalar(
             "SELECT count(*) FROM application_offices WHERE application_flagged")),
+        "offices_flagged_as_a_whole": int(engine.scalar(
+            "SELECT count(*) FROM application_offices WHERE application_office_wide")),
         "register": has_population,
     }  # fmt: skip
     if has_population:

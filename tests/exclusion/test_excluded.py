@@ -156,6 +156,7 @@ def test_a_clerk_who_only_decided_applications_has_a_staff_row(exclusion_input, 
     assert (s2["flagged"], s2["application_flagged"]) == ("false", "false")
     assert s2["application_in_flagged_office"] == "false"
     assert result.summary["staff"]["total"] == len(staff) == 2
+    assert result.summary["excluded"]["offices_flagged_as_a_whole"] == 0
     with (out / "offices.csv").open(encoding="utf-8") as fh:
         offices = {r["office_id"]: r for r in csv.DictReader(fh)}
     assert offices["O2"]["staff"] == "1" and offices["O2"]["application_office_wide"] == "false"
