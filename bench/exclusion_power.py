@@ -42,18 +42,23 @@ def one(folder: Path, families: int, seed: int) -> dict:
         WHERE mother_id NOT IN (SELECT mother_id FROM
           read_csv('{data}/truth/excluded.csv', all_varchar = true))"""
     ).fetchall()[0][0]
-    roles = {
-        r: (int(n), int(f))
-        for r, n, f in duckdb.sql(
-            f"""SELECT t.application_role, count(*),
-              count(*) FILTER (WHERE coalesce(s.application_flagged, false))
-            FROM '{data}/truth/application_clerks.csv' t
-            LEFT JOIN '{out}/staff.csv' s USING (staff_id) GROUP BY 1"""
-        ).fetchall()
-    }
+    roles, in_office = {}, {}
+    for r, n, f, w in duckdb.sql(
+        f"""SELECT t.application_role, count(*),
+          count(*) FILTER (WHERE coalesce(s.application_flagged, false)),
+          count(*) FILTER (WHERE coalesce(s.application_in_flagged_office, false))
+        FROM '{data}/truth/application_clerks.csv' t
+        LEFT JOIN '{out}/staff.csv' s USING (staff_id) GROUP BY 1"""
+    ).fetchall():
+        roles[r], in_office[f"{r}_in_flagged_office"] = (int(n), int(f)), int(w)
+    offices = duckdb.sql(
+        f"""SELECT count(*) FILTER (WHERE application_flagged),
+          count(*) FILTER (WHERE application_office_wide) FROM '{out}/offices.csv'"""
+    ).fetchall()[0]
     return {"seed": seed, "excluded": truth, "exact": exact, "extra": extra,
             "audit_seconds": round(seconds, 1), **{f"{r}_flagged": f"{f}/{n}"
                                                    for r, (n, f) in sorted(roles.items())},
+            **in_office, "offices_flagged": offices[0], "offices_as_a_whole": offices[1],
             "_roles": roles}  # fmt: skip
 
 
@@ -72,7 +77,8 @@ def main() -> None:
             acc = total.setdefault(role, [0, 0])
             acc[0] += n
             acc[1] += f
-        for k in ("excluded", "exact", "extra"):
+        for k in ("excluded", "exact", "extra", *(k for k in r if k.endswith("_office")),
+                  "offices_flagged", "offices_as_a_whole"):
             total.setdefault(k, [0])[0] += r[k]
         print("bench exclusion " + " ".join(f"{k}={v}" for k, v in r.items()), flush=True)
     print("bench exclusion.total " + " ".join(

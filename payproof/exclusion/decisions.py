@@ -24,23 +24,27 @@ import numpy as np
 import pyarrow as pa
 
 from payproof.engine.duckdb_engine import DuckDBEngine
+from payproof.reconcile.hierarchy import versus
 from payproof.reconcile.significance import (
     FlagSettings,
-    _choose,
-    _codes,
-    _col,
-    _peers,
-    _significant,
     benjamini_hochberg,
+    choose,
+    codes,
+    col,
+    peer_totals,
+    region_peers_ok,
     robust_versus,
+    significant,
 )
+from payproof.rules.model import DEFAULT_DECISION_TERM_DAYS
 
 TESTS = ("late", "rejected_eligible", "overturned")
 
 
 @dataclass(frozen=True)
 class DecisionSettings:
-    legal_term_days: int = 30  # docs/audit.md: the term to decide an application
+    # the term to decide an application: the rules file's (docs/rules.md), 30 days if unset
+    legal_term_days: int = DEFAULT_DECISION_TERM_DAYS
     flags: FlagSettings = field(default_factory=lambda: FlagSettings(min_peer_lines=50))
 
 
@@ -83,61 +87,77 @@ def decide_applications(
     term = int(s.legal_term_days)
     staff = engine.arrow(_staff_sql(term))
     offices = engine.arrow(_offices_sql(term))
-    tests = []  # (table, name, Test, n, k)
-    _, office = _codes(_col(staff, "office_id", object))
-    _, region = _codes(_col(staff, "region", object))
-    _, o_region = _codes(_col(offices, "region", object))
+    tests = []  # (table, label, Test, n)
+    office_yardsticks = {}  # test name -> the office test's region / programme peers
+    office_testable = {}  # test name -> per clerk, whether its office could be its yardstick
+    _, office = codes(col(staff, "office_id", object))
+    _, region = codes(col(staff, "region", object))
+    _, o_region = codes(col(offices, "region", object))
     everyone = np.zeros(staff.num_rows, np.int64)
     o_all = np.zeros(offices.num_rows, np.int64)
     for name in TESTS:
-        denominator = "eligible_applications" if name == "rejected_eligible" else "applications"
-        for table in ("staff", "offices"):
-            t = staff if table == "staff" else offices
-            k, n = _col(t, name), _col(t, denominator)
-            if table == "staff":
-                r_ok = _peer_ok(k, n, region, office, s.flags)
-                peers = [
-                    ("office", lambda d, k=k, n=n: _peers(k, n, office, drop=d), office),
-                    (
-                        "region",
-                        lambda d, k=k, n=n, r_ok=r_ok: _choose(
-                            r_ok,
-                            _peers(k, n, region, exclude=office, drop=d),
-                            _peers(k, n, everyone, exclude=office, drop=d),
-                        ),
-                        np.where(r_ok, region, -1) + 1,
-                    ),
-                ]
-            else:
-                peers = [
-                    ("region", lambda d, k=k, n=n: _peers(k, n, o_region, drop=d), o_region),
-                    ("programme", lambda d, k=k, n=n: _peers(k, n, o_all, drop=d), o_all),
-                ]
-            for level, fn, median_group in peers:
-                test = robust_versus(k, n, fn, s.flags, median_group)[0]
-                tests.append((table, f"{name}_vs_{level}", test, n))
-    q = benjamini_hochberg(np.concatenate([t.p for _, _, t, _ in tests]))
+        k, n = col(staff, name), col(staff, _denominator(name))
+        r_ok = region_peers_ok(k, n, region, office, s.flags)
+        for level, fn, median_group in (
+            ("office", lambda d, k=k, n=n: peer_totals(k, n, office, drop=d), office),
+            (
+                "region",
+                lambda d, k=k, n=n, r_ok=r_ok: choose(
+                    r_ok,
+                    peer_totals(k, n, region, exclude=office, drop=d),
+                    peer_totals(k, n, everyone, exclude=office, drop=d),
+                ),
+                np.where(r_ok, region, -1) + 1,
+            ),
+        ):
+            test = robust_versus(k, n, fn, s.flags, median_group)[0]
+            tests.append(("staff", f"{name}_vs_{level}", test, n))
+            if level == "office":  # where the office is too small, the region is the yardstick
+                office_testable[name] = np.isfinite(test.p)
+        k, n = col(offices, name), col(offices, _denominator(name))
+        by_region = robust_versus(
+            k, n, lambda d, k=k, n=n: peer_totals(k, n, o_region, drop=d), s.flags, o_region
+        )
+        by_prog = robust_versus(
+            k, n, lambda d, k=k, n=n: peer_totals(k, n, o_all, drop=d), s.flags, o_all
+        )
+        tests.append(("offices", f"{name}_vs_region", by_region[0], n))
+        tests.append(("offices", f"{name}_vs_programme", by_prog[0], n))
+        office_yardsticks[name] = (by_region, by_prog)
+    ps = np.concatenate([t.p for _, _, t, _ in tests])
+    q = benjamini_hochberg(ps)
+    rejected = ps[np.nan_to_num(q, nan=1.0) < s.flags.alpha]
+    p_cut = float(rejected.max()) if len(rejected) else 0.0
     cols: dict[str, dict[str, np.ndarray]] = {"staff": {}, "offices": {}}
+    flags: dict[str, dict[str, np.ndarray]] = {"staff": {}, "offices": {}}
     at = 0
     for table, label, test, n in tests:
         qs = q[at : at + len(test.p)]
         at += len(test.p)
         cols[table][f"{label}_rate"] = test.rate
         cols[table][f"{label}_q"] = qs
-        cols[table][f"{label}_flag"] = _significant(qs, test, n, s.flags)
+        flags[table][label] = significant(qs, test, n, s.flags)
+    wide, in_flagged_office = _who_is_flagged_as_what(
+        staff, offices, flags, office_yardsticks, office_testable, p_cut, s.flags
+    )
+    # a clerk's region test speaks for the clerk alone when its office is not flagged as a
+    # whole, or when its office is too small to be its yardstick (as in the loss attribution)
+    for name in TESTS:
+        flags["staff"][f"{name}_vs_region"] &= ~in_flagged_office | ~office_testable[name]
     out = []
     for table, base in (("staff", staff), ("offices", offices)):
-        flags = {k_: v for k_, v in cols[table].items() if k_.endswith("_flag")}
         by = np.full(base.num_rows, "", dtype=object)
-        for label, mask in flags.items():
-            by = np.where(mask, np.where(by == "", label[:-5], by + ";" + label[:-5]), by)
+        for label, mask in flags[table].items():
+            by = np.where(mask, np.where(by == "", label, by + ";" + label), by)
         for label, values in cols[table].items():
-            if not label.endswith("_flag"):
-                base = base.append_column(label, pa.array(_floats(values), pa.float64()))
+            base = base.append_column(label, pa.array(_floats(values), pa.float64()))
         base = base.append_column("application_flagged", pa.array(by != "", pa.bool_()))
         base = base.append_column(
             "application_flagged_by", pa.array([v or None for v in by], pa.string())
         )
+        extra = ("application_in_flagged_office", in_flagged_office) if table == "staff" else (
+            "application_office_wide", wide)  # fmt: skip
+        base = base.append_column(extra[0], pa.array(extra[1], pa.bool_()))
         out.append(base)
     engine.register_arrow("application_staff_arrow", out[0])
     engine.register_arrow("application_offices_arrow", out[1])
@@ -148,9 +168,62 @@ def decide_applications(
     return out[0], out[1]
 
 
-def _peer_ok(k, n, region, office, s: FlagSettings) -> np.ndarray:
-    pc, pn = _peers(k, n, region, exclude=office)[3], _peers(k, n, region, exclude=office)[1]
-    return (pc >= s.min_peers) & (pn >= s.min_peer_lines)
+def _denominator(name: str) -> str:
+    return "eligible_applications" if name == "rejected_eligible" else "applications"
+
+
+def _who_is_flagged_as_what(
+    staff, offices, flags, yardsticks, office_testable, p_cut: float, s: FlagSettings
+):
+    """Offices flagged as a whole, and each clerk's "works in an office flagged as a whole".
+
+    As the loss attribution does (docs/audit.md, "Who is flagged as what"): a clerk stands
+    out individually on a test against its office's other clerks (against the region's,
+    where the office is too small to be its yardstick). An office flagged on an application
+    test is flagged as a whole when none of its clerks stands out, or when what remains
+    after removing those who do is still unusual on a test that flagged the office, against
+    the same yardstick (p at most the run's BH cut-off, and the same excess rules). A clerk
+    counts in the office of the staff table (else of its applications); the remainder is
+    floored at zero where a clerk decided elsewhere.
+    """
+    o_ids = col(offices, "office_id", object)
+    where = {v: i for i, v in enumerate(o_ids)}
+    at = np.array([where.get(v, -1) for v in col(staff, "office_id", object)], np.int64)
+    known = at >= 0
+    individual = np.zeros(staff.num_rows, bool)
+    for name in TESTS:
+        individual |= flags["staff"][f"{name}_vs_office"] | (
+            flags["staff"][f"{name}_vs_region"] & ~office_testable[name]
+        )
+    o_flagged = np.zeros(offices.num_rows, bool)
+    for mask in flags["offices"].values():
+        o_flagged |= mask
+    size = offices.num_rows
+    has_individual = np.bincount(at[known], weights=individual[known], minlength=size) > 0
+    rest_sig = np.zeros(size, bool)
+    for name in TESTS:
+        k, n = col(staff, name), col(staff, _denominator(name))
+        ind_k = np.bincount(at[known], weights=np.where(individual, k, 0)[known], minlength=size)
+        ind_n = np.bincount(at[known], weights=np.where(individual, n, 0)[known], minlength=size)
+        ok = col(offices, name)
+        on = col(offices, _denominator(name))
+        rk, rn = np.maximum(ok - ind_k, 0), np.maximum(on - ind_n, 0)
+        (t_reg, reg_peers, reg_ok, _), (t_prog, prog_peers, _, _) = yardsticks[name]
+        peers = choose(reg_ok, reg_peers[:3], prog_peers[:3])
+        rest = versus(rk, rn, *peers, np.ones(size, bool),
+                      rho=float(max(t_reg.rho, t_prog.rho)))  # fmt: skip
+        flagged_on = (
+            flags["offices"][f"{name}_vs_region"] | flags["offices"][f"{name}_vs_programme"]
+        )
+        rest_sig |= (
+            flagged_on
+            & (np.nan_to_num(rest.p, nan=1.0) <= p_cut)
+            & (rest.excess >= s.min_lines)
+            & (rest.excess >= s.min_excess * np.maximum(rn, 1))
+        )
+    wide = o_flagged & (~has_individual | rest_sig)
+    in_flagged_office = np.where(known, wide[np.maximum(at, 0)], False)
+    return wide, in_flagged_office
 
 
 def _floats(values: np.ndarray) -> list:

@@ -83,7 +83,7 @@ def prepare_outputs(engine: DuckDBEngine, term: int) -> None:
     engine.materialise(
         "application_staff_out",
         f"""SELECT a.staff_id, {cols}, {tests}, a.application_flagged,
-          a.application_flagged_by, {sig}
+          a.application_flagged_by, a.application_in_flagged_office, {sig}
         FROM application_staff a LEFT JOIN ex_signature g ON g.staff_id = a.staff_id""",
     )
     otests = ", ".join(f"a.{c}" for c in _test_columns(OFFICE_TESTS))
@@ -91,7 +91,7 @@ def prepare_outputs(engine: DuckDBEngine, term: int) -> None:
     engine.materialise(
         "application_offices_out",
         f"""SELECT coalesce(a.office_id, x.office_id) AS office_id, {cols}, {otests},
-          a.application_flagged, a.application_flagged_by,
+          a.application_flagged, a.application_flagged_by, a.application_office_wide,
           CAST(coalesce(x.excluded_families, 0) AS BIGINT) AS excluded_families,
           CAST(coalesce(x.excluded_due, 0) AS BIGINT) AS excluded_due,
           CAST(coalesce(x.never_applied_families, 0) AS BIGINT) AS never_applied_families
@@ -109,14 +109,16 @@ def prepare_outputs(engine: DuckDBEngine, term: int) -> None:
 def staff_extra() -> tuple[str, list[str]]:
     """(join, columns) that staff.csv adds when the input has applications."""
     names = [*APPLICATION_COLUMNS, *_test_columns(STAFF_TESTS), "application_flagged",
-             "application_flagged_by", *SIGNATURE_COLUMNS]  # fmt: skip
+             "application_flagged_by", "application_in_flagged_office",
+             *SIGNATURE_COLUMNS]  # fmt: skip
     return "LEFT JOIN application_staff_out ax USING (staff_id)", [f"ax.{c}" for c in names]
 
 
 def office_extra() -> tuple[str, list[str]]:
     """(join, columns) that offices.csv adds when the input has applications or a register."""
     names = [*APPLICATION_COLUMNS, *_test_columns(OFFICE_TESTS), "application_flagged",
-             "application_flagged_by", "excluded_families"]  # fmt: skip
+             "application_flagged_by", "application_office_wide",
+             "excluded_families"]  # fmt: skip
     cols = [f"ax.{c}" for c in names] + [
         f"{sql_major_units('ax.excluded_due')} AS excluded_due", "ax.never_applied_families"
     ]
@@ -199,6 +201,8 @@ def exclusion_summary(engine: DuckDBEngine, term: int, has_population: bool) -> 
             "SELECT count(*) FROM application_staff WHERE application_flagged")),
         "offices_flagged": int(engine.scalar(
             "SELECT count(*) FROM application_offices WHERE application_flagged")),
+        "offices_flagged_as_a_whole": int(engine.scalar(
+            "SELECT count(*) FROM application_offices WHERE application_office_wide")),
         "register": has_population,
     }  # fmt: skip
     if has_population:

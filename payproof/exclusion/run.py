@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.exclusion.decisions import DecisionSettings, decide_applications
 from payproof.exclusion.excluded import find_excluded
+from payproof.exclusion.fold import fold_application_flags
 from payproof.exclusion.outputs import (
     exclusion_summary,
     office_extra,
@@ -39,11 +40,14 @@ def run_exclusion(
     """Excluded families and arrears, application tests and flags, in the store.
 
     Must run while the ``findings`` view exists (the bribe signature reads first payments).
+    The legal term to decide an application is the rules file's
+    ``applications.decision_term_days`` unless ``settings`` says otherwise.
     """
-    s = settings or DecisionSettings()
+    s = settings or DecisionSettings(legal_term_days=rules.applications.decision_term_days)
     find_excluded(engine, rules, first, last, has_population=has_population)
     decide_applications(engine, s)
     prepare_outputs(engine, s.legal_term_days)
+    fold_application_flags(engine, s.legal_term_days)
     return Exclusion(
         exclusion_summary(engine, s.legal_term_days, has_population),
         staff_extra(),

@@ -134,6 +134,13 @@ def staff_months_sql(lines: str) -> str:
 FROM {lines} WHERE staff_id IS NOT NULL GROUP BY staff_id, period"""
 
 
+# complaints naming each staff member (all / about bribes): beside paying clerks here, and
+# beside clerks who only decided applications (payproof.exclusion.fold)
+COMPLAINTS_SQL = """SELECT staff_id, CAST(count(*) AS BIGINT) AS complaints,
+    CAST(count(CASE WHEN category = 'bribe_demanded' THEN 1 END) AS BIGINT) AS bribe_complaints
+  FROM grievances WHERE staff_id IS NOT NULL GROUP BY staff_id"""
+
+
 def staff_units_sql(staff_lines: str, lines: str) -> str:
     """Each clerk with office, region and the complaints that corroborate (or not) a flag.
 
@@ -147,9 +154,7 @@ def staff_units_sql(staff_lines: str, lines: str) -> str:
 FROM {staff_lines} l
 LEFT JOIN staff st ON st.staff_id = l.staff_id
 LEFT JOIN offices o ON o.office_id = coalesce(st.office_id, l.line_office_id)
-LEFT JOIN (SELECT staff_id, CAST(count(*) AS BIGINT) AS complaints,
-    CAST(count(CASE WHEN category = 'bribe_demanded' THEN 1 END) AS BIGINT) AS bribe_complaints
-  FROM grievances WHERE staff_id IS NOT NULL GROUP BY staff_id) g ON g.staff_id = l.staff_id
+LEFT JOIN ({COMPLAINTS_SQL}) g ON g.staff_id = l.staff_id
 LEFT JOIN (SELECT x.staff_id, CAST(count(DISTINCT gr.grievance_id) AS BIGINT)
     AS not_paid_complaints
   FROM grievances gr JOIN {lines} x ON x.family_id = gr.family_id AND x.period = gr.period

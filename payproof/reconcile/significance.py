@@ -84,18 +84,18 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return q
 
 
-def _col(table: pa.Table, name: str, dtype=float) -> np.ndarray:
+def col(table: pa.Table, name: str, dtype=float) -> np.ndarray:
     values = table.column(name).to_numpy(zero_copy_only=False)
     if dtype is object:
         return np.asarray(values, dtype=object)
     return np.nan_to_num(np.asarray(values, dtype=float)).astype(dtype)
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of string keys (NULL is its own key, '')."""
     keys = np.array(["" if v is None else str(v) for v in values], dtype=object)
-    names, codes = np.unique(keys.astype(str), return_inverse=True)
-    return names, codes.astype(np.int64)
+    names, inverse = np.unique(keys.astype(str), return_inverse=True)
+    return names, inverse.astype(np.int64)
 
 
 def int_group_sums(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -116,7 +116,7 @@ class Units:
     vd: np.ndarray  # verified disbursed, int64 minor units
 
 
-def _peers(k, n, group, exclude=None, drop=None):
+def peer_totals(k, n, group, exclude=None, drop=None):
     """Peer totals of each unit's group minus the unit itself (and its ``exclude`` group).
 
     Units in ``drop`` (suspects from an earlier round) count for no one's yardstick: one
@@ -129,6 +129,13 @@ def _peers(k, n, group, exclude=None, drop=None):
         return kg - kk, ng - nn, ssg - nn**2, cg - one
     ke, ne, sse, ce = group_sums(exclude, kk, nn, nn**2, one)
     return kg - ke, ng - ne, ssg - sse, cg - ce
+
+
+def region_peers_ok(k, n, region, office, s: FlagSettings) -> np.ndarray:
+    """Whether each unit's region has enough other offices' units to be its yardstick
+    (else the programme's are used)."""
+    _, pn, _, pc = peer_totals(k, n, region, exclude=office)
+    return (pc >= s.min_peers) & (pn >= s.min_peer_lines)
 
 
 def robust_versus(k, n, peers, s: FlagSettings, median_group: np.ndarray, rounds: int = 3, **kw):
@@ -166,7 +173,7 @@ def robust_versus(k, n, peers, s: FlagSettings, median_group: np.ndarray, rounds
     return t, (pk, pn, pss, pc), ok, drop
 
 
-def _choose(use_a: np.ndarray, a: tuple, b: tuple) -> tuple:
+def choose(use_a: np.ndarray, a: tuple, b: tuple) -> tuple:
     return tuple(np.where(use_a, x, y) for x, y in zip(a, b, strict=True))
 
 
@@ -244,7 +251,7 @@ class Results:
     dispersion: dict[str, float]
 
 
-def _significant(q, test: Test, n, s: FlagSettings) -> np.ndarray:
+def significant(q, test: Test, n, s: FlagSettings) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = np.where(n > 0, test.excess / n, 0.0)
     return (
@@ -279,8 +286,8 @@ def _month_matrix(months: pa.Table, staff_ids: np.ndarray):
     keep = r >= 0
     n = np.zeros((len(staff_ids), len(periods)))
     k = np.zeros_like(n)
-    np.add.at(n, (r[keep], c[keep]), _col(months, "verified")[keep])
-    np.add.at(k, (r[keep], c[keep]), _col(months, "short")[keep])
+    np.add.at(n, (r[keep], c[keep]), col(months, "verified")[keep])
+    np.add.at(k, (r[keep], c[keep]), col(months, "short")[keep])
     return k, n, periods
 
 
@@ -327,29 +334,28 @@ def flag_units(
     """
     s = settings or FlagSettings()
     staff_ids = np.asarray(staff.column("staff_id").to_pylist(), dtype=object)
-    office_names, office = _codes(_col(staff, "office_id", object))
+    office_names, office = codes(col(staff, "office_id", object))
     region_of_office = {}
-    region_raw = _col(staff, "region", object)
-    region_names, region = _codes(region_raw)
+    region_raw = col(staff, "region", object)
+    region_names, region = codes(region_raw)
     for o, r in zip(office, region, strict=True):
         region_of_office.setdefault(int(o), int(r))
-    k = _col(staff, "short_lines")
-    n = _col(staff, "verified_lines")
-    clerks = Units(staff_ids, k, n, _col(staff, "lost", np.int64),
-                   _col(staff, "verified_disbursed", np.int64))  # fmt: skip
+    k = col(staff, "short_lines")
+    n = col(staff, "verified_lines")
+    clerks = Units(staff_ids, k, n, col(staff, "lost", np.int64),
+                   col(staff, "verified_disbursed", np.int64))  # fmt: skip
     everyone = np.zeros(len(k), dtype=np.int64)
 
     # -- clerks against their office's other clerks
     t_office, (o_pk, o_pn, o_pss, o_pc), by_office_ok, o_drop = robust_versus(
-        k, n, lambda drop: _peers(k, n, office, drop=drop), s, office
+        k, n, lambda drop: peer_totals(k, n, office, drop=drop), s, office
     )
     # -- clerks against the region's other offices (the programme's if the region has none)
-    r_pc, r_pn = _peers(k, n, region, exclude=office)[3], _peers(k, n, region, exclude=office)[1]
-    region_ok = (r_pc >= s.min_peers) & (r_pn >= s.min_peer_lines)
+    region_ok = region_peers_ok(k, n, region, office, s)
 
     def region_peers(drop):
-        return _choose(region_ok, _peers(k, n, region, exclude=office, drop=drop),
-                       _peers(k, n, everyone, exclude=office, drop=drop))  # fmt: skip
+        return choose(region_ok, peer_totals(k, n, region, exclude=office, drop=drop),
+                       peer_totals(k, n, everyone, exclude=office, drop=drop))  # fmt: skip
 
     t_region, (pk, pn, pss, pc), wide_ok, r_drop = robust_versus(
         k, n, region_peers, s, np.where(region_ok, region, -1) + 1
@@ -380,16 +386,16 @@ def flag_units(
     # a skimmer takes from the same families month after month, a diverter from many
     # families at once; counting families, not lines, keeps one family's persistent honest
     # trouble (an account that keeps failing) to one count
-    mat = (_col(staff, "material_lines") if "material_lines" in staff.column_names
+    mat = (col(staff, "material_lines") if "material_lines" in staff.column_names
            else np.zeros_like(k))  # fmt: skip
     t_families, f_lines_excess = _family_test(
         staff, office, region, region_ok, mat, n, s
     )
     # -- families paid into shared accounts, against all other clerks
-    fam = _col(staff, "families")
-    sh = _col(staff, "shared_account_families")
+    fam = col(staff, "families")
+    sh = col(staff, "shared_account_families")
     t_shared = robust_versus(
-        sh, fam, lambda drop: _peers(sh, fam, everyone, drop=drop), s, everyone
+        sh, fam, lambda drop: peer_totals(sh, fam, everyone, drop=drop), s, everyone
     )[0]
 
     # -- offices (their clerks' lines), against the region's other offices and the programme's
@@ -401,10 +407,10 @@ def flag_units(
     o_region = np.array([region_of_office[i] for i in range(n_off)], dtype=np.int64)
     o_all = np.zeros(n_off, dtype=np.int64)
     t_o_region, (rk, rn, rss, rc), o_reg_ok, or_drop = robust_versus(
-        ok, on, lambda drop: _peers(ok, on, o_region, drop=drop), s, o_region
+        ok, on, lambda drop: peer_totals(ok, on, o_region, drop=drop), s, o_region
     )
     t_o_prog, (gk, gn, gss, gc), o_prog_ok, og_drop = robust_versus(
-        ok, on, lambda drop: _peers(ok, on, o_all, drop=drop), s, o_all
+        ok, on, lambda drop: peer_totals(ok, on, o_all, drop=drop), s, o_all
     )
     omk = np.zeros((n_off, mk.shape[1]))
     omn = np.zeros_like(omk)
@@ -423,10 +429,10 @@ def flag_units(
     # noise (fees, roundings) varies a lot between offices but is never material
     om = np.bincount(office, weights=mat, minlength=n_off)
     t_om_region, om_reg_peers, _, _ = robust_versus(
-        om, on, lambda drop: _peers(om, on, o_region, drop=drop), s, o_region
+        om, on, lambda drop: peer_totals(om, on, o_region, drop=drop), s, o_region
     )
     t_om_prog, om_prog_peers, _, _ = robust_versus(
-        om, on, lambda drop: _peers(om, on, o_all, drop=drop), s, o_all
+        om, on, lambda drop: peer_totals(om, on, o_all, drop=drop), s, o_all
     )
 
     # -- regions (sums of offices), against the other regions; rho from the offices
@@ -437,7 +443,7 @@ def flag_units(
     regions = Units(region_names, regk, regn, int_group_sums(o_region, offices.lost, n_reg),
                     int_group_sums(o_region, offices.vd, n_reg))  # fmt: skip
     r_all = np.zeros(n_reg, dtype=np.int64)
-    xk, xn, _, xc = _peers(regk, regn, r_all)
+    xk, xn, _, xc = peer_totals(regk, regn, r_all)
     xss = regss.sum() - regss
     t_reg = versus(regk, regn, xk, xn, xss, (xc >= 1) & (xn >= s.min_peer_lines),
                    ss=regss, rho=t_o_prog.rho)  # fmt: skip
@@ -466,19 +472,19 @@ def flag_units(
 
     # -- money beyond each yardstick (exact), needed by the effect-size rule
     m_office = _money(clerks, office, t_office, drop=o_drop)
-    m_region = _choose(
+    m_region = choose(
         region_ok,
         _money(clerks, region, t_region, exclude=office, drop=r_drop),
         _money(clerks, everyone, t_region, exclude=office, drop=r_drop),
     )
     prog_money = _peer_money(offices, o_all, og_drop)
-    o_peer_money = _choose(o_reg_ok, _peer_money(offices, o_region, or_drop), prog_money)
+    o_peer_money = choose(o_reg_ok, _peer_money(offices, o_region, or_drop), prog_money)
     m_o = exact_excess(offices.lost, offices.vd, *o_peer_money, ok, t_o_region)
     m_o_prog = exact_excess(offices.lost, offices.vd, *prog_money, ok, t_o_prog)
     m_r = exact_excess(regions.lost, regions.vd, *_peer_money(regions, r_all), regk, t_reg)
 
-    by_office = _significant(q_office, t_office, n, s) & _material(m_office[0], clerks.vd, s)
-    by_region = _significant(q_region, t_region, n, s) & _material(m_region[0], clerks.vd, s)
+    by_office = significant(q_office, t_office, n, s) & _material(m_office[0], clerks.vd, s)
+    by_region = significant(q_region, t_region, n, s) & _material(m_region[0], clerks.vd, s)
     by_months = np.nan_to_num(q_months, nan=1.0) < s.alpha
     # -- money: excess over the yardstick that matters for each unit
     use_office = by_office_ok & ~(by_region & ~by_office)
@@ -486,24 +492,24 @@ def flag_units(
     c_vs = np.where(use_office, "office", "region")
     # money beyond a yardstick only where that yardstick is good enough to test against
     c_money = (*c_money[:3], c_money[3] & np.where(use_office, by_office_ok, wide_ok))
-    by_shared = _significant(q_shared, t_shared, fam, s)
-    fams_v = (_col(staff, "verified_families") if "verified_families" in staff.column_names
+    by_shared = significant(q_shared, t_shared, fam, s)
+    fams_v = (col(staff, "verified_families") if "verified_families" in staff.column_names
               else np.zeros_like(k))  # fmt: skip
     by_families = (_families_significant(q_families, t_families, fams_v, f_lines_excess, s)
                    & c_money[3] & _material(c_money[0], clerks.vd, s))  # fmt: skip
-    o_by_region = _significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
-    o_by_prog = _significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
+    o_by_region = significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
+    o_by_prog = significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
     # (an office's months need its money too: an honest office whose bank reports small fees
     # on a quarter of the lines is above its region in every month, but loses no money)
     o_by_months = (np.nan_to_num(qo_months, nan=1.0) < s.alpha) & _material(m_o[0], offices.vd, s)
-    om_by_region = _significant(qm_region, t_om_region, on, s) & _material(m_o[0], offices.vd, s)
-    om_by_prog = _significant(qm_prog, t_om_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
+    om_by_region = significant(qm_region, t_om_region, on, s) & _material(m_o[0], offices.vd, s)
+    om_by_prog = significant(qm_prog, t_om_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
     o_flagged = o_by_region | o_by_prog | o_by_months | om_by_region | om_by_prog
     individual = by_office | by_months | by_shared | by_families
     # Is the office unusual beyond its individually flagged clerks? Test the rest of it.
     ind_k = np.bincount(office, weights=np.where(individual, k, 0), minlength=n_off)
     ind_n = np.bincount(office, weights=np.where(individual, n, 0), minlength=n_off)
-    rest_peers = _choose(o_reg_ok, (rk, rn, rss), (gk, gn, gss))
+    rest_peers = choose(o_reg_ok, (rk, rn, rss), (gk, gn, gss))
     rest = versus(ok - ind_k, on - ind_n, *rest_peers, np.ones(n_off, bool),
                   rho=float(np.where(o_reg_ok, t_o_region.rho, t_o_prog.rho).max(initial=0)))
     rest_sig = (
@@ -512,7 +518,7 @@ def flag_units(
         & (rest.excess >= s.min_excess * np.maximum(on - ind_n, 1))
     )
     ind_m = np.bincount(office, weights=np.where(individual, mat, 0), minlength=n_off)
-    m_peers = _choose(o_reg_ok, om_reg_peers[:3], om_prog_peers[:3])
+    m_peers = choose(o_reg_ok, om_reg_peers[:3], om_prog_peers[:3])
     rest_m = versus(om - ind_m, on - ind_n, *m_peers, np.ones(n_off, bool),
                     rho=max(t_om_region.rho, t_om_prog.rho))  # fmt: skip
     rest_sig |= (
@@ -523,7 +529,7 @@ def flag_units(
     office_wide = o_flagged & ((ind_n == 0) | rest_sig)
     in_flagged_office = office_wide[office]
     flagged = individual | (by_region & ~in_flagged_office)
-    r_flagged = _significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
+    r_flagged = significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
 
     m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
     m_r = (*m_r[:3], m_r[3] & np.isfinite(t_reg.p))
@@ -648,22 +654,22 @@ def _family_test(staff: pa.Table, office, region, region_ok, mat, n, s: FlagSett
         zero = np.zeros(staff.num_rows)
         t = versus(zero, zero, zero, zero, zero, np.zeros(staff.num_rows, bool))
         return t, zero
-    f, mf = _col(staff, "verified_families"), _col(staff, "material_families")
+    f, mf = col(staff, "verified_families"), col(staff, "material_families")
     everyone = np.zeros(len(f), dtype=np.int64)
-    _, o_n, _, o_c = _peers(mf, f, office)
+    _, o_n, _, o_c = peer_totals(mf, f, office)
     use_office = (o_c >= s.min_peers) & (o_n >= s.min_peer_lines)
 
     def peers(drop):
-        wide = _choose(region_ok, _peers(mf, f, region, exclude=office, drop=drop),
-                       _peers(mf, f, everyone, exclude=office, drop=drop))  # fmt: skip
-        return _choose(use_office, _peers(mf, f, office, drop=drop), wide)
+        wide = choose(region_ok, peer_totals(mf, f, region, exclude=office, drop=drop),
+                       peer_totals(mf, f, everyone, exclude=office, drop=drop))  # fmt: skip
+        return choose(use_office, peer_totals(mf, f, office, drop=drop), wide)
 
     groups = np.where(use_office, office, office.max(initial=0) + 1
                       + np.where(region_ok, region, -1) + 1)  # fmt: skip
     t, _, _, drop = robust_versus(mf, f, peers, s, groups, min_rho_lines=MIN_RHO_FAMILIES)
-    wide = _choose(region_ok, _peers(mat, n, region, exclude=office, drop=drop),
-                   _peers(mat, n, everyone, exclude=office, drop=drop))  # fmt: skip
-    pk, pn = _choose(use_office, _peers(mat, n, office, drop=drop), wide)[:2]
+    wide = choose(region_ok, peer_totals(mat, n, region, exclude=office, drop=drop),
+                   peer_totals(mat, n, everyone, exclude=office, drop=drop))  # fmt: skip
+    pk, pn = choose(use_office, peer_totals(mat, n, office, drop=drop), wide)[:2]
     lines_excess = mat - n * (pk + 0.5) / (pn + 1.0)
     return t, lines_excess
 

@@ -23,6 +23,7 @@ import yaml
 from payproof.errors import RulesError
 from payproof.rules.model import (
     FORMULA_KINDS,
+    Applications,
     Eligibility,
     Entry,
     Formula,
@@ -96,6 +97,7 @@ def parse_rules(data: bytes, *, source: str = "<rules>") -> Rules:
         formula=formula,
         source=source,
         sha256=hashlib.sha256(data).hexdigest(),
+        applications=Applications(**doc.get("applications", {})),
         raw=doc,
     )
 

@@ -69,6 +69,17 @@ class Eligibility:
     student_age_limit: int | None = None
 
 
+DEFAULT_DECISION_TERM_DAYS = 30  # docs/rules.md: used when a rules file names no term
+
+
+@dataclass(frozen=True)
+class Applications:
+    """How applications must be handled: the legal term to decide one (calendar days from
+    submission), against which the audit counts late decisions (payproof.exclusion)."""
+
+    decision_term_days: int = DEFAULT_DECISION_TERM_DAYS
+
+
 @dataclass(frozen=True)
 class Formula:
     """A formula of one documented kind, naming the parameters it uses."""
@@ -102,6 +113,7 @@ class Rules:
     formula: Formula
     source: str
     sha256: str
+    applications: Applications = field(default_factory=Applications)
     raw: Mapping = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -111,3 +111,11 @@ def append_line(path: Path, line: str) -> int:
 @pytest.fixture
 def valid_input(tmp_path: Path) -> Path:
     return write_input(tmp_path / "input")
+
+
+def loss_flag(flagged_by: str) -> str:
+    """SQL: flagged by a payment (loss) test. ``flagged`` also holds the application tests
+    (labels ``*_vs_*``, payproof.exclusion) of the generated applications, whose roles are
+    checked in tests/exclusion."""
+    return (f"list_filter(string_split(coalesce({flagged_by}, ''), ';'), "
+            "lambda x: x <> '' AND NOT contains(x, '_vs_')) <> []")  # fmt: skip

@@ -15,6 +15,7 @@ import pytest
 from payproof.audit import run_audit
 from payproof.scenario.config import ScenarioConfig
 from payproof.scenario.generate import generate_scenario
+from tests.audit.conftest import loss_flag
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def test_skimmers_flagged_and_no_honest_clerk(audited):
     by_role = dict(
         (role, (n, flagged))
         for role, n, flagged in _one(
-            f"""SELECT t.role, count(*), count(*) FILTER (WHERE s.flagged)
+            f"""SELECT t.role, count(*), count(*) FILTER (WHERE {loss_flag("s.flagged_by")})
             FROM '{input_dir}/truth/staff.csv' t JOIN '{out}/staff.csv' s USING (staff_id)
             GROUP BY t.role"""
         )

@@ -18,6 +18,7 @@ import pytest
 from payproof.audit import run_audit
 from payproof.scenario.config import ScenarioConfig
 from payproof.scenario.generate import generate_scenario
+from tests.audit.conftest import loss_flag
 
 HARD = ScenarioConfig(
     families=5000,
@@ -44,7 +45,9 @@ def _rows(sql: str) -> list[tuple]:
 
 def _staff(input_dir, out) -> list[tuple]:
     return _rows(
-        f"""SELECT t.role, s.flagged, s.in_flagged_office, s.flagged_by, s.flag_months,
+        f"""SELECT t.role, {loss_flag("s.flagged_by")},
+          s.in_flagged_office AND NOT coalesce(s.application_in_flagged_office, false),
+          s.flagged_by, s.flag_months,
           t.active_months, s.excess_lost_low, s.excess_lost, s.excess_lost_high
         FROM '{input_dir}/truth/staff.csv' t JOIN '{out}/staff.csv' s USING (staff_id)"""
     )
@@ -64,7 +67,8 @@ def test_no_honest_clerk_or_office_flagged(hard):
     assert [r for r in rows if r[0] == "honest" and (r[1] or r[2])] == []
     honest_offices = _rows(
         f"""SELECT o.office_id FROM '{input_dir}/truth/offices.csv' t
-        JOIN '{out}/offices.csv' o USING (office_id) WHERE t.dishonest_clerks = 0 AND o.flagged"""
+        JOIN '{out}/offices.csv' o USING (office_id)
+        WHERE t.dishonest_clerks = 0 AND {loss_flag("o.flagged_by")}"""
     )
     assert honest_offices == []
 

@@ -141,3 +141,37 @@ def test_arrears_without_the_family_named_on_the_approval(exclusion_input, tmp_p
     run_audit(exclusion_input, out, ghosts=False)
     row = _rows(out / "excluded.csv")["M4"]
     assert (row["kind"], row["periods"]) == ("late_approval", "2024-01 2024-02")
+
+
+def test_a_clerk_who_only_decided_applications_has_a_staff_row(exclusion_input, tmp_path):
+    """S2 pays no one (every payment goes through S1) but holds M8's pending application:
+    staff.csv lists S2 with empty payment columns and the application figures."""
+    out = tmp_path / "out"
+    result = run_audit(exclusion_input, out, ghosts=False)
+    with (out / "staff.csv").open(encoding="utf-8") as fh:
+        staff = {r["staff_id"]: r for r in csv.DictReader(fh)}
+    s2 = staff["S2"]
+    assert (s2["office_id"], s2["applications"], s2["pending"]) == ("O2", "1", "1")
+    assert s2["lines"] == s2["disbursed"] == s2["lost"] == s2["p_value"] == ""
+    assert (s2["flagged"], s2["application_flagged"]) == ("false", "false")
+    assert s2["application_in_flagged_office"] == "false"
+    assert result.summary["staff"]["total"] == len(staff) == 2
+    assert result.summary["excluded"]["offices_flagged_as_a_whole"] == 0
+    with (out / "offices.csv").open(encoding="utf-8") as fh:
+        offices = {r["office_id"]: r for r in csv.DictReader(fh)}
+    assert offices["O2"]["staff"] == "1" and offices["O2"]["application_office_wide"] == "false"
+
+
+def test_decision_term_comes_from_the_rules(exclusion_input, tmp_path):
+    """A4 took 50 days: late under the default 30-day term, on time under a 60-day one."""
+    import yaml
+
+    rules = load_rules(None).raw | {"applications": {"decision_term_days": 60}}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(dict(rules), sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_audit(exclusion_input, out, ghosts=False, rules=path)
+    assert result.summary["excluded"]["legal_term_days"] == 60
+    with (out / "staff.csv").open(encoding="utf-8") as fh:
+        staff = {r["staff_id"]: r for r in csv.DictReader(fh)}
+    assert staff["S1"]["late"] == "0"

@@ -58,6 +58,31 @@ def test_clerks_who_reject_or_delay_are_flagged_and_honest_ones_are_not(audited)
     assert sum(honest) <= 0.01 * len(honest)  # the documented false-flag rate (alpha)
 
 
+def test_every_deciding_clerk_has_a_staff_row_and_one_flag(audited):
+    """Every clerk of the applications is in staff.csv; its application flag is part of
+    ``flagged`` / ``flagged_by`` (and its office-wide one of ``in_flagged_office``)."""
+    data, out = audited
+    missing = _one(
+        f"""SELECT count(*) FROM (SELECT DISTINCT staff_id FROM '{data}/applications.csv'
+          WHERE staff_id IS NOT NULL) a
+        WHERE staff_id NOT IN (SELECT staff_id FROM '{out}/staff.csv')"""
+    )[0][0]
+    assert missing == 0
+    (inconsistent,) = _one(
+        f"""SELECT count(*) FROM '{out}/staff.csv' WHERE
+          (coalesce(application_flagged, false) AND NOT (flagged AND
+            contains(flagged_by, application_flagged_by)))
+          OR (coalesce(application_in_flagged_office, false) AND NOT in_flagged_office)"""
+    )[0]
+    assert inconsistent == 0
+    (flagged, summary_flagged) = _one(
+        f"""SELECT count(*) FILTER (WHERE flagged), any_value(s.n)
+        FROM '{out}/staff.csv', (SELECT CAST(json_extract(j, '$.staff.flagged') AS INTEGER) n
+          FROM (SELECT CAST(content AS JSON) j FROM read_text('{out}/summary.json'))) s"""
+    )[0]
+    assert flagged == summary_flagged
+
+
 def test_bribe_takers_carry_the_signature(audited):
     """Clerks who approve late after a bribe: short first payments through them and bribe
     complaints stand beside them (corroboration), and the payment tests flag them."""

@@ -233,3 +233,21 @@ def test_scale_key_outside_range(base):
 def test_student_limit_below_age_limit(base):
     msg = bad(edit(base, lambda d: d["eligibility"].update(student_age_limit=16)))
     assert "student_age_limit 16 is below age_limit 18" in msg
+
+
+def test_decision_term_default_and_set(base, kz):
+    assert kz.applications.decision_term_days == 30  # the documented default
+    doc = edit(base, lambda d: d.update(applications={"decision_term_days": 15}))
+    rules = parse_rules(yaml.safe_dump(doc).encode(), source="t.yaml")
+    assert rules.applications.decision_term_days == 15
+
+
+@pytest.mark.parametrize("term", [0, -3, "30", 30.5, 400])
+def test_decision_term_invalid(base, term):
+    msg = bad(edit(base, lambda d: d.update(applications={"decision_term_days": term})))
+    assert "applications.decision_term_days" in msg
+
+
+def test_applications_unknown_key(base):
+    msg = bad(edit(base, lambda d: d.update(applications={"term": 30})))
+    assert "applications" in msg
