@@ -14,6 +14,7 @@ export they are written as the nearest Russian letter.
 from __future__ import annotations
 
 import codecs
+import csv
 import os
 from pathlib import Path
 
@@ -43,6 +44,12 @@ def ru_header(table: str, column: str) -> str:
     return header_aliases(table)[column][1]
 
 
+def _header(path: Path) -> set[str]:
+    """The column names of a generated (UTF-8, comma-separated) CSV file."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return set(next(csv.reader(fh)))
+
+
 def ru_value(column: str, value: str) -> str:
     """The Russian word for a coded (enum) value."""
     return value_aliases(column)[value][0]
@@ -60,9 +67,11 @@ def export_ru(folder: Path, encoding: str = "cp1251") -> list[Path]:
             if not src.is_file():
                 continue
             spec = contract.table(table)
+            present = _header(src)
             cols = ", ".join(
                 f"{_value_sql(table, c, s.type)} AS {_q(ru_header(table, c))}"
                 for c, s in spec.columns.items()
+                if c in present  # an optional column the generator does not write
             )
             tmp = folder / f".{name}.utf8"
             engine.execute(
