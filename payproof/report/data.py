@@ -324,9 +324,16 @@ def clerk_ratios(engine: DuckDBEngine) -> list[ClerkRatios]:
     Bins use integer arithmetic on minor units, so 0.70 falls exactly in the
     0.70–0.75 bin (a float division would put it in 0.65–0.70).
     """
+    # A clerk flagged only on how applications were decided (payproof.exclusion) has no
+    # payment flag to show here: its flagged_by is then its application tests alone.
+    payment_flag = _flagged()
+    if "application_flagged_by" in _columns(engine, "staff"):
+        payment_flag += (
+            " AND coalesce(flagged_by, '') IS DISTINCT FROM coalesce(application_flagged_by, '')"
+        )
     top = engine.rows(
         f"SELECT staff_id, coalesce(office_id, ''), {_dec('lost')}, {_float('q_value')}, "
-        f"coalesce(flag_reason, '') FROM staff WHERE {_flagged()} "
+        f"coalesce(flag_reason, '') FROM staff WHERE {payment_flag} "
         f"ORDER BY {_dec('lost')} DESC, staff_id LIMIT {max(TOP_CLERK_DOTS, TOP_CLERK_HISTOGRAMS)}"
     )
     if not top:

@@ -195,6 +195,13 @@ def _decisions(folder: Path, block: dict, tr: Translator) -> str:
         "clerk and complaints are shown beside each flag as corroboration only.",
     )).format(staff=count(block["staff_flagged"], L),
              offices=count(block["offices_flagged"], L)) + "</p>"  # fmt: skip
+    as_a_whole = block.get("offices_flagged_as_a_whole", 0)
+    if as_a_whole:
+        text += "<p>" + _safe(_(
+            "{offices} of these offices stand out as a whole: their clerks are listed in "
+            "staff.csv as in a flagged office (application_in_flagged_office), not as proven "
+            "individuals."
+        )).format(offices=count(as_a_whole, L)) + "</p>"  # fmt: skip
     path = folder / "staff.csv"
     if not path.exists():
         return text

@@ -192,3 +192,21 @@ def test_left_out_line_of_the_terminal_summary(excluded_out):
     text = console.export_text()
     assert "Без пособия (не включены в реестр или включены с опозданием):" in text
     assert "Left out" not in text and "clerks" not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "stand out as a whole"), ("ru", "выделяются целиком"), ("kk", "тұтастай ерекшеленеді")],
+)
+def test_left_out_section_names_offices_flagged_as_a_whole(excluded_out, tmp_path, lang, words):
+    import json
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(excluded_out, out)
+    section = _excluded_html(out, lang)
+    assert words not in section  # none flagged as a whole in the audit itself
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary["excluded"]["offices_flagged_as_a_whole"] = 1
+    (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert words in _excluded_html(out, lang)
