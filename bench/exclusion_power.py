@@ -5,7 +5,9 @@
 For each seed: generate the programme (population register and applications included),
 audit it (no ghosts, no report), and compare with the truth: excluded mothers found with
 the exact kind, months and amount; rejecting and delaying clerks flagged; honest clerks
-flagged (false flags). Prints one ``bench exclusion`` line per seed and a total.
+flagged (false flags). Prints one ``bench exclusion`` line per seed and a total, and one
+``bench exclusion.missed`` line per unflagged rejecter or delayer: its observed rate on its
+role's test and its detection limit (staff.csv's ``detectable_*_rate``).
 """
 
 from __future__ import annotations
@@ -51,6 +53,32 @@ def one(folder: Path, families: int, seed: int) -> dict:
         LEFT JOIN '{out}/staff.csv' s USING (staff_id) GROUP BY 1"""
     ).fetchall():
         roles[r], in_office[f"{r}_in_flagged_office"] = (int(n), int(f)), int(w)
+    # each missed rejecter / delayer: its observed rate on its role's test and its limit
+    limits = (
+        f"""SELECT t.application_role, s.staff_id,
+          CASE WHEN t.application_role = 'rejecter' THEN s.eligible_applications
+               ELSE s.applications END AS n,
+          CASE WHEN t.application_role = 'rejecter'
+               THEN s.rejected_eligible / nullif(s.eligible_applications, 0)
+               ELSE s.late / nullif(s.applications, 0) END AS rate,
+          CASE WHEN t.application_role = 'rejecter' THEN s.detectable_rejected_eligible_rate
+               ELSE s.detectable_late_rate END AS lim
+        FROM '{data}/truth/application_clerks.csv' t
+        LEFT JOIN '{out}/staff.csv' s USING (staff_id)
+        WHERE t.application_role IN ('rejecter', 'delayer')"""
+    )
+    duckdb.sql(f"CREATE OR REPLACE TEMP VIEW role_limits AS {limits}")
+    missed = duckdb.sql(
+        f"""SELECT application_role, staff_id, n, rate, lim FROM role_limits
+        WHERE staff_id NOT IN (SELECT staff_id FROM '{out}/staff.csv'
+                               WHERE application_flagged) ORDER BY 1, 2"""
+    ).fetchall()
+    # flagged rejecters / delayers whose rate is below their own test's limit (flagged by
+    # the region test, or by a cut-off their own second rejection loosened)
+    below = duckdb.sql(
+        f"""SELECT count(*) FROM role_limits WHERE rate < lim AND staff_id IN
+          (SELECT staff_id FROM '{out}/staff.csv' WHERE application_flagged)"""
+    ).fetchall()[0][0]
     offices = duckdb.sql(
         f"""SELECT count(*) FILTER (WHERE application_flagged),
           count(*) FILTER (WHERE application_office_wide) FROM '{out}/offices.csv'"""
@@ -59,7 +87,7 @@ def one(folder: Path, families: int, seed: int) -> dict:
             "audit_seconds": round(seconds, 1), **{f"{r}_flagged": f"{f}/{n}"
                                                    for r, (n, f) in sorted(roles.items())},
             **in_office, "offices_flagged": offices[0], "offices_as_a_whole": offices[1],
-            "_roles": roles}  # fmt: skip
+            "flagged_below_limit": below, "_roles": roles, "_missed": missed}  # fmt: skip
 
 
 def main() -> None:
@@ -73,11 +101,18 @@ def main() -> None:
     total: dict[str, list[int]] = {}
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         r = one(args.workdir / f"seed-{seed}", args.families, seed)
+        for role, staff_id, n, rate, lim in r.pop("_missed"):
+            below = "" if lim is None or rate is None else (
+                " below_limit" if rate < lim else " AT_OR_ABOVE_LIMIT")
+            print(f"bench exclusion.missed seed={seed} role={role} staff={staff_id} n={n} "
+                  f"rate={'' if rate is None else round(rate, 4)} limit={lim}{below}",
+                  flush=True)  # fmt: skip
         for role, (n, f) in r.pop("_roles").items():
             acc = total.setdefault(role, [0, 0])
             acc[0] += n
             acc[1] += f
-        for k in ("excluded", "exact", "extra", *(k for k in r if k.endswith("_office")),
+        for k in ("excluded", "exact", "extra", "flagged_below_limit",
+                  *(k for k in r if k.endswith("_office")),
                   "offices_flagged", "offices_as_a_whole"):
             total.setdefault(k, [0])[0] += r[k]
         print("bench exclusion " + " ".join(f"{k}={v}" for k, v in r.items()), flush=True)

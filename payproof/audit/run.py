@@ -219,7 +219,9 @@ def run_audit(
                 from payproof.exclusion.outputs import write_excluded
 
                 summary["excluded"] = exclusion.summary
-                extra = {"staff_extra": exclusion.staff_extra,
+                # staff.csv's application columns only with applications (docs/outputs.md)
+                with_apps = ingest.tables["applications"].file is not None
+                extra = {"staff_extra": exclusion.staff_extra if with_apps else None,
                          "office_extra": exclusion.office_extra}  # fmt: skip
                 write_excluded(engine, staging, exclusion.has_population)
             if ghost_facts is not None:

@@ -31,6 +31,7 @@ from payproof.reconcile.significance import (
     choose,
     codes,
     col,
+    detection_limit,
     peer_totals,
     region_peers_ok,
     robust_versus,
@@ -39,6 +40,8 @@ from payproof.reconcile.significance import (
 from payproof.rules.model import DEFAULT_DECISION_TERM_DAYS
 
 TESTS = ("late", "rejected_eligible", "overturned")
+# tests whose detection limit each clerk gets in staff.csv (``detectable_<test>_rate``)
+DETECTABLE = ("late", "rejected_eligible")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def decide_applications(
     tests = []  # (table, label, Test, n)
     office_yardsticks = {}  # test name -> the office test's region / programme peers
     office_testable = {}  # test name -> per clerk, whether its office could be its yardstick
+    own = {}  # test name -> per level, the clerks' test (for the detection limits)
     _, office = codes(col(staff, "office_id", object))
     _, region = codes(col(staff, "region", object))
     _, o_region = codes(col(offices, "region", object))
@@ -112,6 +116,7 @@ def decide_applications(
         ):
             test = robust_versus(k, n, fn, s.flags, median_group)[0]
             tests.append(("staff", f"{name}_vs_{level}", test, n))
+            own.setdefault(name, {})[level] = test
             if level == "office":  # where the office is too small, the region is the yardstick
                 office_testable[name] = np.isfinite(test.p)
         k, n = col(offices, name), col(offices, _denominator(name))
@@ -137,6 +142,13 @@ def decide_applications(
         cols[table][f"{label}_rate"] = test.rate
         cols[table][f"{label}_q"] = qs
         flags[table][label] = significant(qs, test, n, s.flags)
+    # what this run could have seen: the rate at which each clerk's own test (office, or
+    # region where the office is too small) would have flagged it
+    for name in DETECTABLE:
+        cols["staff"][f"detectable_{name}_rate"] = detection_limit(
+            col(staff, _denominator(name)), office_testable[name], own[name]["office"],
+            own[name]["region"], p_cut, q, s.flags,
+        )
     wide, in_flagged_office = _who_is_flagged_as_what(
         staff, offices, flags, office_yardsticks, office_testable, p_cut, s.flags
     )

@@ -36,6 +36,8 @@ STAFF_TESTS = ("late_vs_office", "late_vs_region", "rejected_eligible_vs_office"
 OFFICE_TESTS = ("late_vs_region", "late_vs_programme", "rejected_eligible_vs_region",
                 "rejected_eligible_vs_programme", "overturned_vs_region",
                 "overturned_vs_programme")  # fmt: skip
+# per clerk, the rate at which its own test would have flagged it (docs/outputs.md)
+DETECTABLE_COLUMNS = ("detectable_late_rate", "detectable_rejected_eligible_rate")
 SIGNATURE_COLUMNS = ("approvals_short_first", "delayed_approvals_short_first",
                      "exclusion_complaints")  # fmt: skip
 
@@ -80,9 +82,10 @@ def prepare_outputs(engine: DuckDBEngine, term: int) -> None:
     sig = ", ".join(f"g.{c}" for c in SIGNATURE_COLUMNS)
     cols = ", ".join(f"a.{c}" for c in APPLICATION_COLUMNS)
     tests = ", ".join(f"a.{c}" for c in _test_columns(STAFF_TESTS))
+    detect = ", ".join(f"a.{c}" for c in DETECTABLE_COLUMNS)
     engine.materialise(
         "application_staff_out",
-        f"""SELECT a.staff_id, {cols}, {tests}, a.application_flagged,
+        f"""SELECT a.staff_id, {cols}, {tests}, {detect}, a.application_flagged,
           a.application_flagged_by, a.application_in_flagged_office, {sig}
         FROM application_staff a LEFT JOIN ex_signature g ON g.staff_id = a.staff_id""",
     )
@@ -108,7 +111,8 @@ def prepare_outputs(engine: DuckDBEngine, term: int) -> None:
 
 def staff_extra() -> tuple[str, list[str]]:
     """(join, columns) that staff.csv adds when the input has applications."""
-    names = [*APPLICATION_COLUMNS, *_test_columns(STAFF_TESTS), "application_flagged",
+    names = [*APPLICATION_COLUMNS, *_test_columns(STAFF_TESTS), *DETECTABLE_COLUMNS,
+             "application_flagged",
              "application_flagged_by", "application_in_flagged_office",
              *SIGNATURE_COLUMNS]  # fmt: skip
     return "LEFT JOIN application_staff_out ax USING (staff_id)", [f"ax.{c}" for c in names]

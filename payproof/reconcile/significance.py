@@ -173,6 +173,26 @@ def robust_versus(k, n, peers, s: FlagSettings, median_group: np.ndarray, rounds
     return t, (pk, pn, pss, pc), ok, drop
 
 
+def detection_limit(
+    n: np.ndarray, by_office: np.ndarray, t_office: Test, t_region: Test, p_cut: float,
+    q_all: np.ndarray, s: FlagSettings,
+) -> np.ndarray:
+    """Per clerk, the rate at which its own test (against its office, or against the region
+    where ``by_office`` is false) would have flagged it in this run (NaN: no rate could).
+
+    The p-value must reach the run's Benjamini–Hochberg cut-off ``p_cut`` — or, in a run
+    that flagged nothing, ``alpha`` over the number of tests (what a lone flag needs) — with
+    the same excess rules as :func:`significant`. Shared by the loss and application tests.
+    """
+    p_flag = max(p_cut, s.alpha / max(int(np.isfinite(q_all).sum()), 1))
+    return detectable(
+        n, np.where(by_office, t_office.p0, t_region.p0),
+        np.where(by_office, t_office.rho_eff, t_region.rho_eff),
+        np.where(by_office, np.isfinite(t_office.p), np.isfinite(t_region.p)),
+        p_flag, s.min_lines, s.min_excess,
+    )
+
+
 def choose(use_a: np.ndarray, a: tuple, b: tuple) -> tuple:
     return tuple(np.where(use_a, x, y) for x, y in zip(a, b, strict=True))
 
@@ -462,13 +482,7 @@ def flag_units(
     p_cut = float(rejected.max()) if len(rejected) else 0.0
     # what this run could have seen: the short-line rate at which each clerk's own test
     # (office, or region where the office is too small) would have flagged it
-    p_flag = max(p_cut, s.alpha / max(int(np.isfinite(q_all).sum()), 1))
-    detect = detectable(
-        n, np.where(by_office_ok, t_office.p0, t_region.p0),
-        np.where(by_office_ok, t_office.rho_eff, t_region.rho_eff),
-        np.where(by_office_ok, np.isfinite(t_office.p), np.isfinite(t_region.p)),
-        p_flag, s.min_lines, s.min_excess,
-    )
+    detect = detection_limit(n, by_office_ok, t_office, t_region, p_cut, q_all, s)
 
     # -- money beyond each yardstick (exact), needed by the effect-size rule
     m_office = _money(clerks, office, t_office, drop=o_drop)

@@ -22,26 +22,34 @@ def _late(office: str, clerk: int) -> int:
     return 6 + (clerk + int(office[1]) + int(office[-1])) % 5
 
 
-@pytest.fixture(scope="module")
-def decided():
+def _decide(clerks: list[tuple[str, str, int, int]]) -> tuple[list[dict], list[dict]]:
+    """Decide APPS eligible applications per clerk (staff_id, office R<r>-O<o>, late,
+    rejected): the first ``late`` of them after the term, the last ``rejected`` rejected."""
     engine = DuckDBEngine()
-    offices = [(f"R{r}-O{o}", f"R{r}") for r in range(REGIONS) for o in range(OFFICES)]
-    clerks = [(f"{o}-S{c}", o, _late(o, c)) for o, _ in offices for c in range(CLERKS)]
+    offices = sorted({(c[1], c[1].split("-")[0]) for c in clerks})
     engine.execute("CREATE TABLE offices (office_id VARCHAR, region VARCHAR)")
     engine.con.executemany("INSERT INTO offices VALUES (?, ?)", offices)
     engine.execute("CREATE TABLE staff (staff_id VARCHAR, office_id VARCHAR)")
     engine.con.executemany("INSERT INTO staff VALUES (?, ?)", [c[:2] for c in clerks])
-    engine.execute("CREATE TABLE clerks (staff_id VARCHAR, office_id VARCHAR, late INTEGER)")
-    engine.con.executemany("INSERT INTO clerks VALUES (?, ?, ?)", clerks)
+    engine.execute("CREATE TABLE clerks (staff_id VARCHAR, office_id VARCHAR, late INTEGER, "
+                   "rejected INTEGER)")  # fmt: skip
+    engine.con.executemany("INSERT INTO clerks VALUES (?, ?, ?, ?)", clerks)
     engine.materialise(
         "application_facts",
-        f"""SELECT c.staff_id, c.office_id, 'approved' AS decision,
+        f"""SELECT c.staff_id, c.office_id,
+          CASE WHEN i >= {APPS} - c.rejected THEN 'rejected' ELSE 'approved' END AS decision,
           CASE WHEN i < c.late THEN 45 ELSE 10 END AS days_open, true AS eligible,
           false AS overturned
         FROM clerks c, range({APPS}) r(i)""",
     )
     staff, offices_t = decide_applications(engine, DecisionSettings())
     return staff.to_pylist(), offices_t.to_pylist()
+
+
+@pytest.fixture(scope="module")
+def decided():
+    return _decide([(f"R{r}-O{o}-S{c}", f"R{r}-O{o}", _late(f"R{r}-O{o}", c), 0)
+                    for r in range(REGIONS) for o in range(OFFICES) for c in range(CLERKS)])
 
 
 def test_an_office_where_everyone_delays_is_flagged_as_a_whole(decided):
@@ -73,3 +81,58 @@ def test_honest_clerks_and_offices_are_not_flagged(decided):
                    for s in honest)  # fmt: skip
     assert not any(o["application_flagged"] for o in offices
                    if o["office_id"] not in (WHOLE, LONE))  # fmt: skip
+
+
+# -- detection limits: the rate at which a clerk's own test would have flagged it
+SMALL = "R2-O5"  # two clerks: too small to be its clerks' yardstick (the region's is)
+
+
+def _honest() -> list[tuple[str, str, int, int]]:
+    return [(f"R{r}-O{o}-S{c}", f"R{r}-O{o}", 6 + (c + r + o) % 5, 2 + (c + 2 * r + o) % 3)
+            for r in range(REGIONS) for o in range(OFFICES)
+            for c in range(2 if f"R{r}-O{o}" == SMALL else CLERKS)]  # fmt: skip
+
+
+def _limit_and_flags(name: str, who: str, around: range) -> tuple[int, dict[int, set[str]]]:
+    """The clerk's limit as a count of its applications, and its flags when it has each
+    count in ``around`` (relative to the limit) of late / rejected-eligible applications."""
+    clerks = _honest()
+    row = next(s for s in _decide(clerks)[0] if s["staff_id"] == who)
+    limit = row[f"detectable_{name}_rate"]
+    assert limit is not None and 0 < limit < 1
+    k = round(limit * APPS)
+    assert abs(k - limit * APPS) < 1e-6  # a count of the clerk's applications
+    flags = {}
+    for d in around:
+        changed = [(c[0], c[1], k + d if name == "late" else c[2],
+                    k + d if name == "rejected_eligible" else c[3]) if c[0] == who else c
+                   for c in clerks]  # fmt: skip
+        got = next(s for s in _decide(changed)[0] if s["staff_id"] == who)
+        flags[d] = set((got["application_flagged_by"] or "").split(";")) - {""}
+    return k, flags
+
+
+def test_the_detection_limit_is_the_least_rate_its_own_test_flags():
+    """A clerk of an office too small to be its yardstick: its test is against the
+    region's other offices; one application fewer than the limit is not flagged."""
+    _, flags = _limit_and_flags("rejected_eligible", f"{SMALL}-S0", range(-2, 2))
+    assert flags[-2] == flags[-1] == set()
+    assert flags[0] == flags[1] == {"rejected_eligible_vs_region"}
+
+
+def test_at_the_limit_the_office_test_flags():
+    """Against its office: at and above the limit the clerk's own test flags it. (It may be
+    flagged a little below: its test against the region has a larger yardstick, and that
+    second rejection loosens the Benjamini–Hochberg cut-off — never unflagged above.)"""
+    _, flags = _limit_and_flags("late", "R1-O2-S3", range(0, 3))
+    assert all("late_vs_office" in f for f in flags.values())
+
+
+def test_every_clerk_gets_limits_and_the_flagged_are_above_theirs(decided):
+    staff, _ = decided
+    for s in staff:
+        for name in ("late", "rejected_eligible"):
+            assert 0 < s[f"detectable_{name}_rate"] < 1  # 80 applications: enough to flag
+        if s["application_flagged"]:
+            assert s["late"] / s["applications"] >= s["detectable_late_rate"]
+    assert any(s["application_flagged"] for s in staff)

@@ -91,6 +91,9 @@ def test_staff_and_offices_carry_application_figures(exclusion_input, tmp_path):
     assert staff["S1"]["applications"] == "4"
     assert staff["S1"]["rejected_eligible"] == "1"
     assert staff["S1"]["overturned"] == "0"
+    # four applications: no rate of them could have flagged S1 (five beyond the yardstick)
+    assert staff["S1"]["detectable_late_rate"] == ""
+    assert staff["S1"]["detectable_rejected_eligible_rate"] == ""
     assert staff["S1"]["late"] == "1"  # A4: 50 days
     with (out / "offices.csv").open(encoding="utf-8") as fh:
         offices = {r["office_id"]: r for r in csv.DictReader(fh)}
@@ -105,7 +108,9 @@ def test_without_the_new_inputs_no_new_file_or_column(tmp_path):
     result = run_audit(write_input(tmp_path / "input"), out, ghosts=False)
     assert not (out / "excluded.csv").exists()
     assert "excluded" not in result.summary
-    assert "applications" not in (out / "staff.csv").read_text().splitlines()[0]
+    header = (out / "staff.csv").read_text().splitlines()[0].split(",")
+    assert "applications" not in header
+    assert not any(c.startswith("detectable_") and c != "detectable_short_rate" for c in header)
 
 
 def test_register_without_applications_lists_the_coverage_gap(exclusion_input, tmp_path):
@@ -115,6 +120,8 @@ def test_register_without_applications_lists_the_coverage_gap(exclusion_input, t
     rows = _rows(out / "excluded.csv")
     assert {r["kind"] for r in rows.values()} == {"never_applied"}
     assert set(rows) == {"M7", "M8", "M9"}  # M4 is enrolled; without applications no arrears
+    header = (out / "staff.csv").read_text().splitlines()[0].split(",")
+    assert not {"applications", "detectable_late_rate", "application_flagged"} & set(header)
     assert result.summary["excluded"]["owed"] == "0.00"
 
 
