@@ -185,7 +185,11 @@ TWIN_M = 0.01  # chance that one person's two records share a household and date
 
 
 def dob_comparison(
-    m_different: float = 0.01, *, household: str | None = None, twin_share: float = TWIN_SHARE
+    m_different: float = 0.01,
+    *,
+    household: str | None = None,
+    twin_share: float = TWIN_SHARE,
+    id_col: str = "iin",
 ) -> ComparisonCreator:
     """Birth date: exact, day and month swapped, one typed digit wrong, within a month.
 
@@ -196,7 +200,8 @@ def dob_comparison(
     pair such as "same phone or same address"), an exact date
     *inside one household* is its own level whose u is fixed at ``twin_share``: among
     strangers a shared birth date is rare (about 1 in 10,000), but among the children of
-    one family it is what twins look like. Counted at the strangers' rate, a shared
+    one family it is what twins look like. Twins carry two national IDs, so a pair with
+    one ``id_col`` value is never read as twins. Counted at the strangers' rate, a shared
     birthday plus a shared household outweighs two different first names, and twins
     were merged (see docs/linkage.md).
     """
@@ -207,7 +212,11 @@ def dob_comparison(
         # twins differ in their names; one person at one address keeps hers (a typo
         # aside: Jaro-Winkler 0.92 and above is read as the same name)
         other_name = cll.Not(cll.JaroWinklerLevel("name_sorted", 0.92))
-        same = cll.And(cll.ExactMatchLevel("dob_text"), together, other_name)
+        # ...and twins carry two national IDs: one ID and one birth date are one person
+        # whatever the names say (a married name, a name replaced in the record)
+        other_id = cll.CustomLevel(f'NOT coalesce("{id_col}_l" = "{id_col}_r", false)',
+                                   base_dialect_str="duckdb")  # fmt: skip
+        same = cll.And(cll.ExactMatchLevel("dob_text"), together, other_name, other_id)
         # m fixed too: one woman recorded twice in one household under two different
         # names is rare (a typo, a new surname), and EM sessions blocked on the name
         # never see such pairs, so they cannot estimate it
