@@ -191,7 +191,8 @@ def dob_comparison(
     twin_share: float = TWIN_SHARE,
     id_col: str = "iin",
 ) -> ComparisonCreator:
-    """Birth date: exact, day and month swapped, one typed digit wrong, within a month.
+    """Birth date: exact, day and month swapped, one typed digit wrong, within a month
+    (the near levels only where the two records' IINs do not each confirm their own date).
 
     'different' has a fixed m: a mother and her daughter of the same name differ only
     there, and EM would otherwise learn a mild weight from such household pairs.
@@ -222,19 +223,28 @@ def dob_comparison(
         # never see such pairs, so they cannot estimate it
         levels.append(_level(same, "exact_same_household", TWIN_M, twin_share,
                              fix_u_probability=True, fix_m_probability=True))  # fmt: skip
+    # a near date is read as a slip -- unless each record's own valid IIN tells its own
+    # date and the IINs differ: then both dates are confirmed, and sisters born on 7 April
+    # and 4 July are not one woman with a day and month swapped
+    unconfirmed = cll.CustomLevel(
+        f'NOT coalesce("{id_col}_consistent_l" AND "{id_col}_consistent_r" '
+        f'AND "{id_col}_l" <> "{id_col}_r", false)',
+        base_dialect_str="duckdb",
+    )
     levels += [
         _level(cll.ExactMatchLevel("dob_text"), "exact", 0.9),
         _level(
             # written in DuckDB SQL: Splink transpiles it (Spark quotes names with ``)
-            cll.CustomLevel('"dob_swapped_l" = "dob_text_r"', base_dialect_str="duckdb"),
+            cll.And(cll.CustomLevel('"dob_swapped_l" = "dob_text_r"', base_dialect_str="duckdb"),
+                    unconfirmed),  # fmt: skip
             "day_month_swapped",
             0.03,
         ),
-        _level(cll.DamerauLevenshteinLevel("dob_text", 1), "one_digit", 0.03),
+        _level(cll.And(cll.DamerauLevenshteinLevel("dob_text", 1), unconfirmed), "one_digit", 0.03),
         _level(
-            cll.AbsoluteDateDifferenceLevel(
+            cll.And(cll.AbsoluteDateDifferenceLevel(
                 "dob", input_is_string=False, threshold=31, metric="day"
-            ),
+            ), unconfirmed),  # fmt: skip
             "within_month",
             0.02,
         ),
