@@ -19,7 +19,6 @@ import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
-from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from payproof.linkage.blocking import KEYS, blocking_rules
 from payproof.linkage.iin import REASONS
@@ -188,7 +187,7 @@ TWIN_M = 0.01  # chance that one person's two records share a household and date
 def dob_comparison(
     m_different: float = 0.01,
     *,
-    household: str | ComparisonLevelCreator | None = None,
+    household: str | None = None,
     twin_share: float = TWIN_SHARE,
     id_col: str = "iin",
 ) -> ComparisonCreator:
@@ -198,8 +197,8 @@ def dob_comparison(
     'different' has a fixed m: a mother and her daughter of the same name differ only
     there, and EM would otherwise learn a mild weight from such household pairs.
 
-    With ``household`` (a column such as the family id, or a level condition on the
-    pair such as :func:`same_household`), an exact date
+    With ``household`` (a column such as the family id, or a DuckDB SQL condition on the
+    pair such as "same phone or same address"), an exact date
     *inside one household* is its own level whose u is fixed at ``twin_share``: among
     strangers a shared birth date is rare (about 1 in 10,000), but among the children of
     one family it is what twins look like. Twins carry two national IDs, so a pair with
@@ -209,21 +208,11 @@ def dob_comparison(
     """
     levels = [cll.NullLevel("dob_text")]
     if household:
-        together = (cll.ExactMatchLevel(household) if isinstance(household, str)
-                    else household)  # fmt: skip
-        # twins differ in their names; one person at one address keeps hers: the same
-        # words, or a typo (Jaro-Winkler 0.92 on the whole name *and* 0.88 on its first
-        # and its last word: "abenova kamila" and "abenova madina" score 0.93 as wholes).
-        # A record whose given name is missing ("l hernandez") says nothing of which
-        # child it is: the surname alone is not "the same name"
-        full = cll.CustomLevel(
-            """coalesce("name_long_l" LIKE '% %' AND "name_long_r" LIKE '% %', false)""",
-            base_dialect_str="duckdb",
-        )
-        typo = cll.And(cll.JaroWinklerLevel("name_sorted", 0.92), full,
-                       cll.JaroWinklerLevel("word_first", 0.88),
-                       cll.JaroWinklerLevel("word_last", 0.88))  # fmt: skip
-        other_name = cll.Not(cll.Or(cll.ExactMatchLevel("name_sorted"), typo))
+        together = (cll.ExactMatchLevel(household) if household.isidentifier() else
+                    cll.CustomLevel(household, base_dialect_str="duckdb"))  # fmt: skip
+        # twins differ in their names; one person at one address keeps hers (a typo
+        # aside: Jaro-Winkler 0.92 and above is read as the same name)
+        other_name = cll.Not(cll.JaroWinklerLevel("name_sorted", 0.92))
         # ...and twins carry two national IDs: one ID and one birth date are one person
         # whatever the names say (a married name, a name replaced in the record)
         other_id = cll.CustomLevel(f'NOT coalesce("{id_col}_l" = "{id_col}_r", false)',
@@ -365,12 +354,9 @@ def invalid_share(quality: dict) -> float:
     return (present - reasons.get("valid", 0)) / present if present else INVALID_SHARE
 
 
-def same_household():
-    """Same household, as a level condition on the pair: a shared phone, bank account or
-    address."""
-    return cll.Or(*[cll.ExactMatchLevel(c) for c in ("phone", "account", "address")])
-
-
+# same household: a shared phone, bank account or address (a condition on the pair)
+SAME_HOUSEHOLD = " OR ".join(f'coalesce("{c}_l" = "{c}_r", false)'
+                             for c in ("phone", "account", "address"))  # fmt: skip
 MOTHER_KEYS = list(KEYS)
 # EM sessions, each leaving some comparisons free: the birth date (names, ID, contact
 # learnt on pairs that did not have to agree on them), the name (birth date, ID), the ID
@@ -393,7 +379,7 @@ def mother_spec(quality: dict | None = None) -> ModelSpec:
         comparisons=[
             ids,
             name_comparison(),
-            dob_comparison(household=same_household()),
+            dob_comparison(household=SAME_HOUSEHOLD),
             exact_comparison("district", "District", 0.7),
             contact_comparison(),
         ],
