@@ -12,7 +12,9 @@ Datasets (all offline):
   psp:A+B       two of pseudopeople's bundled sample files (all years), concatenated
                 and deduplicated; truth = simulant_id. ``psp`` runs every pair.
   kazakh        payproof's scenario generator with injected duplicate mothers
-                (truth/duplicate_mothers.csv), the whole input folder.
+                (truth/duplicate_mothers.csv), name variants 0.5 and hard negatives
+                0.01 (truth/hard_negatives.csv: twins, sisters, namesakes -- reported
+                as pairs merged by kind), the whole input folder.
   speed         N registry records (default 1,000,000) deduplicated end to end.
 
 Usage:
