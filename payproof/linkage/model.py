@@ -94,7 +94,11 @@ def id_comparison(
         one_edit = cll.DamerauLevenshteinLevel(col, 1)
         levels.append(lvl(cll.And(one_edit, cll.Not(valid)), "one_edit_invalid", 0.1))
     else:
-        levels.append(_level(cll.ExactMatchLevel(col), "exact", 0.88))
+        # another country's number: one per person, so two people share it about as
+        # rarely as two share a valid IIN and its birth date; fixed, since random pairs
+        # of a small file count its own duplicates and make the ID look common
+        levels.append(_level(cll.ExactMatchLevel(col), "exact", 0.88, 1e-4,
+                             fix_u_probability=True))  # fmt: skip
     if near_serial:  # before one_edit: a valid slip keeping the check digit is one edit too
         levels.append(_near_serial(col))
         consistent = cll.CustomLevel('"iin_consistent_l" AND "iin_consistent_r"',
