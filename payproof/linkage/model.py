@@ -66,8 +66,8 @@ def id_comparison(
     record under an invented or borrowed IIN rarely looks like that (an invented number
     fails its check digit; a borrowed one tells someone else's birth date), so it falls
     to the milder 'different' level and its name, birth date and contact still count.
-    With ``valid_col`` None (another country's plain IDs) the levels are exact, one edit
-    and different, all estimated.
+    With ``valid_col`` None (another country's plain IDs) the levels are exact (u fixed
+    at a valid IIN's), one edit and different (both estimated).
     """
     # An IIN begins with the birth date, so 'same IIN' and 'same birth date' are not
     # independent evidence. For IINs the u values are therefore fixed at their chance
