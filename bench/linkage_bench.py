@@ -12,7 +12,9 @@ Datasets (all offline):
   psp:A+B       two of pseudopeople's bundled sample files (all years), concatenated
                 and deduplicated; truth = simulant_id. ``psp`` runs every pair.
   kazakh        payproof's scenario generator with injected duplicate mothers
-                (truth/duplicate_mothers.csv), the whole input folder.
+                (truth/duplicate_mothers.csv), name variants 0.5 and hard negatives
+                0.01 (truth/hard_negatives.csv: twins, sisters, namesakes -- reported
+                as pairs merged by kind), the whole input folder.
   speed         N registry records (default 1,000,000) deduplicated end to end.
 
 Usage:
@@ -199,13 +201,20 @@ def psp_pairs(names=PSP_FILES) -> list[str]:
 
 
 # ---------------------------------------------------------------- Kazakh scenario
-def kazakh(families: int = 20_000, rate: float = 0.01) -> dict:
+def kazakh(
+    families: int = 20_000, rate: float = 0.01, variants: float = 0.5, hard: float = 0.01
+) -> dict:
+    """The scenario with duplicate mothers (``rate``), name spellings (``variants``:
+    homoglyphs, transliterations, married names) and look-alike different people
+    (``hard``: twins, sisters, namesakes; truth/hard_negatives.csv, must not merge)."""
     from payproof.scenario.config import ScenarioConfig
     from payproof.scenario.generate import generate_scenario
 
     tmp = Path(tempfile.mkdtemp(prefix="kz-bench-"))
     try:
-        generate_scenario(tmp / "in", ScenarioConfig(families=families, duplicate_mother_rate=rate))
+        generate_scenario(tmp / "in", ScenarioConfig(
+            families=families, duplicate_mother_rate=rate,
+            name_variant_share=variants, hard_negative_rate=hard))  # fmt: skip
         t0 = time.perf_counter()
         run_ghosts(tmp / "in", tmp / "out")
         took = time.perf_counter() - t0
@@ -229,6 +238,27 @@ def kazakh(families: int = 20_000, rate: float = 0.01) -> dict:
                    GROUP BY 1 ORDER BY 1"""
             )
         }
+        hard_csv = tmp / "in" / "truth" / "hard_negatives.csv"
+        if hard_csv.exists():
+            engine.materialise("hard", f"SELECT * FROM read_csv('{hard_csv}', all_varchar=true)")
+            kids = ("UNION ALL SELECT 'children', child_id, cluster_id FROM child_clusters"
+                    if engine.has_table("child_clusters") else "")  # fmt: skip
+            engine.materialise(
+                "any_clusters",
+                f"SELECT 'mothers' AS t, family_id AS id, cluster_id FROM mother_clusters {kids}",
+            )
+            out["hard_negatives_merged"] = {
+                f"{kind}/{rtype}": f"{merged}/{total}"
+                for kind, rtype, merged, total in engine.rows(
+                    """SELECT h.kind, h.record_type,
+                              count(*) FILTER (a.cluster_id = b.cluster_id), count(*)
+                       FROM hard h
+                       LEFT JOIN any_clusters a ON a.t = h.record_type AND a.id = h.record_id
+                       LEFT JOIN any_clusters b ON b.t = h.record_type
+                            AND b.id = h.other_record_id
+                       GROUP BY 1, 2 ORDER BY 1, 2"""
+                )
+            }
         engine.close()
         return out
     finally:
@@ -344,7 +374,8 @@ def main() -> None:
             raise SystemExit(f"unknown dataset {name}")
         results[name] = r
         c = r["clustered"]
-        extra = {k: v for k, v in r.items() if k in ("recall_by_kind", "id_scheme")}
+        extra = {k: v for k, v in r.items()
+                 if k in ("recall_by_kind", "id_scheme", "hard_negatives_merged")}  # fmt: skip
         print(
             f"{name:16s} records {r['records']:>7}  true pairs {r['true_pairs']:>8}  "
             f"blocking {r['blocking_recall']:.4f}  P {c['precision']:.4f}  "

@@ -66,8 +66,8 @@ def id_comparison(
     record under an invented or borrowed IIN rarely looks like that (an invented number
     fails its check digit; a borrowed one tells someone else's birth date), so it falls
     to the milder 'different' level and its name, birth date and contact still count.
-    With ``valid_col`` None (another country's plain IDs) the levels are exact, one edit
-    and different, all estimated.
+    With ``valid_col`` None (another country's plain IDs) the levels are exact (u fixed
+    at a valid IIN's), one edit and different (both estimated).
     """
     # An IIN begins with the birth date, so 'same IIN' and 'same birth date' are not
     # independent evidence. For IINs the u values are therefore fixed at their chance
@@ -94,7 +94,11 @@ def id_comparison(
         one_edit = cll.DamerauLevenshteinLevel(col, 1)
         levels.append(lvl(cll.And(one_edit, cll.Not(valid)), "one_edit_invalid", 0.1))
     else:
-        levels.append(_level(cll.ExactMatchLevel(col), "exact", 0.88))
+        # another country's number: one per person, so two people share it about as
+        # rarely as two share a valid IIN and its birth date; fixed, since random pairs
+        # of a small file count its own duplicates and make the ID look common
+        levels.append(_level(cll.ExactMatchLevel(col), "exact", 0.88, 1e-4,
+                             fix_u_probability=True))  # fmt: skip
     if near_serial:  # before one_edit: a valid slip keeping the check digit is one edit too
         levels.append(_near_serial(col))
         consistent = cll.CustomLevel('"iin_consistent_l" AND "iin_consistent_r"',
@@ -185,9 +189,14 @@ TWIN_M = 0.01  # chance that one person's two records share a household and date
 
 
 def dob_comparison(
-    m_different: float = 0.01, *, household: str | None = None, twin_share: float = TWIN_SHARE
+    m_different: float = 0.01,
+    *,
+    household: str | None = None,
+    twin_share: float = TWIN_SHARE,
+    id_col: str = "iin",
 ) -> ComparisonCreator:
-    """Birth date: exact, day and month swapped, one typed digit wrong, within a month.
+    """Birth date: exact, day and month swapped, one typed digit wrong, within a month
+    (the near levels only where the two records' IINs do not each confirm their own date).
 
     'different' has a fixed m: a mother and her daughter of the same name differ only
     there, and EM would otherwise learn a mild weight from such household pairs.
@@ -196,7 +205,8 @@ def dob_comparison(
     pair such as "same phone or same address"), an exact date
     *inside one household* is its own level whose u is fixed at ``twin_share``: among
     strangers a shared birth date is rare (about 1 in 10,000), but among the children of
-    one family it is what twins look like. Counted at the strangers' rate, a shared
+    one family it is what twins look like. Twins carry two national IDs, so a pair with
+    one ``id_col`` value is never read as twins. Counted at the strangers' rate, a shared
     birthday plus a shared household outweighs two different first names, and twins
     were merged (see docs/linkage.md).
     """
@@ -207,25 +217,38 @@ def dob_comparison(
         # twins differ in their names; one person at one address keeps hers (a typo
         # aside: Jaro-Winkler 0.92 and above is read as the same name)
         other_name = cll.Not(cll.JaroWinklerLevel("name_sorted", 0.92))
-        same = cll.And(cll.ExactMatchLevel("dob_text"), together, other_name)
+        # ...and twins carry two national IDs: one ID and one birth date are one person
+        # whatever the names say (a married name, a name replaced in the record)
+        other_id = cll.CustomLevel(f'NOT coalesce("{id_col}_l" = "{id_col}_r", false)',
+                                   base_dialect_str="duckdb")  # fmt: skip
+        same = cll.And(cll.ExactMatchLevel("dob_text"), together, other_name, other_id)
         # m fixed too: one woman recorded twice in one household under two different
         # names is rare (a typo, a new surname), and EM sessions blocked on the name
         # never see such pairs, so they cannot estimate it
         levels.append(_level(same, "exact_same_household", TWIN_M, twin_share,
                              fix_u_probability=True, fix_m_probability=True))  # fmt: skip
+    # a near date is read as a slip -- unless each record's own valid IIN tells its own
+    # date and the IINs differ: then both dates are confirmed, and sisters born on 7 April
+    # and 4 July are not one woman with a day and month swapped
+    unconfirmed = cll.CustomLevel(
+        f'NOT coalesce("{id_col}_consistent_l" AND "{id_col}_consistent_r" '
+        f'AND "{id_col}_l" <> "{id_col}_r", false)',
+        base_dialect_str="duckdb",
+    )
     levels += [
         _level(cll.ExactMatchLevel("dob_text"), "exact", 0.9),
         _level(
             # written in DuckDB SQL: Splink transpiles it (Spark quotes names with ``)
-            cll.CustomLevel('"dob_swapped_l" = "dob_text_r"', base_dialect_str="duckdb"),
+            cll.And(cll.CustomLevel('"dob_swapped_l" = "dob_text_r"', base_dialect_str="duckdb"),
+                    unconfirmed),  # fmt: skip
             "day_month_swapped",
             0.03,
         ),
-        _level(cll.DamerauLevenshteinLevel("dob_text", 1), "one_digit", 0.03),
+        _level(cll.And(cll.DamerauLevenshteinLevel("dob_text", 1), unconfirmed), "one_digit", 0.03),
         _level(
-            cll.AbsoluteDateDifferenceLevel(
+            cll.And(cll.AbsoluteDateDifferenceLevel(
                 "dob", input_is_string=False, threshold=31, metric="day"
-            ),
+            ), unconfirmed),  # fmt: skip
             "within_month",
             0.02,
         ),

@@ -371,7 +371,8 @@ def _children_table(w: SimpleNamespace, rng: np.random.Generator) -> pa.Table:
     national = pc.if_else(pa.array(has_all), national, pa.nulls(c, pa.string()))
     fam_main = f.child_family[:n_main]
     latin = np.concatenate([w.latin, w.latin[w.dups.original]])[fam_main]
-    names = child_names(f.surname_idx[fam_main], f.child_female[:n_main], latin, rng)
+    names = child_names(f.surname_idx[fam_main], f.child_female[:n_main], latin, rng,
+                        apart=w.twin_pairs[1])  # fmt: skip
     names = pa.concat_arrays([names.slice(0, n_orig), names.take(pa.array(src[n_orig:]))])
     width = max(8, len(str(c)))
     w.child_ids = zero_padded(np.arange(1, c + 1), width, "C")

@@ -272,14 +272,27 @@ def mother_names(
 
 
 def child_names(
-    surname_idx: np.ndarray, female: np.ndarray, latin: np.ndarray, rng: np.random.Generator
+    surname_idx: np.ndarray,
+    female: np.ndarray,
+    latin: np.ndarray,
+    rng: np.random.Generator,
+    apart: np.ndarray | None = None,
 ) -> pa.Array:
-    """'Surname Given' for children; the surname root is the father's, shared in a family."""
+    """'Surname Given' for children; the surname root is the father's, shared in a family.
+
+    ``apart`` lists children whose given name must differ from the child before them
+    (the second of twins: parents do not give twins one name).
+    """
     n = len(surname_idx)
     f_surname = _pick([feminine(s) for s in SURNAMES], surname_idx, latin)
     m_surname = _pick(SURNAMES, surname_idx, latin)
-    f_given = _pick(FEMALE, rng.integers(0, len(FEMALE), n), latin)
-    m_given = _pick(MALE, rng.integers(0, len(MALE), n), latin)
+    f_idx, m_idx = rng.integers(0, len(FEMALE), n), rng.integers(0, len(MALE), n)
+    if apart is not None and len(apart):
+        for idx, pool in ((f_idx, FEMALE), (m_idx, MALE)):
+            same = apart[idx[apart] == idx[apart - 1]]
+            idx[same] = (idx[same] + 1) % len(pool)
+    f_given = _pick(FEMALE, f_idx, latin)
+    m_given = _pick(MALE, m_idx, latin)
     fem = pa.array(female)
     return pc.binary_join_element_wise(
         pc.if_else(fem, f_surname, m_surname), pc.if_else(fem, f_given, m_given), " "

@@ -177,6 +177,21 @@ def test_one_edit_invalid_is_as_rare_as_the_registry_makes_it():
     assert abs(u_of(None) - 4e-3 * (1 - 0.98**2)) < 1e-12
 
 
+def test_an_exact_plain_id_weighs_what_an_exact_valid_iin_does():
+    """Another country's number is one per person: its exact level's u is fixed at the
+    valid IIN's, not counted from random pairs (which, in a small file, count the file's
+    own duplicates and make a shared ID look common)."""
+    from payproof.linkage.model import mother_spec
+
+    def exact(quality):
+        comp = mother_spec(quality).comparisons[0].get_comparison("duckdb")
+        return next(x for x in comp.comparison_levels if x.label_for_charts == "exact")
+
+    plain, iin = exact({"id_scheme": "plain"}), exact({})
+    assert plain.u_probability == iin.u_probability
+    assert plain._fix_u_probability and iin._fix_u_probability
+
+
 def test_a_lost_leading_zero_is_put_back_only_where_the_birth_date_agrees():
     import numpy as np
 

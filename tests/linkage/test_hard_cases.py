@@ -47,6 +47,7 @@ MARRIED_BORN = date(1985, 3, 9)
 MARRIED = iin(MARRIED_BORN, 5017) or iin(MARRIED_BORN, 5018)
 NODOB_BORN = date(1979, 11, 23)
 NODOB = iin(NODOB_BORN, 7711) or iin(NODOB_BORN, 7712)
+RENAMED_BORN = date(1982, 10, 17)
 COMMON = "Омарова Динара Серiковна"
 
 
@@ -80,6 +81,17 @@ def hard_rows() -> list[dict]:
         _row("A1", None, "Бекова Сауле", date(1983, 8, 19), address="ул. Жибек жолы 40"),
         _row("A2", None, "Бекова Сауле", date(1983, 8, 19), address="ул. Жибек жолы 40"),
     ]
+    # one woman whose whole name was replaced in one record (a clerk's slip, a new
+    # passport): the same IIN, birth date and home -- not twins, who carry two IINs
+    moved = {"phone": "7015556677", "address": "ул. Сатпаева 3, кв 12"}
+    renamed = iin(RENAMED_BORN, 3301) or iin(RENAMED_BORN, 3302)
+    rows.append(_row("W1", renamed, "Нуржанова Алия Маратовна", RENAMED_BORN, **moved))
+    rows.append(_row("W2", renamed, "Бекенова Сания Ермековна", RENAMED_BORN, **moved))
+    # sisters sharing a phone, born on 7 April and 4 July: a day/month swap of each
+    # other's birth dates, each with her own valid IIN telling her own date
+    for fid, born, given in (("S1", date(1986, 4, 7), "Айнур"), ("S2", date(1986, 7, 4), "Жанар")):
+        rows.append(_row(fid, iin(born, 2801) or iin(born, 2802),
+                         f"Мусина {given} Кайратовна", born, phone="7017770011"))  # fmt: skip
     # namesakes: twenty women of one common name, each her own birth date and IIN;
     # two of them are one woman registered twice (same IIN and date)
     for k in range(20):
@@ -130,6 +142,19 @@ def test_twin_sisters_and_their_sister_stay_apart(hard):
 def test_married_name_is_one_woman(hard):
     _, _, cluster = hard
     assert cluster["M1"] == cluster["M2"]
+
+
+def test_one_iin_and_birth_date_in_one_home_is_one_woman_whatever_the_name(hard):
+    engine, _, cluster = hard
+    assert cluster["W1"] == cluster["W2"]
+    assert _pair(engine, "W1", "W2")[3] == "exact"  # not the twins' level
+
+
+def test_sisters_with_day_month_swapped_birth_dates_stay_apart(hard):
+    engine, _, cluster = hard
+    assert cluster["S1"] != cluster["S2"]
+    pair = _pair(engine, "S1", "S2")
+    assert pair is None or pair[1] == "different_valid"
 
 
 def test_missing_birth_date_or_id_leaves_the_pair_reachable(hard):
