@@ -24,6 +24,7 @@ from payproof.engine.export import restored
 from payproof.errors import InputError
 
 DEFAULT_BATCH_ROWS = 20_000
+DEFAULT_MEMORY_LIMIT = "256MB"
 STATEMENT_COLUMNS = (
     "family_id",
     "period",
@@ -228,7 +229,10 @@ def load_audit(audit_out: Path, batch_rows: int | None = None) -> LoadResult:
     offices = _required(audit_out, OFFICES_FILE)
     store = _required(audit_out, STORE_FILE)
     run_id, finished = run_identity(audit_out, findings)
-    with DuckDBEngine() as engine, transaction.atomic():
+    # DuckDB's sort by family and month spills to disk beyond this, so the load's memory
+    # does not grow with the audit (the engine's default, 4 GB, is sized for the audit).
+    memory = getattr(settings, "PORTAL_LOAD_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    with DuckDBEngine(memory_limit=memory) as engine, transaction.atomic():
         con = engine.con
         con.execute(f"ATTACH '{store}' AS store (READ_ONLY)")
         con.execute(LOADED_FAMILIES_SQL, {"findings": str(findings)})
