@@ -89,6 +89,10 @@ DATABASES = {
     "default": database_config(os.environ.get("PAYPROOF_DATABASE_URL"), DATA_DIR / "portal.sqlite3")
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Rows `portal load` holds in Python at once (Arrow batch, insert batch): memory bound.
+PORTAL_LOAD_BATCH_ROWS = int(os.environ.get("PAYPROOF_LOAD_BATCH_ROWS", "20000"))
+# DuckDB's memory during `portal load` (its sort spills to disk beyond it): the other bound.
+PORTAL_LOAD_MEMORY_LIMIT = os.environ.get("PAYPROOF_LOAD_MEMORY_LIMIT", "256MB")
 
 # Rate limits and OTP throttling must be shared by every gunicorn worker: a database cache.
 # Its increments are not atomic: under a burst, a few requests beyond a limit can pass. With

@@ -31,23 +31,80 @@ def test_newer_audit_replaces_statements_and_keeps_grievances(mother, tmp_path):
     assert mother.get(f"/grievances/{tracking}/").status_code == 200
 
 
-def test_failed_load_leaves_the_previous_statements(loaded, tmp_path, monkeypatch):
-    from payproof.portal import load
+def _statements() -> list[tuple]:
     from payproof.portal.models import Statement
 
-    before = list(Statement.objects.values_list("family__family_id", "period", "owed"))
-    bad = write_audit(tmp_path / "audit3", FAMILIES, scale=2)
-    real = load.read_audit
+    return list(
+        Statement.objects.order_by("family__family_id", "period").values_list(
+            "family__family_id",
+            "run__run_id",
+            "period",
+            "entitled",
+            "disbursed",
+            "received",
+            "owed",
+            "status",
+            "office_id",
+            "office_name",
+        )
+    )
 
-    def broken(folder):
-        fams, stmts = real(folder)
-        return fams, stmts + [stmts[0]]
 
-    monkeypatch.setattr(load, "read_audit", broken)  # a duplicate month: the insert fails
+def _families() -> list[tuple]:
+    from payproof.portal.models import Family
+
+    return list(
+        Family.objects.order_by("family_id").values_list(
+            "family_id", "iin", "phone", "district", "total_owed"
+        )
+    )
+
+
+def test_failed_load_leaves_the_previous_statements(loaded, tmp_path):
+    before, families = _statements(), _families()
+    duplicated = [*FAMILIES, (FAMILIES[2][0], "", "", FAMILIES[2][3])]  # F3's month twice
+    bad = write_audit(tmp_path / "audit3", duplicated, scale=2)
+    from payproof.portal.load import load_audit
+
     with pytest.raises(Exception):  # noqa: B017 (the database's integrity error)
-        load.load_audit(bad)
-    after = list(Statement.objects.values_list("family__family_id", "period", "owed"))
-    assert after == before
+        load_audit(bad, batch_rows=2)  # the duplicate is in the last batch
+    assert _statements() == before and _families() == families
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 5])
+def test_small_batches_load_what_one_batch_loads(db, tmp_path, batch_rows):
+    from payproof.portal.load import load_audit
+
+    first = write_audit(tmp_path / "a1", FAMILIES)
+    second = write_audit(tmp_path / "a2", FAMILIES[1:], scale=2)  # F1 gone, F2 and F3 changed
+    load_audit(first, batch_rows=10_000)
+    one_batch = load_audit(second, batch_rows=10_000)
+    expected = (_statements(), _families())
+    load_audit(first, batch_rows=batch_rows)
+    batched = load_audit(second, batch_rows=batch_rows)
+    assert (_statements(), _families()) == expected
+    assert (batched.families, batched.statements) == (one_batch.families, one_batch.statements)
+    assert dict((f[0], f[4]) for f in expected[1])["F1"] == 0  # gone from the audit: owes 0
+
+
+def test_a_failure_in_a_late_batch_leaves_the_old_statements(loaded, tmp_path, monkeypatch):
+    from payproof.portal import load
+
+    before, families = _statements(), _families()
+    calls = []
+    real = load.insert_statements
+
+    def failing(cursor, rows):
+        calls.append(len(rows))
+        if len(calls) == 3:
+            raise OSError("disk full")
+        real(cursor, rows)
+
+    monkeypatch.setattr(load, "insert_statements", failing)
+    with pytest.raises(OSError, match="disk full"):
+        load.load_audit(write_audit(tmp_path / "audit4", FAMILIES, scale=3), batch_rows=2)
+    assert calls == [2, 2, 2]  # two batches were written before the failure
+    assert _statements() == before and _families() == families
 
 
 def test_missing_outputs_are_a_clear_error(db, tmp_path):
