@@ -47,6 +47,12 @@ def _payproof(*args: str) -> None:
                    stdout=subprocess.DEVNULL)  # fmt: skip
 
 
+def _loss(flagged_by: str) -> str:
+    """SQL: flagged by a payment (loss) test — not only by an application test (``*_vs_*``)."""
+    return (f"list_filter(string_split(coalesce({flagged_by}, ''), ';'), "
+            "lambda x: x <> '' AND NOT contains(x, '_vs_')) <> []")  # fmt: skip
+
+
 def review(seed: int, work: Path, honest: bool, families: int, regenerate: bool,
            noise_max: float) -> dict:
     """Generate (unless already there), audit, and count found / all per role."""
@@ -56,13 +62,17 @@ def review(seed: int, work: Path, honest: bool, families: int, regenerate: bool,
                   "--receipt-noise-rate", "0.1", "--receipt-noise-max", str(noise_max),
                   "--overwrite", *(HONEST if honest else CHEATS))
     _payproof("audit", str(gen), "--out", str(out), "--no-ghosts", "--no-report")
+    # payment (loss) flags only: ``flagged`` also carries the application tests of the
+    # generated applications (labels ``*_vs_*``, payproof.exclusion), checked in tests/exclusion
     rows = duckdb.sql(
-        f"""SELECT t.role, s.flagged OR s.in_flagged_office AS found, s.families,
-          s.flagged_by
+        f"""SELECT t.role, {_loss("s.flagged_by")} OR (s.in_flagged_office AND NOT
+            coalesce(s.application_in_flagged_office, false)) AS found, s.families,
+          array_to_string(list_filter(string_split(coalesce(s.flagged_by, ''), ';'),
+            lambda x: NOT contains(x, '_vs_')), ';') AS flagged_by
         FROM '{gen}/truth/staff.csv' t JOIN '{out}/staff.csv' s USING (staff_id)"""
     ).fetchall()
     offices = duckdb.sql(
-        f"""SELECT t.dishonest_clerks = 0 AS honest, t.collusive, o.flagged
+        f"""SELECT t.dishonest_clerks = 0 AS honest, t.collusive, {_loss("o.flagged_by")}
         FROM '{gen}/truth/offices.csv' t JOIN '{out}/offices.csv' o USING (office_id)"""
     ).fetchall()
     found, total, by = Counter(), Counter(), Counter()

@@ -57,8 +57,9 @@ class FlagSettings:
     # share of the verified money paid out (not for the shared-account or months tests)
     min_excess_loss: float = 0.005
     # the families test: at least this many families beyond the yardstick (one family's
-    # trouble never flags a clerk) — and its materially short lines at least min_lines
-    # beyond the peers' rate of such lines
+    # trouble never flags a clerk); it counts families, so its minimum is in families, not
+    # lines (a diverter makes many families short once each; a failing account one family
+    # short every month)
     min_families: int = 2
 
 
@@ -408,9 +409,7 @@ def flag_units(
     # trouble (an account that keeps failing) to one count
     mat = (col(staff, "material_lines") if "material_lines" in staff.column_names
            else np.zeros_like(k))  # fmt: skip
-    t_families, f_lines_excess = _family_test(
-        staff, office, region, region_ok, mat, n, s
-    )
+    t_families = _family_test(staff, office, region, region_ok, s)
     # -- families paid into shared accounts, against all other clerks
     fam = col(staff, "families")
     sh = col(staff, "shared_account_families")
@@ -509,7 +508,7 @@ def flag_units(
     by_shared = significant(q_shared, t_shared, fam, s)
     fams_v = (col(staff, "verified_families") if "verified_families" in staff.column_names
               else np.zeros_like(k))  # fmt: skip
-    by_families = (_families_significant(q_families, t_families, fams_v, f_lines_excess, s)
+    by_families = (_families_significant(q_families, t_families, fams_v, s)
                    & c_money[3] & _material(c_money[0], clerks.vd, s))  # fmt: skip
     o_by_region = significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
     o_by_prog = significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
@@ -643,31 +642,28 @@ def flag_units(
     return Results(out_staff, offices_t, regions_t, dispersion)
 
 
-def _families_significant(q, test: Test, families, lines_excess, s: FlagSettings):
-    """q small, at least ``min_families`` families and ``min_lines`` materially short lines
-    beyond the yardstick, and the share of families ``min_excess`` above it."""
+def _families_significant(q, test: Test, families, s: FlagSettings):
+    """q small, at least ``min_families`` families beyond the yardstick, and the share of
+    families ``min_excess`` above it — rules in the test's own unit, the family."""
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = np.where(families > 0, test.excess / families, 0.0)
     return (
         (np.nan_to_num(q, nan=1.0) < s.alpha)
         & (test.excess >= s.min_families)
-        & (lines_excess >= s.min_lines)
         & (lift >= s.min_excess)
     )
 
 
-def _family_test(staff: pa.Table, office, region, region_ok, mat, n, s: FlagSettings):
+def _family_test(staff: pa.Table, office, region, region_ok, s: FlagSettings) -> Test:
     """Families with a materially short payment, against the office's other clerks.
 
     Where the office has too few other clerks' families for a yardstick, the clerks of
     the region's other offices (the programme's when the region has no other office)
-    are the yardstick. Returns the test and the clerk's materially short lines beyond the
-    same peers' rate of them (suspects left out).
+    are the yardstick.
     """
     if "material_families" not in staff.column_names:
         zero = np.zeros(staff.num_rows)
-        t = versus(zero, zero, zero, zero, zero, np.zeros(staff.num_rows, bool))
-        return t, zero
+        return versus(zero, zero, zero, zero, zero, np.zeros(staff.num_rows, bool))
     f, mf = col(staff, "verified_families"), col(staff, "material_families")
     everyone = np.zeros(len(f), dtype=np.int64)
     _, o_n, _, o_c = peer_totals(mf, f, office)
@@ -680,12 +676,7 @@ def _family_test(staff: pa.Table, office, region, region_ok, mat, n, s: FlagSett
 
     groups = np.where(use_office, office, office.max(initial=0) + 1
                       + np.where(region_ok, region, -1) + 1)  # fmt: skip
-    t, _, _, drop = robust_versus(mf, f, peers, s, groups, min_rho_lines=MIN_RHO_FAMILIES)
-    wide = choose(region_ok, peer_totals(mat, n, region, exclude=office, drop=drop),
-                   peer_totals(mat, n, everyone, exclude=office, drop=drop))  # fmt: skip
-    pk, pn = choose(use_office, peer_totals(mat, n, office, drop=drop), wide)[:2]
-    lines_excess = mat - n * (pk + 0.5) / (pn + 1.0)
-    return t, lines_excess
+    return robust_versus(mf, f, peers, s, groups, min_rho_lines=MIN_RHO_FAMILIES)[0]
 
 
 # Clerks with at least this many verified families enter the dispersion estimate of the

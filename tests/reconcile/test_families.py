@@ -132,3 +132,15 @@ def test_detectable_fast_path_matches_a_search_with_the_exact_tail():
     both_nan = np.isnan(got) & np.isnan(exact)
     assert (both_nan | np.isclose(got, exact)).all()
     assert np.isnan(d[~ok]).all()
+
+
+def test_diverter_short_once_in_each_of_four_families_is_found_by_families():
+    staff = _honest()
+    # a diverter of a few months: four of its 20 families materially short once each — four
+    # materially short lines, as many as families (the test's unit is the family: a rule of
+    # five materially short lines would have hidden it, while one family's failing account
+    # makes ten)
+    staff[2] = _clerk("DIV", "O0", 20, 20 + 4, 4, 4, lost_per_line=3500)
+    out = _flags(staff)
+    assert "material_families" in (out["DIV"]["flagged_by"] or "")
+    assert [s for s, r in out.items() if r["flagged"]] == ["DIV"]
