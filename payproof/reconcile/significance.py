@@ -695,7 +695,15 @@ def _optional(values: np.ndarray, has: np.ndarray) -> pa.Array:
 
 
 def _arrow(values) -> pa.Array:
-    return values if isinstance(values, pa.Array) else pa.array(_py(values), from_pandas=True)
+    """An Arrow column typed by the numpy kind, so that a column with no value at all (no
+    clerk flagged: ``flagged_by`` all empty) is still a string (or float) column, not Arrow's
+    null type, which SQL downstream cannot concatenate or compare."""
+    if isinstance(values, pa.Array):
+        return values
+    kind = np.asarray(values).dtype.kind
+    typ = {"f": pa.float64(), "i": pa.int64(), "u": pa.int64(), "b": pa.bool_()}.get(kind,
+                                                                                 pa.string())
+    return pa.array(_py(values), type=typ, from_pandas=True)
 
 
 def _py(values) -> list:

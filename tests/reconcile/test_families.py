@@ -144,3 +144,14 @@ def test_diverter_short_once_in_each_of_four_families_is_found_by_families():
     out = _flags(staff)
     assert "material_families" in (out["DIV"]["flagged_by"] or "")
     assert [s for s, r in out.items() if r["flagged"]] == ["DIV"]
+
+
+def test_columns_keep_their_types_when_no_one_is_flagged():
+    # an honest programme: every label and window empty — still string columns (Arrow's
+    # null type broke the audit's merge with the application flags)
+    staff = _honest()
+    result = flag_units(pa.Table.from_pylist(staff), _months(staff))
+    assert not any(result.staff.column("flagged").to_pylist())
+    for table, name in ((result.staff, "flagged_by"), (result.staff, "flag_months"),
+                        (result.offices, "office_flagged_by"), (result.offices, "flag_months")):
+        assert table.schema.field(name).type == pa.string(), name
