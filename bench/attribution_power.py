@@ -282,7 +282,7 @@ def svg(results: dict) -> str:
             width=440,
             height=230,
             uid=f"power-{charts.slug(name)}",
-            tick_format=lambda d: f"{d}",
+            tick_format=lambda d: f"{d.normalize():f}",
         )
         x, y = (i % 2) * 450, 30 + (i // 2) * 270
         panels.append(chart.replace("<svg ", f'<svg x="{x}" y="{y + 20}" ', 1))
