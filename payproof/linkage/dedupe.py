@@ -57,12 +57,15 @@ def dedupe_mothers(
     seed: int = 1,
     db_api=None,
     id_scheme: str = "auto",
+    children: str | None = "children",
 ) -> DedupeResult:
     """Find mothers registered more than once; tables mother_records/_pairs/_clusters.
 
-    ``id_scheme``: 'iin' (Kazakh IINs), 'plain' (another country's IDs) or 'auto'."""
+    ``id_scheme``: 'iin' (Kazakh IINs), 'plain' (another country's IDs) or 'auto'.
+    ``children``: the table of children (by family_id) whose shared children are compared
+    when it has rows; None leaves them out."""
     return run_dedupe(
-        engine, mothers_source(families), mother_spec, "mother", "family_id",
+        engine, mothers_source(families, children), mother_spec, "mother", "family_id",
         threshold=threshold, seed=seed, db_api=db_api, id_scheme=id_scheme,
     )  # fmt: skip
 

@@ -27,6 +27,7 @@ __all__ = [
     "REASONS",
     "ModelSpec",
     "child_spec",
+    "children_comparison",
     "household_comparison",
     "mother_spec",
     "settings_for",
@@ -112,12 +113,35 @@ def id_comparison(
     return _custom(col, levels, "National ID")
 
 
+def near_serial_match(col: str = "iin"):
+    """The same birth part, a serial one edit away and the same name (an IIN serial typo
+    with a recomputed check digit)."""
+    return cll.And(
+        cll.ExactMatchLevel(f"{col}_head"), cll.DamerauLevenshteinLevel(f"{col}_serial", 1),
+        cll.ExactMatchLevel("name_sorted"),
+    )
+
+
+def two_issued_ids(col: str = "iin"):
+    """The ID comparison's 'different_valid' condition: two different valid IINs, each
+    telling its own record's birth date, that are not a serial typo (``near_serial``)."""
+    consistent = cll.CustomLevel(
+        f'"{col}_consistent_l" AND "{col}_consistent_r" AND "{col}_l" <> "{col}_r"',
+        base_dialect_str="duckdb",
+    )
+    # NOT near_serial, spelt so that a missing name reads as "not near_serial" (the level
+    # does not hold then) instead of NULL
+    not_near = cll.Or(
+        cll.Not(cll.ExactMatchLevel(f"{col}_head")),
+        cll.Not(cll.DamerauLevenshteinLevel(f"{col}_serial", 1)),
+        cll.NullLevel("name_sorted"), cll.Not(cll.ExactMatchLevel("name_sorted")),
+    )  # fmt: skip
+    return cll.And(consistent, not_near)
+
+
 def _near_serial(col: str):
     return _level(
-        cll.And(
-            cll.ExactMatchLevel(f"{col}_head"), cll.DamerauLevenshteinLevel(f"{col}_serial", 1),
-            cll.ExactMatchLevel("name_sorted"),
-        ),
+        near_serial_match(col),
         "near_serial",
         0.04,
         4e-3,
@@ -307,6 +331,74 @@ def contact_comparison() -> ComparisonCreator:
     return _custom("contact", levels, f"Household ({', '.join(cols)})")
 
 
+# A child shared by two different women (a grandmother, an aunt or a sister raising it,
+# the father's record, a borrowed child) is counted at this rate, not at the random-pair
+# rate: see children_comparison
+CHILD_SHARED_U = {"two_or_more_shared": 1e-4, "one_shared": 1e-3}
+CHILD_NONE_SHARED_M = 0.5  # one woman's two records, both listing children, none in common
+
+
+def children_comparison(*, iin: bool = True) -> ComparisonCreator:
+    """The children two mother records list (``child_ids``, ``child_names``: one key list
+    per kind, from :func:`payproof.linkage.prepare.child_keys_sql`): two or more shared,
+    one shared, none shared although both list children. Splink's array-intersection level
+    on each list; a child matched by its ID and by its name counts once.
+
+    A shared child says "one family", not "one woman": the different women who share a
+    child -- a grandmother, an aunt or a sister with custody, the father's record, a
+    fraudster's borrowed child -- are relatives who also share a surname and a home, so
+    the evidence is not independent of the rest. It is therefore counted only where the
+    two records already look like one woman, and weighs nothing ('not_counted', m = u)
+    where they do not:
+
+    * two issued IINs each telling its own birth date (the ID comparison's
+      'different_valid': the hard negative stays a hard negative -- such a pair is
+      ``child_in_two_families``, a red flag, not a duplicate);
+    * names more than one edit apart (sorted, patronymic dropped: a sister, a
+      grandmother, a married name too);
+    * birth dates more than a year apart (a mother and a daughter; a date missing on
+      either side is no contradiction).
+
+    The u values are fixed, not counted: random pairs almost never share a child (at
+    200,600 records, 1.5e-7 of pairs share a child key, most of them duplicates), so
+    sampling sees none, and that rate (+22 bits) would let one shared child outweigh
+    everything else. ``CHILD_SHARED_U`` is an upper bound for look-alike relatives; with m
+    learnt by EM, one shared child adds about +8.6 bits and two or more about +13.3 (the
+    generated 200,600 families), about what a birth date adds.
+    'none_shared' has m fixed at 0.5 (about -1 bit): a second registration made for a
+    child born later, or a ghost record with invented children, lists other children, and
+    EM on generated data (where every duplicate lists the same children) would learn a
+    weight that hides exactly those.
+    """
+    null = cll.And(cll.NullLevel("child_ids"), cll.NullLevel("child_names"))
+    apart = [
+        cll.Not(cll.DamerauLevenshteinLevel("name_sorted", 1)),
+        cll.Not(cll.AbsoluteDateDifferenceLevel("dob", input_is_string=False, threshold=366,
+                                                metric="day")),
+    ]  # fmt: skip
+    if iin:
+        apart.insert(0, two_issued_ids("iin"))
+
+    def shared(n: int):
+        return cll.Or(cll.ArrayIntersectLevel("child_ids", n),
+                      cll.ArrayIntersectLevel("child_names", n))  # fmt: skip
+
+    fixed_u = {"fix_u_probability": True}
+    return _custom(
+        "children",
+        [
+            null.configure(is_null_level=True),
+            _level(cll.Or(*apart), "not_counted", 0.5, 0.5, fix_m_probability=True, **fixed_u),
+            _level(shared(2), "two_or_more_shared", 0.5, CHILD_SHARED_U["two_or_more_shared"],
+                   **fixed_u),  # fmt: skip
+            _level(shared(1), "one_shared", 0.4, CHILD_SHARED_U["one_shared"], **fixed_u),
+            _level(cll.ElseLevel(), "none_shared", CHILD_NONE_SHARED_M,
+                   1 - sum(CHILD_SHARED_U.values()), fix_m_probability=True, **fixed_u),
+        ],
+        "Children listed (national ID, or name and birth date)",
+    )
+
+
 def exact_comparison(
     col: str, description: str, m_exact: float = 0.7, *, fixed: bool = False
 ) -> ComparisonCreator:
@@ -367,8 +459,14 @@ MOTHER_KEYS = list(KEYS)
 EM_BLOCKS = [block_on("dob_text"), block_on("name_norm"), block_on("iin_block")]
 
 
+# a child key shared (capped like every key, in prepare): last, since Splink excludes the
+# pairs of the rules before an exploding rule but not the other way round
+CHILD_BLOCK = block_on("child_block", arrays_to_explode=["child_block"])
+
+
 def mother_spec(quality: dict | None = None) -> ModelSpec:
-    """Mothers: ID, name, birth date, district, and the household as one comparison.
+    """Mothers: ID, name, birth date, district, the household as one comparison, and --
+    when the registry lists children -- the children two records share.
 
     Phone, account and address say "same household": one cause, counted once; and a
     birth date shared inside a household is counted at the twins' rate, because there
@@ -378,16 +476,21 @@ def mother_spec(quality: dict | None = None) -> ModelSpec:
     plain = quality.get("id_scheme") == "plain"
     ids = (id_comparison(valid_col=None, near_serial=False) if plain
            else id_comparison(invalid_share=invalid_share(quality)))  # fmt: skip
+    comparisons = [
+        ids,
+        name_comparison(),
+        dob_comparison(household=SAME_HOUSEHOLD),
+        exact_comparison("district", "District", 0.7),
+        contact_comparison(),
+    ]
+    blocking = blocking_rules(MOTHER_KEYS)
+    if quality.get("children_listed"):  # the registry lists children (prepare counted them)
+        comparisons.append(children_comparison(iin=not plain))
+        blocking.append(CHILD_BLOCK)
     return ModelSpec(
         name="mothers",
-        comparisons=[
-            ids,
-            name_comparison(),
-            dob_comparison(household=SAME_HOUSEHOLD),
-            exact_comparison("district", "District", 0.7),
-            contact_comparison(),
-        ],
-        blocking=blocking_rules(MOTHER_KEYS),
+        comparisons=comparisons,
+        blocking=blocking,
         deterministic=[block_on("iin_block", "dob_text"), block_on("name_norm", "dob_text")],
         em_blocks=EM_BLOCKS,
     )

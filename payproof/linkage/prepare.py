@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError
-from payproof.linkage.blocking import capped_keys, key_columns
+from payproof.linkage.blocking import BLOCK_CAP, capped_keys, key_columns
 from payproof.linkage.iin import REASONS, install_iin_macros
 from payproof.linkage.normalise import PATRONYMIC_RE, install_normalise_macros
 
@@ -40,6 +40,8 @@ class Source:
     address: str | None = None
     settlement: str | None = None
     postcode: str | None = None
+    # mothers: the children table (by family_id) whose children each record lists
+    children: str | None = None
 
     def compared(self) -> list[str]:
         """The input columns the model compares (any may be absent)."""
@@ -47,10 +49,10 @@ class Source:
                             self.account, self.address, self.settlement, self.postcode) if c]
 
 
-def mothers_source(table: str = "families") -> Source:
+def mothers_source(table: str = "families", children: str | None = "children") -> Source:
     return Source(table, "family_id", "mother_id", "mother_name", "mother_birth_date",
                   "district", "phone", "bank_account", address="address",
-                  settlement="settlement", postcode="postcode")  # fmt: skip
+                  settlement="settlement", postcode="postcode", children=children)  # fmt: skip
 
 
 def children_source(table: str = "children") -> Source:
@@ -124,7 +126,7 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
         )
     cols -= _empty_columns(engine, src, cols)
     install_macros(engine.con)
-    scheme = id_scheme(engine, src, cols, scheme)
+    requested, scheme = scheme, id_scheme(engine, src, cols, scheme)
     iin = "iin_reason IN ('valid', 'leading_zero_lost')" if scheme == "iin" else "false"
     extra = "".join(f', CAST("{c}" AS VARCHAR) AS {c}' for c in src.extra if c in cols)
     extra += "".join(f", CAST(NULL AS VARCHAR) AS {c}" for c in src.extra if c not in cols)
@@ -211,11 +213,108 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
         """,
         temp=True,
     )
-    engine.materialise(out, f"SELECT * REPLACE ({capped_keys(staged)}) FROM {staged}")
+    # the children's IDs are read as the mothers' are (one country's registry), unless the
+    # mothers have none to decide from
+    kids = child_keys(engine, src, requested if src.iin not in cols else scheme)
+    engine.materialise(
+        out,
+        f"SELECT s.* REPLACE ({capped_keys(staged)})"
+        + (f", k.* EXCLUDE (family_key) FROM {staged} s LEFT JOIN {kids} k "
+           "ON k.family_key = s.unique_id" if kids else f" FROM {staged} s"),
+    )  # fmt: skip
     engine.execute(f"DROP TABLE {staged}")
+    if kids:
+        engine.execute(f"DROP TABLE {kids}")
     out_q = quality(engine, out, src, cols)
     out_q["id_scheme"] = scheme
+    if kids:
+        out_q["children_listed"] = engine.rows(
+            f"SELECT count(*) FILTER (child_ids IS NOT NULL OR child_names IS NOT NULL) FROM {out}"
+        )[0][0]
     return out_q
+
+
+def child_keys(engine: DuckDBEngine, src: Source, scheme: str = "auto") -> str | None:
+    """Per family, the children its record lists: a temporary table (``family_key``,
+    ``child_ids``, ``child_names``, ``child_block``), or None when there is no children
+    table to read.
+
+    Two keys per child, kept in two lists so that one child never counts twice: its
+    national ID (a valid IIN, or any present ID in another country's scheme) and its
+    normalised name (tokens sorted, patronymic dropped) with its birth date, for a child
+    recorded without an ID or with a mistyped one. Placeholder names ("Мальчик") give no
+    name key. A key listed by more than ``BLOCK_CAP`` families is dropped: a child
+    counted in thirty families is a red flag (child_in_two_families), not evidence that
+    thirty records are one woman. ``child_block`` holds both kinds, for blocking.
+    The children's own dedupe is not used: keys come from the raw records, so the
+    mothers' model never depends on another model's output (and runs first).
+    """
+    if not src.children or not engine.has_table(src.children):
+        return None
+    csrc = children_source(src.children)
+    cols = _columns(engine, src.children)
+    if "family_id" not in cols or not engine.rows(
+        f'SELECT count(*) FROM "{src.children}" WHERE family_id IS NOT NULL'
+    )[0][0]:
+        return None
+    cols -= _empty_columns(engine, csrc, cols)
+    scheme = id_scheme(engine, csrc, cols, scheme)
+    # one ID per child: a valid IIN (its leading 0 put back) or, for another country's
+    # numbers, any ID present that is no placeholder
+    kid_id = ("CASE WHEN reason = 'valid' THEN id_clean "
+              "WHEN reason = 'leading_zero_lost' THEN '0' || id_clean END"
+              if scheme == "iin" else
+              "CASE WHEN reason NOT IN ('missing', 'placeholder') THEN id_clean END")  # fmt: skip
+    born = "coalesce(born, pp_iin_birth_date(kid_id))" if scheme == "iin" else "born"
+
+    def agg(col: str) -> str:
+        return f"list_sort(list_distinct(list({col}) FILTER ({col} IS NOT NULL)))"
+
+    def capped(col: str) -> str:  # the key NULL where more than BLOCK_CAP families list it
+        return (f"CASE WHEN {col} IN (SELECT {col} FROM {keyed} WHERE {col} IS NOT NULL "
+                f"GROUP BY {col} HAVING count(DISTINCT family_key) > {BLOCK_CAP}) "
+                f"THEN NULL ELSE {col} END AS {col}")  # fmt: skip
+
+    keyed, out = "lk_child_keyed", "lk_child_keys"
+    engine.materialise(
+        keyed,
+        f"""
+        WITH raw AS (
+            SELECT CAST(family_id AS VARCHAR) AS family_key,
+                   {_col(cols, csrc.iin)} AS id_in, {_col(cols, csrc.name)} AS name_in,
+                   {_col(cols, csrc.dob, "DATE")} AS born
+            FROM "{src.children}" WHERE family_id IS NOT NULL
+        ), ided AS (
+            SELECT *, {kid_id} AS kid_id
+            FROM (SELECT *, pp_iin_clean(id_in) AS id_clean, pp_iin_reason(id_in) AS reason
+                  FROM raw)
+        ), names AS (  -- each distinct name normalised once (a million children, 90,000 names)
+            SELECT name_in, CASE WHEN NOT coalesce(pp_name_placeholder(name_in), true)
+                                 THEN pp_name_sorted(name_in) END AS sorted
+            FROM (SELECT DISTINCT name_in FROM raw WHERE name_in IS NOT NULL)
+        )
+        SELECT i.family_key, i.kid_id, n.sorted || '|' || pp_date_text({born}) AS kid_name
+        FROM ided i LEFT JOIN names n ON n.name_in = i.name_in""",
+        temp=True,
+    )
+    engine.materialise(
+        out,
+        f"""
+        WITH kept AS (
+            SELECT family_key, {capped("kid_id")}, {capped("kid_name")} FROM {keyed}
+        ), lists AS (
+            SELECT family_key, {agg("kid_id")} AS ids, {agg("kid_name")} AS names
+            FROM kept GROUP BY family_key
+        )
+        SELECT family_key,
+               CASE WHEN len(ids) > 0 THEN ids END AS child_ids,
+               CASE WHEN len(names) > 0 THEN names END AS child_names,
+               CASE WHEN len(ids) + len(names) > 0 THEN list_concat(ids, names) END AS child_block
+        FROM lists""",
+        temp=True,
+    )
+    engine.execute(f"DROP TABLE {keyed}")
+    return out
 
 
 def quality(engine: DuckDBEngine, table: str, src: Source, cols: set[str]) -> dict:

@@ -56,8 +56,12 @@ def _clusters(engine, res) -> set:
     }
 
 
-def _same_as_duckdb(table, name, dedupe, api, expected):
+def _same_as_duckdb(table, name, dedupe, api, expected, more=None):
     duck, spark = _engine(table, name), _engine(table, name)
+    for engine in (duck, spark):  # more tables: {name: table}
+        for other, t in (more or {}).items():
+            engine.register_arrow(f"{other}_arrow", t)
+            engine.materialise(other, f"SELECT * FROM {other}_arrow")
     on_duck, on_spark = dedupe(duck), dedupe(spark, db_api=api)
     assert _clusters(duck, on_duck) == _clusters(spark, on_spark) == expected
     assert on_spark.counts == on_duck.counts
@@ -122,6 +126,21 @@ def test_mothers_on_spark_match_duckdb(api, registry):
     assert dict(zip(*relabel.to_pydict().values(), strict=True)) == {
         "F0000": "D01", "D01": "D01", "F0010": "F0010"
     }  # fmt: skip
+
+
+@pytest.mark.spark
+def test_mothers_with_their_children_on_spark_match_duckdb(api, registry):
+    """The children two mother records share (list columns, Splink's array intersection
+    and an exploding blocking rule) give the same pairs and clusters on Spark."""
+    from tests.linkage.children_data import families_with_children
+
+    fams, kids, truth = families_with_children(registry)
+    (duck, on_duck), _ = _same_as_duckdb(fams, "families", dedupe_mothers, api, truth,
+                                         more={"children": kids})  # fmt: skip
+    names = [c["output_column_name"] for c in on_duck.parameters["comparisons"]]
+    assert names[-1] == "children"
+    levels = dict(duck.rows("SELECT children, count(*) FROM mother_pairs GROUP BY 1"))
+    assert levels.get("two_or_more_shared") and levels.get("one_shared")
 
 
 @pytest.mark.spark
