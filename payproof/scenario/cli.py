@@ -160,6 +160,14 @@ def generate(
         _D.receipt_noise_max, "--receipt-noise-max",
         help="At most this share of the amount missing from a noisy receipt.",
     ),
+    rejecter_share: float = typer.Option(
+        _D.rejecter_share, "--rejecter-share",
+        help="Share of clerks who reject eligible mothers' applications (0: none).",
+    ),
+    delayer_share: float = typer.Option(
+        _D.delayer_share, "--delayer-share",
+        help="Share of clerks who sit on applications past the legal term (0: none).",
+    ),
 ) -> None:
     """Write a synthetic programme with injected fraud and its ground truth.
 
@@ -197,6 +205,8 @@ def generate(
         intermittent_rate=intermittent_rate,
         receipt_noise_rate=receipt_noise_rate,
         receipt_noise_max=receipt_noise_max,
+        rejecter_share=rejecter_share,
+        delayer_share=delayer_share,
     )
     if locale not in (None, "ru") or (locale and (fmt != "csv" or bad_rows)):
         raise SettingsError(

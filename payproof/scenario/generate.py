@@ -80,7 +80,8 @@ def validate(cfg: ScenarioConfig, today: date | None = None) -> None:
     if not 0 <= cfg.hard_negative_rate <= 0.25:
         raise ValueError("--hard-negatives must be between 0 and 0.25 (pairs per family)")
     for name in ("never_paid_rate", "skimmer_share", "diverter_share", "ghost_maker_share",
-                 "evidence_coverage", "divert_rate", "survey_misreport_rate"):  # fmt: skip
+                 "evidence_coverage", "divert_rate", "survey_misreport_rate",
+                 "rejecter_share", "delayer_share"):  # fmt: skip
         if not 0 <= getattr(cfg, name) <= 1:
             raise ValueError(f"{name} must be between 0 and 1")
     for name in ("collusive_skim_rate", "subtle_skim_rate"):

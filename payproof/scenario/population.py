@@ -38,7 +38,7 @@ from payproof.scenario.entitlement import (
     monthly_amount,
 )
 from payproof.scenario.families import DEATH_NONE, STUDENT_NONE, build_families
-from payproof.scenario.fraud import HONEST, SKIMMER
+from payproof.scenario.fraud import HONEST, SKIMMER, share_count
 from payproof.scenario.identity import iin_numbers, zero_padded
 from payproof.scenario.names import SURNAMES
 from payproof.scenario.writer import S, dates
@@ -89,7 +89,7 @@ def _roles(w, rng, deciders: np.ndarray) -> np.ndarray:
     role = np.full(len(w.role), HONEST_APP)
     role[(w.role == SKIMMER) & deciders] = BRIBE
     honest = np.nonzero((w.role == HONEST) & deciders)[0]
-    k = [max(1, round(len(w.role) * s)) for s in (w.cfg.rejecter_share, w.cfg.delayer_share)]
+    k = [share_count(len(w.role), s) for s in (w.cfg.rejecter_share, w.cfg.delayer_share)]
     pick = rng.choice(honest, size=min(len(honest), sum(k)), replace=False)
     role[pick[: k[0]]] = REJECTER
     role[pick[k[0] :]] = DELAYER

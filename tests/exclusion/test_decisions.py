@@ -8,6 +8,7 @@ import pytest
 
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.exclusion.decisions import DecisionSettings, decide_applications
+from payproof.reconcile.significance import FlagSettings
 
 REGIONS, OFFICES, CLERKS, APPS = 4, 6, 5, 80
 WHOLE, LONE = "R0-O0", "R1-O0"  # every clerk delays 45 %; one clerk delays 60 %
@@ -22,9 +23,12 @@ def _late(office: str, clerk: int) -> int:
     return 6 + (clerk + int(office[1]) + int(office[-1])) % 5
 
 
-def _decide(clerks: list[tuple[str, str, int, int]]) -> tuple[list[dict], list[dict]]:
+def _decide(clerks: list[tuple], settings: DecisionSettings | None = None
+            ) -> tuple[list[dict], list[dict]]:
     """Decide APPS eligible applications per clerk (staff_id, office R<r>-O<o>, late,
-    rejected): the first ``late`` of them after the term, the last ``rejected`` rejected."""
+    rejected[, applications]): the first ``late`` of them after the term, the last
+    ``rejected`` rejected."""
+    clerks = [(*c, APPS) if len(c) == 4 else tuple(c) for c in clerks]
     engine = DuckDBEngine()
     offices = sorted({(c[1], c[1].split("-")[0]) for c in clerks})
     engine.execute("CREATE TABLE offices (office_id VARCHAR, region VARCHAR)")
@@ -32,17 +36,17 @@ def _decide(clerks: list[tuple[str, str, int, int]]) -> tuple[list[dict], list[d
     engine.execute("CREATE TABLE staff (staff_id VARCHAR, office_id VARCHAR)")
     engine.con.executemany("INSERT INTO staff VALUES (?, ?)", [c[:2] for c in clerks])
     engine.execute("CREATE TABLE clerks (staff_id VARCHAR, office_id VARCHAR, late INTEGER, "
-                   "rejected INTEGER)")  # fmt: skip
-    engine.con.executemany("INSERT INTO clerks VALUES (?, ?, ?, ?)", clerks)
+                   "rejected INTEGER, apps INTEGER)")  # fmt: skip
+    engine.con.executemany("INSERT INTO clerks VALUES (?, ?, ?, ?, ?)", clerks)
     engine.materialise(
         "application_facts",
-        f"""SELECT c.staff_id, c.office_id,
-          CASE WHEN i >= {APPS} - c.rejected THEN 'rejected' ELSE 'approved' END AS decision,
+        """SELECT c.staff_id, c.office_id,
+          CASE WHEN i >= c.apps - c.rejected THEN 'rejected' ELSE 'approved' END AS decision,
           CASE WHEN i < c.late THEN 45 ELSE 10 END AS days_open, true AS eligible,
           false AS overturned
-        FROM clerks c, range({APPS}) r(i)""",
+        FROM clerks c, range(c.apps) r(i)""",
     )
-    staff, offices_t = decide_applications(engine, DecisionSettings())
+    staff, offices_t = decide_applications(engine, settings or DecisionSettings())
     return staff.to_pylist(), offices_t.to_pylist()
 
 
@@ -136,3 +140,52 @@ def test_every_clerk_gets_limits_and_the_flagged_are_above_theirs(decided):
         if s["application_flagged"]:
             assert s["late"] / s["applications"] >= s["detectable_late_rate"]
     assert any(s["application_flagged"] for s in staff)
+
+
+# -- a small office where three of four clerks delay (seed 4 of bench/exclusion_power.py)
+SMALL_DELAY = "R3-O1"
+
+
+def _small_office_delay() -> list[tuple]:
+    """Honest clerks everywhere (0 or 1 of 80 applications late, as in a programme that
+    keeps its term), except office R3-O1: clerks of 24, 19, 15 and 10 applications; the
+    first three delay (15, 12, 10 late), the fourth is honest."""
+    mine = [(f"{SMALL_DELAY}-S0", SMALL_DELAY, 15, 0, 24),
+            (f"{SMALL_DELAY}-S1", SMALL_DELAY, 12, 0, 19),
+            (f"{SMALL_DELAY}-S2", SMALL_DELAY, 10, 0, 15),
+            (f"{SMALL_DELAY}-S3", SMALL_DELAY, 0, 0, 10)]  # fmt: skip
+    honest = [(c[0], c[1], sum(map(ord, c[0])) % 2, c[3]) for c in _honest()]
+    return [c for c in honest if c[1] != SMALL_DELAY] + mine
+
+
+def test_colleagues_judged_by_the_region_stay_out_of_the_office_yardstick():
+    """S0 and S1 have too few colleagues' applications to be tested against the office
+    (their region test is their own, and flags them); S2 has just enough. Its office
+    yardstick must not be S0 and S1, delayers themselves: without them S2 too is judged by
+    the region and flagged individually, the office is not flagged as a whole, and the
+    honest S3 is not listed in a flagged office."""
+    staff, offices = _decide(_small_office_delay())
+    mine = {s["staff_id"][-2:]: s for s in staff if s["office_id"] == SMALL_DELAY}
+    assert all(mine[c]["application_flagged"] for c in ("S0", "S1", "S2"))
+    assert "late_vs_region" in mine["S2"]["application_flagged_by"]
+    # S2 is not compared with S0 and S1 (half their applications late): with them out, its
+    # office has too few applications left to judge it, and its region test is its own
+    assert mine["S2"]["late_vs_office_q"] is None
+    assert not mine["S3"]["application_flagged"]
+    assert not any(s["application_in_flagged_office"] for s in mine.values())
+    office = next(o for o in offices if o["office_id"] == SMALL_DELAY)
+    assert office["application_flagged"] and not office["application_office_wide"]
+
+
+def test_two_applications_beyond_the_yardstick_can_flag_a_small_clerk():
+    """A clerk of a two-clerk office (judged by its region) rejects 5 of its 8 eligible
+    mothers where peers reject about 3.5 %: under 5 applications beyond the yardstick, so
+    the loss tests' minimum would hide it; the applications' minimum (2, a family's
+    decision being the unit) does not."""
+    clerks = [c if c[0] != f"{SMALL}-S0" else (c[0], c[1], 0, 5, 8) for c in _honest()]
+    staff, _ = _decide(clerks)
+    row = next(s for s in staff if s["staff_id"] == f"{SMALL}-S0")
+    assert row["application_flagged_by"] == "rejected_eligible_vs_region"
+    five = DecisionSettings(flags=FlagSettings(min_peer_lines=50, min_lines=5))
+    staff5, _ = _decide(clerks, five)
+    assert not next(s for s in staff5 if s["staff_id"] == f"{SMALL}-S0")["application_flagged"]
