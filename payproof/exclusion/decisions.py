@@ -29,11 +29,11 @@ from payproof.reconcile.significance import (
     FlagSettings,
     benjamini_hochberg,
     choose,
+    clerk_tests,
     codes,
     col,
     detection_limit,
     peer_totals,
-    region_peers_ok,
     robust_versus,
     significant,
 )
@@ -104,7 +104,7 @@ def decide_applications(
     o_all = np.zeros(offices.num_rows, np.int64)
     for name in TESTS:
         k, n = col(staff, name), col(staff, _denominator(name))
-        t_office, t_region = _clerk_tests(k, n, office, region, everyone, s.flags)
+        (t_office, *_), (t_region, *_), _ = clerk_tests(k, n, office, region, everyone, s.flags)
         for level, test in (("office", t_office), ("region", t_region)):
             tests.append(("staff", f"{name}_vs_{level}", test, n))
             own.setdefault(name, {})[level] = test
@@ -169,38 +169,6 @@ def decide_applications(
     engine.con.unregister("application_staff_arrow")
     engine.con.unregister("application_offices_arrow")
     return out[0], out[1]
-
-
-def _clerk_tests(k, n, office, region, everyone, s: FlagSettings):
-    """Each clerk against its office's other clerks and against the region's other offices
-    (the programme's where the region has no other office).
-
-    The office yardstick leaves out the colleagues who are suspects on their own test (as
-    :func:`robust_versus` does), and a colleague whose own test is the region's — its
-    office's other clerks decided too few applications to judge it — is judged there: a
-    suspect of its region test stays out of its colleagues' yardstick too. Otherwise two
-    delayers of a small office, each too small to be tested against the office, would be
-    the yardstick of a third, and make it look ordinary. Dropping them can leave the third
-    too few peers as well; then its region test is its own. Up to three rounds, each
-    adding to those left out (never taking one back), as the yardstick's own cleaning.
-    """
-    r_ok = region_peers_ok(k, n, region, office, s)
-    t_region, _, _, r_drop = robust_versus(
-        k, n,
-        lambda d: choose(r_ok, peer_totals(k, n, region, exclude=office, drop=d),
-                         peer_totals(k, n, everyone, exclude=office, drop=d)),
-        s, np.where(r_ok, region, -1) + 1,
-    )  # fmt: skip
-    away = np.zeros(len(k), bool)
-    for _ in range(3):
-        t_office = robust_versus(
-            k, n, lambda d, away=away: peer_totals(k, n, office, drop=d | away), s, office
-        )[0]
-        again = away | (r_drop & ~np.isfinite(t_office.p))
-        if (again == away).all():
-            break
-        away = again
-    return t_office, t_region
 
 
 def _denominator(name: str) -> str:

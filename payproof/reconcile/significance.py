@@ -174,6 +174,39 @@ def robust_versus(k, n, peers, s: FlagSettings, median_group: np.ndarray, rounds
     return t, (pk, pn, pss, pc), ok, drop
 
 
+def clerk_tests(k, n, office, region, everyone, s: FlagSettings):
+    """Each clerk against its office's other clerks and against the region's other offices
+    (the programme's where the region has no other office): :func:`robust_versus` of each,
+    as (test, peer totals, testable, left out).
+
+    The office yardstick leaves out the colleagues who are suspects on their own test, and
+    a colleague whose own test is the region's — its office's other clerks have too few
+    lines to judge it — is judged there: a suspect of its region test stays out of its
+    colleagues' office yardstick too. Otherwise two cheats of a small office hide each
+    other: the one too large for its colleagues to judge is the bar of the other, which
+    then looks ordinary. Dropping them can leave the other too few peers as well; then its
+    region test is its own. Up to three rounds, each adding to those left out (never taking
+    one back), as the yardstick's own cleaning. Shared by the loss and application tests.
+    """
+    r_ok = region_peers_ok(k, n, region, office, s)
+    by_region = robust_versus(
+        k, n,
+        lambda d: choose(r_ok, peer_totals(k, n, region, exclude=office, drop=d),
+                         peer_totals(k, n, everyone, exclude=office, drop=d)),
+        s, np.where(r_ok, region, -1) + 1,
+    )  # fmt: skip
+    away = np.zeros(len(k), bool)
+    for _ in range(3):
+        by_office = robust_versus(
+            k, n, lambda d, away=away: peer_totals(k, n, office, drop=d | away), s, office
+        )
+        again = away | (by_region[3] & ~np.isfinite(by_office[0].p))
+        if (again == away).all():
+            break
+        away = again
+    return (*by_office[:3], by_office[3] | away), by_region, r_ok
+
+
 def detection_limit(
     n: np.ndarray, by_office: np.ndarray, t_office: Test, t_region: Test, p_cut: float,
     q_all: np.ndarray, s: FlagSettings,
@@ -367,20 +400,12 @@ def flag_units(
                    col(staff, "verified_disbursed", np.int64))  # fmt: skip
     everyone = np.zeros(len(k), dtype=np.int64)
 
-    # -- clerks against their office's other clerks
-    t_office, (o_pk, o_pn, o_pss, o_pc), by_office_ok, o_drop = robust_versus(
-        k, n, lambda drop: peer_totals(k, n, office, drop=drop), s, office
-    )
-    # -- clerks against the region's other offices (the programme's if the region has none)
-    region_ok = region_peers_ok(k, n, region, office, s)
-
-    def region_peers(drop):
-        return choose(region_ok, peer_totals(k, n, region, exclude=office, drop=drop),
-                       peer_totals(k, n, everyone, exclude=office, drop=drop))  # fmt: skip
-
-    t_region, (pk, pn, pss, pc), wide_ok, r_drop = robust_versus(
-        k, n, region_peers, s, np.where(region_ok, region, -1) + 1
-    )
+    # -- clerks against their office's other clerks, and against the region's other offices
+    # (the programme's if the region has none); a colleague judged by the region, and a
+    # suspect there, stays out of the office yardstick
+    (t_office, (o_pk, o_pn, o_pss, o_pc), by_office_ok, o_drop), (
+        t_region, (pk, pn, pss, pc), wide_ok, r_drop), region_ok = clerk_tests(
+        k, n, office, region, everyone, s)  # fmt: skip
     # -- clerks' worst run of months against office peers (region's where the office is small)
     # (the suspects of the whole-year tests stay out of the yardstick here too: a colleague
     # short on every line would otherwise hide a diverter's three months; and so, round by

@@ -236,3 +236,19 @@ def test_three_diverters_of_one_office_in_the_same_months_all_found():
     assert all("months" in (out[s]["flagged_by"] or "") for s in diverters)
     assert all(out[s]["flag_months"].startswith("2022-04..") for s in diverters)
     assert sorted(s for s, r in out.items() if r["flagged"]) == list(diverters)
+
+
+def test_colleague_judged_by_the_region_stays_out_of_the_office_yardstick():
+    """Office OS: A skims 30 of its 100 lines a month; its colleagues B and C have 4 lines a
+    month each, too few for an office yardstick, so A is judged by the region (a suspect
+    there). B skims 2 of its 4 lines. Regression: A stayed in B's office yardstick (a 30 %
+    bar, against which B looked ordinary). Now A is left out; with only C left, B's office
+    is too small to judge it and its region test is its own."""
+    clerks = _honest_offices(6) + [("A", "OS", "South", 100, 30), ("B", "OS", "South", 4, 2),
+                                   ("C", "OS", "South", 4, 0)]  # fmt: skip
+    out = {r["staff_id"]: r for r in flag_units(*_programme(clerks)).staff.to_pylist()}
+    assert out["A"]["flagged"] and out["A"]["peer_group"] == "region:South"
+    assert out["B"]["peer_group"] == "region:South"
+    assert out["B"]["flagged"] and "region" in out["B"]["flagged_by"]
+    assert not out["C"]["flagged"] and not out["C"]["in_flagged_office"]
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["A", "B"]
