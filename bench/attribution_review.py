@@ -56,7 +56,10 @@ def _loss(flagged_by: str) -> str:
 def review(seed: int, work: Path, honest: bool, families: int, regenerate: bool,
            noise_max: float) -> dict:
     """Generate (unless already there), audit, and count found / all per role."""
-    gen, out = work / f"seed{seed}" / "input", work / f"seed{seed}" / "out"
+    # the folder names the programme's kind and noise, so a reused folder never mixes
+    # an honest-only programme with a programme with cheats
+    kind = f"{'honest' if honest else 'cheats'}-noise{noise_max:g}-f{families}"
+    gen, out = work / kind / f"seed{seed}" / "input", work / kind / f"seed{seed}" / "out"
     if regenerate or not (gen / "truth" / "staff.csv").exists():
         _payproof("generate", str(gen), "--families", str(families), "--seed", str(seed),
                   "--receipt-noise-rate", "0.1", "--receipt-noise-max", str(noise_max),
