@@ -134,7 +134,8 @@ def name_comparison() -> ComparisonCreator:
     frequency adjustment): two records of a name borne by one woman in a hundred
     thousand are stronger evidence than two of the commonest name. 'One word shared'
     is a surname changed at marriage or a given name apart (sisters): weak evidence
-    on its own, which the ID and the birth date decide. 'different' has a fixed m
+    on its own, which the ID and the birth date decide (with the name in parts on both
+    sides, the parts are compared too). 'different' has a fixed m
     (see :func:`given_name_comparison`).
     """
     shared = cll.CustomLevel(
@@ -142,6 +143,11 @@ def name_comparison() -> ComparisonCreator:
         'OR "word_last_l" IN ("word_first_r", "word_last_r")',
         base_dialect_str="duckdb",
     )
+    # with the name in parts on both sides, the same surname or the same given name, each
+    # part normalised on its own (the whole name's spelling system is read from all its
+    # words: a German w in one word changes how another is read)
+    shared = cll.Or(shared, cll.And(name_parts_level(), cll.Or(
+        cll.ExactMatchLevel("surname"), cll.ExactMatchLevel("given_name"))))  # fmt: skip
     return _custom(
         "name",
         [
