@@ -227,6 +227,8 @@ def kazakh(
         generate_scenario(tmp / "in", ScenarioConfig(
             families=families, duplicate_mother_rate=rate,
             name_variant_share=variants, hard_negative_rate=hard))  # fmt: skip
+        if WITHOUT_PARTS:
+            _drop_name_parts(tmp / "in")
         t0 = time.perf_counter()
         run_ghosts(tmp / "in", tmp / "out")
         took = time.perf_counter() - t0
@@ -275,6 +277,20 @@ def kazakh(
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _drop_name_parts(folder: Path) -> None:
+    """Rewrite the scenario's families.csv and children.csv without the name's parts."""
+    import duckdb
+
+    for table, prefix in (("families", "mother"), ("children", "child")):
+        path = folder / f"{table}.csv"
+        parts = ", ".join(f"{prefix}_{p}" for p in ("surname", "given_name", "patronymic"))
+        con = duckdb.connect()
+        con.execute(f"CREATE TABLE t AS SELECT * EXCLUDE ({parts}) "
+                    f"FROM read_csv('{path}', all_varchar=true)")  # fmt: skip
+        con.execute(f"COPY t TO '{path}' (HEADER)")
+        con.close()
 
 
 # ---------------------------------------------------------------- speed

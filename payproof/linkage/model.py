@@ -125,6 +125,33 @@ def _near_serial(col: str):
     )
 
 
+def name_parts_level():
+    """Both records hold the name in parts: a surname and a given name each (a placeholder
+    or initials only count as none). Only then do the structured tests apply; otherwise
+    the pair is compared on the whole name exactly as before."""
+    both = " AND ".join(f'"{c}_{s}" IS NOT NULL' for c in ("surname", "given_name")
+                        for s in "lr")  # fmt: skip
+    return cll.CustomLevel(both, base_dialect_str="duckdb")
+
+
+GIVEN_NAMES_APART = 0.8  # Jaro-Winkler below this: two given names, not one mistyped
+
+
+def given_names_differ():
+    """Two different given names (the name in parts on both sides): not a typo (Jaro-Winkler
+    < 0.8 after normalisation), not initials (pp_name_norm leaves none), and not the same
+    words in other fields (a surname and a given name swapped is one name)."""
+    return cll.And(name_parts_level(),
+                   cll.Not(cll.JaroWinklerLevel("given_name", GIVEN_NAMES_APART)),
+                   cll.Not(cll.ExactMatchLevel("name_sorted")))  # fmt: skip
+
+
+def siblings_level():
+    """One surname, two different given names: what sisters and twins look like -- and a
+    married name (one given name, a new surname) does not."""
+    return cll.And(cll.ExactMatchLevel("surname"), given_names_differ())
+
+
 def name_comparison() -> ComparisonCreator:
     """Name: as typed, transliteration-equal, same words in any order, the same words
     but for initials (a middle initial left out), Jaro-Winkler, one
@@ -188,33 +215,6 @@ def given_name_comparison(col: str, m_different: float = 0.02) -> ComparisonCrea
         ],
         f"Given name ({col})",
     )
-
-
-def name_parts_level():
-    """Both records hold the name in parts: a surname and a given name each (a placeholder
-    or initials only count as none). Only then do the structured tests apply; otherwise
-    the pair is compared on the whole name exactly as before."""
-    both = " AND ".join(f'"{c}_{s}" IS NOT NULL' for c in ("surname", "given_name")
-                        for s in "lr")  # fmt: skip
-    return cll.CustomLevel(both, base_dialect_str="duckdb")
-
-
-GIVEN_NAMES_APART = 0.8  # Jaro-Winkler below this: two given names, not one mistyped
-
-
-def given_names_differ():
-    """Two different given names (the name in parts on both sides): not a typo (Jaro-Winkler
-    < 0.8 after normalisation), not initials (pp_name_norm leaves none), and not the same
-    words in other fields (a surname and a given name swapped is one name)."""
-    return cll.And(name_parts_level(),
-                   cll.Not(cll.JaroWinklerLevel("given_name", GIVEN_NAMES_APART)),
-                   cll.Not(cll.ExactMatchLevel("name_sorted")))  # fmt: skip
-
-
-def siblings_level():
-    """One surname, two different given names: what sisters and twins look like -- and a
-    married name (one given name, a new surname) does not."""
-    return cll.And(cll.ExactMatchLevel("surname"), given_names_differ())
 
 
 TWIN_SHARE = 0.03  # chance that two different people of one household share a birth date
