@@ -196,16 +196,9 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    nullif(upper(regexp_replace(postcode_in, ' ', '', 'g')), '') AS postcode,
                    -- the parts, normalised as the whole name is (NULL: absent, or a
                    -- placeholder or initials only: the pair is then compared as before)
+                   -- (the patronymic is not compared on its own: the whole name holds it)
                    pp_name_norm(surname_in) AS surname, pp_name_norm(given_in) AS given_name,
-                   pp_name_norm(patronymic_in) AS patronymic,
-                   -- both given and not the same words (initials aside: a middle
-                   -- initial the parts leave out): the parts are compared, the full
-                   -- name is kept for display, and the records are counted
-                   parts_in IS NOT NULL AND name_in IS NOT NULL
-                       AND list_filter(pp_name_tokens(parts_in), lambda t: length(t) > 1)
-                           IS DISTINCT FROM
-                           list_filter(pp_name_tokens(name_in), lambda t: length(t) > 1)
-                       AS name_parts_differ,
+                   pp_name_canon(parts_in) AS parts_canon,
                    list_filter(string_split(coalesce(pp_name_norm(name_in), ''), ' '),
                                lambda t: t <> '' AND NOT regexp_matches(t, '{PATRONYMIC_RE}'))
                        AS words
@@ -221,15 +214,24 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    nullif(array_to_string(list_sort(list_filter(words, lambda t: length(t) > 1)),
                                           ' '), '') AS name_long,
                    pp_date_text(dob) AS dob_text, pp_date_unordered(dob) AS dob_unordered,
-                   CAST(year(dob) AS VARCHAR) AS birth_year
+                   CAST(year(dob) AS VARCHAR) AS birth_year,
+                   -- both given and not the same words (initials aside: a middle
+                   -- initial the parts leave out): the parts are compared, the full
+                   -- name is kept for display, and the records are counted
+                   parts_canon IS NOT NULL AND name_in IS NOT NULL AND nullif(array_to_string(
+                       list_sort(list_filter(string_split(parts_canon, ' '),
+                                             lambda t: length(t) > 1
+                                                 AND NOT regexp_matches(t, '{PATRONYMIC_RE}'))),
+                       ' '), '') IS DISTINCT FROM nullif(array_to_string(list_sort(
+                           list_filter(words, lambda t: length(t) > 1)), ' '), '')
+                       AS name_parts_differ
             FROM (SELECT * EXCLUDE (name_initials), nullif(name_initials, '') AS name_initials
                   FROM base)
         )
         SELECT unique_id, iin, iin_valid, iin_reason, iin_head, iin_serial,
                iin_valid AND (dob_in IS NULL OR dob_in = iin_birth) AS iin_consistent,
                name_raw, name_norm, name_sorted, name_key, name_placeholder, name_initials,
-               word_first, word_last, name_long, surname, given_name, patronymic,
-               name_parts_differ,
+               word_first, word_last, name_long, surname, given_name, name_parts_differ,
                dob, dob_text, pp_date_swapped(dob) AS dob_swapped, dob_unordered, birth_year,
                district, phone, account, address, settlement, postcode,
                {key_columns()} {"".join(f", {c}" for c in src.extra)},
