@@ -181,3 +181,29 @@ def test_without_parts_the_comparison_is_as_before(registry, whole):
     assert engine_n.rows(q) == engine_w.rows(q)
     c = "SELECT * FROM mother_clusters ORDER BY family_id"
     assert engine_n.rows(c) == engine_w.rows(c)
+
+
+def test_parts_that_contradict_the_full_name_are_counted_and_said():
+    """Both given: the parts are compared, the full name kept; where they are not the same
+    words (a script, a transliteration or a middle initial aside) the records are counted
+    and the console says so -- never silently."""
+    from payproof.linkage.cli import _quality_lines
+    from payproof.linkage.prepare import mothers_source, prepare
+
+    engine = DuckDBEngine()
+    engine.execute(
+        "CREATE TABLE families AS SELECT * FROM (VALUES "
+        "('F1', 'Ахметова Айгуль', 'Сейтова', 'Айгуль'), "  # another surname: differs
+        "('F2', 'Akhmetova Aigul', 'Ахметова', 'Айгуль'), "  # another script: the same
+        "('F3', 'Mary J Smith', 'Smith', 'Mary'), "  # a middle initial: the same
+        "('F4', 'Омарова Дина', NULL, NULL)) "  # no parts
+        "t(family_id, mother_name, mother_surname, mother_given_name)"
+    )
+    q = prepare(engine, mothers_source(), "mother_records")
+    assert (q["name_in_parts"], q["name_parts_differ"]) == (3, 1)
+    assert engine.rows("SELECT unique_id FROM mother_records WHERE name_parts_differ") == [
+        ("F1",)
+    ]
+    lines = _quality_lines({"mothers": {"data_quality": q}})
+    assert any("1 names whose parts (surname, given name, patronymic) differ from the full "
+               "name (the parts are compared)" in line for line in lines)  # fmt: skip
