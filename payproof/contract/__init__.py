@@ -32,6 +32,9 @@ class ColumnSpec:
     # "flag": an empty or invalid value is reported as a warning and left empty, the
     # row kept (identity fields that duplicate detection compares as far as it can)
     bad_value: str = "reject"
+    # a text column built from parts when the file has only the parts (the mother's name
+    # from her surname, given name and patronymic: a 1C export holds ФИО in three columns)
+    derived_from: tuple[str, ...] = ()
 
     @property
     def ref_table(self) -> str | None:
@@ -78,6 +81,7 @@ def load_contract() -> Contract:
                 values=tuple(c.get("values", ())),
                 past=c.get("past", False),
                 bad_value=c.get("bad_value", "reject"),
+                derived_from=tuple(c.get("derived_from", ())),
             )
         tables[tname] = TableSpec(tname, t["required"], tuple(t["key"]), cols)
     return Contract(raw["version"], tables)

@@ -186,6 +186,17 @@ def _text_checks(col: ColumnSpec, v: str, single_byte: bool = False) -> list[tup
     return checks
 
 
+def derived_columns(spec: TableSpec, present: dict[str, str]) -> dict[str, list[str]]:
+    """Columns absent from the file but built from parts it holds (``derived_from``):
+    column -> the parts present, in the contract's order."""
+    out = {}
+    for name, col in spec.columns.items():
+        parts = [p for p in col.derived_from if p in present]
+        if name not in present and parts:
+            out[name] = parts
+    return out
+
+
 def _any(checks: list[tuple[str, str]]) -> str:
     return " OR ".join(f"({c})" for c, _ in checks) or "false"
 
@@ -222,8 +233,12 @@ def checked_select(
     converted: list[str] = []
     checked: dict[str, str] = {}  # contract column -> the text its checks and type read
     unreadable: dict[str, str | None] = {}  # converted column -> reason a NULL is rejected
+    derived = derived_columns(spec, present)
     for name, col in spec.columns.items():
         raw = f"{q(present[name])}" if name in present else "CAST(NULL AS VARCHAR)"
+        if name in derived:  # only the parts are in the file: their words, in order
+            parts = ", ".join(f"NULLIF(trim({q(present[p])}), '')" for p in derived[name])
+            raw = f"NULLIF(concat_ws(' ', {parts}), '')"
         inner_cols.append(f"{raw} AS {q('raw_' + name)}")
         inner_cols.append(f"NULLIF(trim({raw}), '') AS {q('v_' + name)}")
         checked[name] = q("v_" + name)
@@ -244,10 +259,15 @@ def checked_select(
         v, raw, c = q("v_" + name), q("raw_" + name), checked[name]
         missing = "missing value" + (" (required)" if col.bad_value != "flag" else "")
         checks = [(f"{v} IS NULL", missing)] if not col.nullable else []
-        if col.bad_value == "flag" and (name not in present or col.type == "id"):
+        if col.bad_value == "flag" and (
+            (name not in present and name not in derived) or col.type == "id"
+        ):
             # an absent column is reported once, by the loader; so are empty IDs (one
             # line with their count: a registry without IDs is not a flood of warnings)
             checks = []
+        if name in derived:  # each part is checked (and reported) in its own column
+            flagged[name] = checks
+            continue
         checks += _text_checks(col, v, single_byte)
         bad_bytes = f"contains({v}, '{REPLACEMENT}')"  # one reason: the encoding's
         if unreadable.get(name):  # converted from the mapping's format: NULL where unreadable
@@ -277,6 +297,8 @@ def checked_select(
         for cond, reason in checks:
             warn_conds.append(f"({cond})")
             warnings.append(_err(cond, name, raw, sql_literal(reason + KEPT_EMPTY)))
+    for name, parts in derived.items():  # built from the parts that passed their checks
+        typed_of[name] = f"NULLIF(concat_ws(' ', {', '.join(typed_of[p] for p in parts)}), '')"
     typed = [f"{typed_of[name]} AS {q(name)}" for name in spec.columns]
     # Build the list of problems only for rows that have one: almost every row is
     # good, and a cheap OR of the conditions is far faster than a list per row.

@@ -18,7 +18,7 @@ from pathlib import Path
 from payproof.contract import TableSpec, header_aliases, header_key, load_contract
 from payproof.engine.duckdb_engine import DuckDBEngine, sql_literal
 from payproof.errors import InputError
-from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, q
+from payproof.ingest.checks import SQL_TYPES, CheckSettings, checked_select, derived_columns, q
 from payproof.ingest.csv_stage import text_encoding
 from payproof.ingest.diagnose import check_date_order, check_rejected_share
 from payproof.ingest.encoding import is_single_byte
@@ -221,9 +221,11 @@ def _load_table(
 
     def make_select(relation: str, columns: list[str]) -> str:
         present = _match_columns(spec, columns, src, tm)
+        derived = derived_columns(spec, present)
         absent[:] = [
             c for c, col in spec.columns.items()
-            if c not in present and col.bad_value == "flag" and not col.nullable
+            if c not in present and c not in derived and col.bad_value == "flag"
+            and not col.nullable
         ]  # fmt: skip
         return checked_select(spec, relation, present, settings, formats,
                               single_byte=is_single_byte(src.encoding))  # fmt: skip

@@ -48,6 +48,8 @@ def _quality_lines(summary: dict) -> list[str]:
             "missing names": q["name_missing"], "placeholder names": q["name_placeholder"],
             "names without letters": q["name_unusable"],
             "mixed-script names": q["name_mixed_script"],
+            "names whose parts (surname, given name, patronymic) differ from the full name "
+            "(the parts are compared)": q.get("name_parts_differ", 0),
             "missing birth dates": q["birth_date_missing"],
         }  # fmt: skip
         found = ", ".join(f"{v:,} {k}" for k, v in problems.items() if v)

@@ -149,6 +149,33 @@ def _near_serial(col: str):
     )
 
 
+def name_parts_level():
+    """Both records hold the name in parts: a surname and a given name each (a placeholder
+    or initials only count as none). Only then do the structured tests apply; otherwise
+    the pair is compared on the whole name exactly as before."""
+    both = " AND ".join(f'"{c}_{s}" IS NOT NULL' for c in ("surname", "given_name")
+                        for s in "lr")  # fmt: skip
+    return cll.CustomLevel(both, base_dialect_str="duckdb")
+
+
+GIVEN_NAMES_APART = 0.8  # Jaro-Winkler below this: two given names, not one mistyped
+
+
+def given_names_differ():
+    """Two different given names (the name in parts on both sides): not a typo (Jaro-Winkler
+    < 0.8 after normalisation), not initials (pp_name_norm leaves none), and not the same
+    words in other fields (a surname and a given name swapped is one name)."""
+    return cll.And(name_parts_level(),
+                   cll.Not(cll.JaroWinklerLevel("given_name", GIVEN_NAMES_APART)),
+                   cll.Not(cll.ExactMatchLevel("name_sorted")))  # fmt: skip
+
+
+def siblings_level():
+    """One surname, two different given names: what sisters and twins look like -- and a
+    married name (one given name, a new surname) does not."""
+    return cll.And(cll.ExactMatchLevel("surname"), given_names_differ())
+
+
 def name_comparison() -> ComparisonCreator:
     """Name: as typed, transliteration-equal, same words in any order, the same words
     but for initials (a middle initial left out), Jaro-Winkler, one
@@ -158,7 +185,8 @@ def name_comparison() -> ComparisonCreator:
     frequency adjustment): two records of a name borne by one woman in a hundred
     thousand are stronger evidence than two of the commonest name. 'One word shared'
     is a surname changed at marriage or a given name apart (sisters): weak evidence
-    on its own, which the ID and the birth date decide. 'different' has a fixed m
+    on its own, which the ID and the birth date decide (with the name in parts on both
+    sides, the parts are compared too). 'different' has a fixed m
     (see :func:`given_name_comparison`).
     """
     shared = cll.CustomLevel(
@@ -166,6 +194,11 @@ def name_comparison() -> ComparisonCreator:
         'OR "word_last_l" IN ("word_first_r", "word_last_r")',
         base_dialect_str="duckdb",
     )
+    # with the name in parts on both sides, the same surname or the same given name, each
+    # part normalised on its own (the whole name's spelling system is read from all its
+    # words: a German w in one word changes how another is read)
+    shared = cll.Or(shared, cll.And(name_parts_level(), cll.Or(
+        cll.ExactMatchLevel("surname"), cll.ExactMatchLevel("given_name"))))  # fmt: skip
     return _custom(
         "name",
         [
@@ -218,6 +251,7 @@ def dob_comparison(
     household: str | None = None,
     twin_share: float = TWIN_SHARE,
     id_col: str = "iin",
+    near_address: str | None = None,
 ) -> ComparisonCreator:
     """Birth date: exact, day and month swapped, one typed digit wrong, within a month
     (the near levels only where the two records' IINs do not each confirm their own date).
@@ -233,14 +267,30 @@ def dob_comparison(
     one ``id_col`` value is never read as twins. Counted at the strangers' rate, a shared
     birthday plus a shared household outweighs two different first names, and twins
     were merged (see docs/linkage.md).
+
+    Where both records hold the name in parts (surname, given name), "the names differ"
+    reads the given names (:func:`given_names_differ`): sisters of one surname differ
+    there, while a married name keeps its given name and is never read as twins. With
+    ``near_address`` (a column), an address close to the other (Jaro-Winkler >= 0.9: a
+    typo) also counts as one household for two such records of one surname and two
+    different given names (:func:`siblings_level`). Without parts on both sides the
+    level is exactly the whole-name test.
     """
     levels = [cll.NullLevel("dob_text")]
     if household:
         together = (cll.ExactMatchLevel(household) if household.isidentifier() else
                     cll.CustomLevel(household, base_dialect_str="duckdb"))  # fmt: skip
+        if near_address:  # sisters at one address mistyped in one record
+            together = cll.Or(together, cll.And(cll.JaroWinklerLevel(near_address, 0.9),
+                                                siblings_level()))  # fmt: skip
         # twins differ in their names; one person at one address keeps hers (a typo
-        # aside: Jaro-Winkler 0.92 and above is read as the same name)
-        other_name = cll.Not(cll.JaroWinklerLevel("name_sorted", 0.92))
+        # aside: Jaro-Winkler 0.92 and above is read as the same name); with the name in
+        # parts on both sides, twins differ in their given names
+        other_name = cll.Or(
+            given_names_differ(),
+            cll.And(cll.Not(name_parts_level()),
+                    cll.Not(cll.JaroWinklerLevel("name_sorted", 0.92))),
+        )  # fmt: skip
         # ...and twins carry two national IDs: one ID and one birth date are one person
         # whatever the names say (a married name, a name replaced in the record)
         other_id = cll.CustomLevel(f'NOT coalesce("{id_col}_l" = "{id_col}_r", false)',
@@ -479,7 +529,7 @@ def mother_spec(quality: dict | None = None) -> ModelSpec:
     comparisons = [
         ids,
         name_comparison(),
-        dob_comparison(household=SAME_HOUSEHOLD),
+        dob_comparison(household=SAME_HOUSEHOLD, near_address="address"),
         exact_comparison("district", "District", 0.7),
         contact_comparison(),
     ]

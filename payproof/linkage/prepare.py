@@ -42,22 +42,33 @@ class Source:
     postcode: str | None = None
     # mothers: the children table (by family_id) whose children each record lists
     children: str | None = None
+    # the name in parts (a 1C export's three columns): compared where both records have them
+    surname: str | None = None
+    given_name: str | None = None
+    patronymic: str | None = None
 
     def compared(self) -> list[str]:
         """The input columns the model compares (any may be absent)."""
         return [c for c in (self.iin, self.name, self.dob, self.district, self.phone,
-                            self.account, self.address, self.settlement, self.postcode) if c]
+                            self.account, self.address, self.settlement, self.postcode,
+                            *self.name_parts()) if c]
+
+    def name_parts(self) -> tuple[str | None, ...]:
+        return (self.surname, self.given_name, self.patronymic)
 
 
 def mothers_source(table: str = "families", children: str | None = "children") -> Source:
     return Source(table, "family_id", "mother_id", "mother_name", "mother_birth_date",
                   "district", "phone", "bank_account", address="address",
-                  settlement="settlement", postcode="postcode", children=children)  # fmt: skip
+                  settlement="settlement", postcode="postcode", surname="mother_surname",
+                  given_name="mother_given_name", patronymic="mother_patronymic",
+                  children=children)  # fmt: skip
 
 
 def children_source(table: str = "children") -> Source:
     return Source(table, "child_id", "child_national_id", "name", "birth_date",
-                  extra=("family_id",))  # fmt: skip
+                  extra=("family_id",), surname="child_surname", given_name="child_given_name",
+                  patronymic="child_patronymic")  # fmt: skip
 
 
 def install_macros(con) -> None:
@@ -142,15 +153,24 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    {_col(cols, src.account)} AS account_in,
                    {_col(cols, src.address)} AS address_in,
                    {_col(cols, src.settlement)} AS settlement_in,
-                   {_col(cols, src.postcode)} AS postcode_in {extra}
+                   {_col(cols, src.postcode)} AS postcode_in,
+                   {_col(cols, src.surname)} AS surname_in,
+                   {_col(cols, src.given_name)} AS given_in,
+                   {_col(cols, src.patronymic)} AS patronymic_in {extra}
             FROM "{src.table}"
+        ), named AS (
+            -- a registry that holds the name only in parts: its words, surname first
+            SELECT * REPLACE (coalesce(name_in, nullif(concat_ws(' ', surname_in, given_in,
+                                                                 patronymic_in), '')) AS name_in),
+                   nullif(concat_ws(' ', surname_in, given_in, patronymic_in), '') AS parts_in
+            FROM raw
         ), ids AS (
             SELECT *, pp_iin_clean(iin_in) AS iin_clean, {
                 "pp_iin_reason(iin_in)" if scheme == "iin" else
                 "CASE WHEN pp_iin_reason(iin_in) IN ('missing', 'placeholder') "
                 "THEN pp_iin_reason(iin_in) ELSE 'plain' END"
             } AS iin_reason0
-            FROM raw
+            FROM named
         ), keyed AS (
             -- the leading 0 a spreadsheet dropped is put back only where the IIN then
             -- tells the recorded birth date (or none is recorded): an IIN that lost
@@ -177,6 +197,11 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                        AS address,
                    pp_name_norm(settlement_in) AS settlement,
                    nullif(upper(regexp_replace(postcode_in, ' ', '', 'g')), '') AS postcode,
+                   -- the parts, normalised as the whole name is (NULL: absent, or a
+                   -- placeholder or initials only: the pair is then compared as before)
+                   -- (the patronymic is not compared on its own: the whole name holds it)
+                   pp_name_norm(surname_in) AS surname, pp_name_norm(given_in) AS given_name,
+                   pp_name_canon(parts_in) AS parts_canon,
                    list_filter(string_split(coalesce(pp_name_norm(name_in), ''), ' '),
                                lambda t: t <> '' AND NOT regexp_matches(t, '{PATRONYMIC_RE}'))
                        AS words
@@ -192,14 +217,24 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    nullif(array_to_string(list_sort(list_filter(words, lambda t: length(t) > 1)),
                                           ' '), '') AS name_long,
                    pp_date_text(dob) AS dob_text, pp_date_unordered(dob) AS dob_unordered,
-                   CAST(year(dob) AS VARCHAR) AS birth_year
+                   CAST(year(dob) AS VARCHAR) AS birth_year,
+                   -- both given and not the same words (initials aside: a middle
+                   -- initial the parts leave out): the parts are compared, the full
+                   -- name is kept for display, and the records are counted
+                   parts_canon IS NOT NULL AND name_in IS NOT NULL AND nullif(array_to_string(
+                       list_sort(list_filter(string_split(parts_canon, ' '),
+                                             lambda t: length(t) > 1
+                                                 AND NOT regexp_matches(t, '{PATRONYMIC_RE}'))),
+                       ' '), '') IS DISTINCT FROM nullif(array_to_string(list_sort(
+                           list_filter(words, lambda t: length(t) > 1)), ' '), '')
+                       AS name_parts_differ
             FROM (SELECT * EXCLUDE (name_initials), nullif(name_initials, '') AS name_initials
                   FROM base)
         )
         SELECT unique_id, iin, iin_valid, iin_reason, iin_head, iin_serial,
                iin_valid AND (dob_in IS NULL OR dob_in = iin_birth) AS iin_consistent,
                name_raw, name_norm, name_sorted, name_key, name_placeholder, name_initials,
-               word_first, word_last, name_long,
+               word_first, word_last, name_long, surname, given_name, name_parts_differ,
                dob, dob_text, pp_date_swapped(dob) AS dob_swapped, dob_unordered, birth_year,
                district, phone, account, address, settlement, postcode,
                {key_columns()} {"".join(f", {c}" for c in src.extra)},
@@ -329,16 +364,19 @@ def quality(engine: DuckDBEngine, table: str, src: Source, cols: set[str]) -> di
                    count(*) FILTER (dob_from_iin), count(*) FILTER (dob_iin_mismatch),
                    count(*) FILTER (iin IS NOT NULL AND iin_block IS NULL),
                    count(*) FILTER (phone IS NOT NULL AND phone_block IS NULL),
-                   count(*) FILTER (account IS NOT NULL AND account_block IS NULL), {reasons}
+                   count(*) FILTER (account IS NOT NULL AND account_block IS NULL),
+                   count(*) FILTER (surname IS NOT NULL AND given_name IS NOT NULL),
+                   count(*) FILTER (name_parts_differ), {reasons}
             FROM {table}"""
     )[0]
     keys = ["records", "name_missing", "name_unusable", "name_placeholder", "name_mixed_script",
             "birth_date_missing", "birth_date_from_iin", "birth_date_differs_from_iin",
             "iin_shared_too_widely", "phone_shared_too_widely",
-            "account_shared_too_widely"]  # fmt: skip
+            "account_shared_too_widely", "name_in_parts", "name_parts_differ"]  # fmt: skip
     out = dict(zip(keys, row[: len(keys)], strict=True))
     out["iin"] = {r: n for r, n in zip(ID_REASONS, row[len(keys) :], strict=True)
                   if r != "plain" or n}  # fmt: skip
-    optional = (src.address, src.settlement, src.postcode)  # compared when a registry has them
+    # compared when a registry has them
+    optional = (src.address, src.settlement, src.postcode, *src.name_parts())
     out["columns_missing"] = [c for c in src.compared() if c not in cols and c not in optional]
     return out

@@ -42,7 +42,13 @@ from payproof.scenario.identity import (
     zero_padded,
 )
 from payproof.scenario.iin_slips import duplicate_iins
-from payproof.scenario.names import SURNAMES, child_names, mother_names, name_variant
+from payproof.scenario.names import (
+    SURNAMES,
+    child_names,
+    mother_names,
+    name_parts,
+    name_variant,
+)
 from payproof.scenario.payments import CHANNELS, SOURCES, run_months
 from payproof.scenario.redflags import inject_red_flags
 from payproof.scenario.writer import SCHEMAS, TableSink, dates, write_table
@@ -255,6 +261,11 @@ def _identities(w: SimpleNamespace, n_base: int, rng: np.random.Generator) -> No
     variants = name_variant(orig_names, [DUPLICATE_KINDS[k] for k in kind])
     w.mother_names = pa.concat_arrays([names, pa.array(variants, type=pa.string())])
     w.dup_mother_names = variants
+    # a duplicate that left the patronymic out of a two-word name turned it round
+    # ('Given Surname'): the three name columns still hold each part in its field
+    turned = [k == "no_patronymic" and len(o.split(" ")) == 2
+              for k, o in zip([DUPLICATE_KINDS[k] for k in kind], orig_names, strict=True)]
+    w.name_turned = np.concatenate([np.zeros(n_base, bool), np.array(turned, bool)])
     # channel: bank for most, cash or post for the rest; a duplicate is paid like its original
     p = [cfg.bank_channel_share, cfg.cash_channel_share,
          max(0.0, 1 - cfg.bank_channel_share - cfg.cash_channel_share)]  # fmt: skip
@@ -341,6 +352,8 @@ def _families_table(w: SimpleNamespace) -> pa.Table:
             "family_id": w.family_ids.slice(0, n),
             "mother_id": w.mother_id,
             "mother_name": w.mother_names,
+            **dict(zip(("mother_surname", "mother_given_name", "mother_patronymic"),
+                       name_parts(w.mother_names, w.name_turned), strict=True)),
             "mother_birth_date": dates(f.mother_birth),
             "district": pa.array(w.geo.district_names).take(pa.array(f.district)),
             "office_id": w.geo.office_ids.take(pa.array(f.office)),
@@ -383,6 +396,8 @@ def _children_table(w: SimpleNamespace, rng: np.random.Generator) -> pa.Table:
             "family_id": w.family_ids.take(pa.array(f.child_family)),
             "child_national_id": national,
             "name": names,
+            **dict(zip(("child_surname", "child_given_name", "child_patronymic"),
+                       name_parts(names), strict=True)),
             "birth_date": dates(f.child_birth),
             "death_date": dates(f.child_death, f.child_death != DEATH_NONE),
             "student_until": dates(f.child_student_until, f.child_student_until != STUDENT_NONE),

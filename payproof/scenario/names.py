@@ -271,6 +271,21 @@ def mother_names(
     return pc.if_else(pa.array(with_patronymic), full, short), latin
 
 
+def name_parts(names: pa.Array, swapped: np.ndarray | None = None) -> tuple[pa.Array, ...]:
+    """(surname, given name, patronymic) of 'Surname Given [Patronymic]' names, as a 1C
+    export holds them in three columns (NULL where a part is absent).
+
+    ``swapped`` marks names written 'Given Surname' (a duplicate registration that left the
+    patronymic out and turned the name round): their fields still hold each part.
+    """
+    split = pc.extract_regex(names, r"^(?P<a>\S+)(?: (?P<b>\S+))?(?: (?P<c>.+))?$")
+    a, b, c = (pc.struct_field(split, i) for i in range(3))
+    if swapped is not None and swapped.any():
+        turn = pa.array(swapped)
+        a, b = pc.if_else(turn, b, a), pc.if_else(turn, a, b)
+    return tuple(pc.if_else(pc.equal(x, ""), pa.scalar(None, pa.string()), x) for x in (a, b, c))
+
+
 def child_names(
     surname_idx: np.ndarray,
     female: np.ndarray,

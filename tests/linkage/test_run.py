@@ -79,7 +79,8 @@ def test_bad_names_ids_and_dates_do_not_crash(scenario, tmp_path):
     shutil.copytree(scenario, folder, ignore=shutil.ignore_patterns("truth"))
     path = folder / "families.csv"
     rows = read_rows(path)
-    rows[0]["mother_name"] = ""
+    for col in ("mother_name", "mother_surname", "mother_given_name", "mother_patronymic"):
+        rows[0][col] = ""  # the name and its parts
     rows[1]["mother_name"] = "Ахметова Aigerim"
     rows[2]["mother_id"] = "12345"
     rows[3]["mother_id"] = "88013141234X"

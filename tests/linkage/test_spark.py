@@ -197,3 +197,24 @@ def test_cli_engine_must_be_duckdb_or_spark(tmp_path):
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, UsageError) and "oracle" in str(result.exception)
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.spark
+def test_mothers_with_name_parts_on_spark_match_duckdb(api, registry):
+    """The name in parts (twins' level on the given names, a mistyped address for
+    sisters, one word shared from the parts): the same levels and clusters on Spark."""
+    import pyarrow as pa
+
+    from tests.linkage.test_name_parts import PARTS, case_rows, with_parts
+
+    table, truth = registry
+    rows = [with_parts(r) for r in table.to_pylist() + case_rows()]
+    cols = [*table.column_names, "address", *PARTS]
+    data = {c: pa.array([r.get(c) for r in rows], table.schema.field(c).type
+                        if c in table.column_names else pa.string()) for c in cols}  # fmt: skip
+    parts = pa.table(data)
+    duck = _engine(parts, "families")
+    expected = _clusters(duck, dedupe_mothers(duck))
+    assert truth <= expected
+    (_, on_duck), _ = _same_as_duckdb(parts, "families", dedupe_mothers, api, expected)
+    assert on_duck.quality["name_in_parts"] == len(rows)

@@ -156,3 +156,41 @@ def test_rates_out_of_range_are_refused():
         validate(ScenarioConfig(name_variant_share=1.5))
     with pytest.raises(ValueError, match="hard-negatives"):
         validate(ScenarioConfig(hard_negative_rate=0.5))
+
+
+def test_name_parts_are_written_in_their_own_columns(pair):
+    """families.csv and children.csv hold the name in three columns as a 1C export does:
+    surname, given name, patronymic, whose words make the full name -- a duplicate that
+    turned a two-word name round ('Given Surname') still has each part in its field."""
+    _, varied = pair
+    fam = f"read_csv('{varied}/families.csv', all_varchar=true)"
+    dup = f"read_csv('{varied}/truth/duplicate_mothers.csv', all_varchar=true)"
+    assert _q(
+        f"""SELECT count(*) FILTER (concat_ws(' ', mother_surname, mother_given_name,
+                                               mother_patronymic) <> mother_name),
+                   count(*) FILTER (mother_surname IS NULL OR mother_given_name IS NULL)
+            FROM {fam} WHERE family_id NOT IN (SELECT duplicate_family_id FROM {dup}
+                                               WHERE kind = 'no_patronymic')"""
+    ) == [(0, 0)]
+    turned = _q(
+        f"""SELECT d.mother_name = concat_ws(' ', d.mother_given_name, d.mother_surname),
+                   d.mother_surname = o.mother_surname, d.mother_given_name = o.mother_given_name
+            FROM {dup} t JOIN {fam} o USING (family_id)
+            JOIN {fam} d ON d.family_id = t.duplicate_family_id
+            WHERE t.kind = 'no_patronymic' AND o.mother_patronymic IS NULL"""
+    )
+    assert turned and all(r == (True, True, True) for r in turned)
+    # sisters: one surname part, two given names
+    hn = f"read_csv('{varied}/truth/hard_negatives.csv', all_varchar=true)"
+    sisters = _q(
+        f"""SELECT a.mother_surname = b.mother_surname, a.mother_given_name, b.mother_given_name
+            FROM {hn} h JOIN {fam} a ON a.family_id = h.record_id
+            JOIN {fam} b ON b.family_id = h.other_record_id WHERE h.kind = 'sisters'"""
+    )
+    assert sisters and all(r[0] for r in sisters)
+    kids = f"read_csv('{varied}/children.csv', all_varchar=true)"
+    assert _q(
+        f"""SELECT count(*), count(*) FILTER (concat_ws(' ', child_surname, child_given_name)
+                                              = name AND child_patronymic IS NULL)
+            FROM {kids}"""
+    )[0] == _q(f"SELECT count(*), count(*) FROM {kids}")[0]
