@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError
-from payproof.linkage.blocking import capped_keys, key_columns
+from payproof.linkage.blocking import capped_keys, key_columns, window_keys
 from payproof.linkage.iin import REASONS, install_iin_macros
 from payproof.linkage.normalise import PATRONYMIC_RE, install_normalise_macros
 
@@ -211,7 +211,9 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
         """,
         temp=True,
     )
-    engine.materialise(out, f"SELECT * REPLACE ({capped_keys(staged)}) FROM {staged}")
+    engine.materialise(
+        out, f"SELECT * REPLACE ({capped_keys(staged)}), {window_keys(staged)} FROM {staged}"
+    )
     engine.execute(f"DROP TABLE {staged}")
     out_q = quality(engine, out, src, cols)
     out_q["id_scheme"] = scheme
