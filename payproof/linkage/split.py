@@ -63,7 +63,7 @@ def split_contradicted(
     apart_pairs: dict[str, set[frozenset]] = defaultdict(set)
     for cluster, left, right, p, weight in scored:
         by_cluster[cluster].append((left, right, p))
-        if p < split_below and weight - prior <= SPLIT_EVIDENCE_AT_MOST:
+        if kept_apart(p, weight, prior, split_below):
             apart_pairs[cluster].add(frozenset((left, right)))
     nodes: list[str] = []
     new_labels: list[str] = []
@@ -101,6 +101,12 @@ def _score_within_clusters(engine: DuckDBEngine, linker: Linker) -> list[tuple]:
             FROM {_physical(engine, pred)} p
             JOIN lk_split_records s ON s.unique_id = p.unique_id_l"""
     )
+
+
+def kept_apart(p: float, weight: float, prior: float, split_below: float = SPLIT_BELOW) -> bool:
+    """Two records judged different people: unlikely (``p`` under ``split_below``) *and*
+    their fields weigh against one person (``weight`` less the ``prior``, in bits)."""
+    return p < split_below and weight - prior <= SPLIT_EVIDENCE_AT_MOST
 
 
 def _prior_weight(linker: Linker) -> float:
