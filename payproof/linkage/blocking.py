@@ -10,6 +10,15 @@ capped: a value shared by more than ``BLOCK_CAP`` records (a common name with no
 date, a clerk's phone on 200 families) is not used, so the number of compared
 pairs stays near-linear in the registry size.
 
+The national ID is the exception: it is meant to be one person's, so an ID on more
+than ``BLOCK_CAP`` records is one person's long history (a record per year and
+employer, a monthly re-registration) or an ID misused by many -- both must be
+compared, and dropping the key left every one of those records unreachable. Such
+an ID's records are compared in windows instead (:func:`window_keys`): sorted by
+name, cut into runs of ``BLOCK_CAP`` records twice, the second cut offset by half
+a run, so each record meets its neighbours in the sort and a chain of matches joins
+the whole group, at about ``BLOCK_CAP`` pairs per record.
+
 Keys are plain columns built in SQL by :func:`key_columns`, so Splink's
 ``block_on`` renders them for any backend.
 """
@@ -58,6 +67,24 @@ def capped_keys(table: str, cap: int = BLOCK_CAP) -> str:
         f"CASE WHEN {k} IN (SELECT {k} FROM {table} GROUP BY {k} HAVING count(*) > {cap}) "
         f"THEN NULL ELSE {k} END AS {k}"
         for k in KEYS
+    )
+
+
+# over-capped national IDs, compared in windows (two cuts, offset by half a window)
+WINDOW_KEYS = ("iin_window_block", "iin_window2_block")
+
+
+def window_keys(table: str, cap: int = BLOCK_CAP) -> str:
+    """SELECT-list items for :data:`WINDOW_KEYS` over ``table`` (uncapped keys): the
+    ID with the record's window number where more than ``cap`` records hold the ID,
+    NULL elsewhere (the plain ``iin_block`` compares those)."""
+    rank = ("row_number() OVER (PARTITION BY iin ORDER BY name_sorted NULLS LAST, "
+            "unique_id) - 1")  # fmt: skip
+    big = f"iin IN (SELECT iin FROM {table} GROUP BY iin HAVING count(*) > {cap})"
+    return ", ".join(
+        f"CASE WHEN {big} THEN iin || '|' || CAST(({rank} + {shift}) // {cap} AS VARCHAR) END "
+        f"AS {k}"
+        for k, shift in zip(WINDOW_KEYS, (0, cap // 2), strict=True)
     )
 
 

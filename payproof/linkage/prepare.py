@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError
-from payproof.linkage.blocking import BLOCK_CAP, capped_keys, key_columns
+from payproof.linkage.blocking import BLOCK_CAP, capped_keys, key_columns, window_keys
 from payproof.linkage.iin import REASONS, install_iin_macros
 from payproof.linkage.normalise import PATRONYMIC_RE, install_normalise_macros
 
@@ -253,7 +253,7 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
     kids = child_keys(engine, src, requested if src.iin not in cols else scheme)
     engine.materialise(
         out,
-        f"SELECT s.* REPLACE ({capped_keys(staged)})"
+        f"SELECT s.* REPLACE ({capped_keys(staged)}), {window_keys(staged)}"
         + (f", k.* EXCLUDE (family_key) FROM {staged} s LEFT JOIN {kids} k "
            "ON k.family_key = s.unique_id" if kids else f" FROM {staged} s"),
     )  # fmt: skip
