@@ -57,14 +57,25 @@ def split_contradicted(
     empty = pa.table({"node": pa.array([], pa.string()), "label": pa.array([], pa.string())})
     if not engine.rows("SELECT count(*) FROM lk_split_records")[0][0]:
         return empty, 0
-    scored = _score_within_clusters(engine, linker)
-    by_cluster: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
     prior = _prior_weight(linker)
+    scored = _score_within_clusters(engine, linker, threshold, split_below, prior)
+    by_cluster: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
     apart_pairs: dict[str, set[frozenset]] = defaultdict(set)
     for cluster, left, right, p, weight in scored:
         by_cluster[cluster].append((left, right, p))
         if kept_apart(p, weight, prior, split_below):
             apart_pairs[cluster].add(frozenset((left, right)))
+    members: dict[str, list[str]] = defaultdict(list)
+    if apart_pairs:  # every record of a cluster to rebuild (not only those in a kept pair)
+        engine.execute("CREATE OR REPLACE TEMP TABLE lk_split_apart (c VARCHAR)")
+        engine.con.executemany("INSERT INTO lk_split_apart VALUES (?)",
+                               [(c,) for c in apart_pairs])  # fmt: skip
+        for cluster, node in engine.rows(
+            "SELECT CAST(pp_cluster AS VARCHAR), CAST(unique_id AS VARCHAR) "
+            "FROM lk_split_records WHERE CAST(pp_cluster AS VARCHAR) IN "
+            "(SELECT c FROM lk_split_apart)"
+        ):
+            members[cluster].append(node)
     nodes: list[str] = []
     new_labels: list[str] = []
     split = 0
@@ -72,7 +83,7 @@ def split_contradicted(
         apart = apart_pairs.get(cluster)
         if not apart:
             continue
-        parts = _constrained_components(pairs, apart, threshold)
+        parts = _constrained_components(pairs, apart, threshold, members[cluster])
         if len(set(parts.values())) > 1:
             split += 1
         for node, root in parts.items():
@@ -81,8 +92,12 @@ def split_contradicted(
     return pa.table({"node": nodes, "label": new_labels}), split
 
 
-def _score_within_clusters(engine: DuckDBEngine, linker: Linker) -> list[tuple]:
-    """Every pair inside each cluster, scored with the trained model."""
+def _score_within_clusters(
+    engine: DuckDBEngine, linker: Linker, threshold: float, split_below: float, prior: float
+) -> list[tuple]:
+    """Every pair inside each cluster, scored with the trained model; only the pairs the
+    rebuild reads leave the engine (matched ones, and those that may be kept apart), so
+    a big cluster's millions of in-between pairs never become Python objects."""
     from payproof.linkage.dedupe import _physical, to_backend  # shared with dedupe
 
     settings = linker.misc.save_model_to_json()
@@ -99,7 +114,10 @@ def _score_within_clusters(engine: DuckDBEngine, linker: Linker) -> list[tuple]:
         f"""SELECT s.pp_cluster, p.unique_id_l, p.unique_id_r, p.match_probability,
                    p.match_weight
             FROM {_physical(engine, pred)} p
-            JOIN lk_split_records s ON s.unique_id = p.unique_id_l"""
+            JOIN lk_split_records s ON s.unique_id = p.unique_id_l
+            WHERE p.match_probability >= {threshold!r}
+               OR (p.match_probability < {split_below!r}
+                   AND p.match_weight - {prior!r} <= {SPLIT_EVIDENCE_AT_MOST!r})"""
     )
 
 
@@ -117,14 +135,17 @@ def _prior_weight(linker: Linker) -> float:
 
 
 def _constrained_components(
-    pairs: list[tuple[str, str, float]], apart: set[frozenset], threshold: float
+    pairs: list[tuple[str, str, float]],
+    apart: set[frozenset],
+    threshold: float,
+    cluster: list[str] | None = None,
 ) -> dict[str, str]:
     """Join matched pairs strongest first unless a join unites a kept-apart pair.
 
     Each component remembers which records it may not meet, so a check costs the
     size of the smaller side. Labels are the smallest record id of each component.
     """
-    nodes = {n for a, b, _ in pairs for n in (a, b)}
+    nodes = {n for a, b, _ in pairs for n in (a, b)} | set(cluster or ())
     root = {n: n for n in nodes}
     members = {n: {n} for n in nodes}
     avoid: dict[str, set[str]] = {n: set() for n in nodes}
