@@ -32,6 +32,12 @@ from payproof.engine.duckdb_engine import DuckDBEngine
 
 SPLIT_BELOW = 0.01  # a pair this unlikely to be one person is never put in one cluster...
 SPLIT_EVIDENCE_AT_MOST = 0.0  # ...when its fields (the prior left out) weigh this or less
+# The check scores every pair inside a cluster: n records cost n(n-1)/2 pairs. It is meant
+# for the handful of records a chain of twins or siblings joins; a cluster larger than this
+# is no family's chain (one person's long history, or a chain to investigate) and would
+# cost the machine's memory (pseudopeople's W-2 + 1040 files: killed at 24 GB), so it is
+# left as connected components made it and counted (``clusters_not_checked``).
+SPLIT_CHECK_MAX = 200
 
 
 def split_contradicted(
@@ -41,17 +47,20 @@ def split_contradicted(
     labels: str,
     threshold: float,
     split_below: float = SPLIT_BELOW,
+    max_size: int = SPLIT_CHECK_MAX,
 ) -> tuple[pa.Table, int]:
     """Relabel records of contradicted clusters; returns (node, label) rows and the count.
 
     ``labels`` is a table (node, label) from connected components. Only nodes whose
-    cluster was split are returned.
+    cluster was split are returned. Clusters of more than ``max_size`` records are not
+    checked (:func:`clusters_too_big` counts them).
     """
     engine.materialise(
         "lk_split_records",
         f"""SELECT r.*, l.label AS pp_cluster FROM {records} r JOIN {labels} l
                 ON l.node = r.unique_id
-            WHERE l.label IN (SELECT label FROM {labels} GROUP BY label HAVING count(*) >= 3)""",
+            WHERE l.label IN (SELECT label FROM {labels} GROUP BY label
+                              HAVING count(*) BETWEEN 3 AND {int(max_size)})""",
         temp=True,
     )
     empty = pa.table({"node": pa.array([], pa.string()), "label": pa.array([], pa.string())})
@@ -90,6 +99,14 @@ def split_contradicted(
             nodes.append(node)
             new_labels.append(root)
     return pa.table({"node": nodes, "label": new_labels}), split
+
+
+def clusters_too_big(engine: DuckDBEngine, labels: str, max_size: int = SPLIT_CHECK_MAX) -> int:
+    """How many clusters of ``labels`` (node, label) the split check leaves unchecked."""
+    return engine.rows(
+        f"SELECT count(*) FROM (SELECT label FROM {labels} GROUP BY label "
+        f"HAVING count(*) > {int(max_size)})"
+    )[0][0]
 
 
 def _score_within_clusters(
