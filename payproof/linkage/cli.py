@@ -59,6 +59,16 @@ def _quality_lines(summary: dict) -> list[str]:
             absent = ", ".join(q["columns_missing"])
             lines.append(f"{kind}: columns absent or empty in every record: {absent}.")
         lines.extend(f"{kind}: {note}." for note in part.get("training_notes", ()))
+        unchecked = part.get("counts", {}).get("clusters_not_checked", 0)
+        if unchecked:
+            from payproof.linkage.split import SPLIT_CHECK_MAX  # splink: only when needed
+
+            lines.append(
+                f"{kind}: {unchecked:,} clusters of more than {SPLIT_CHECK_MAX} records were "
+                "not checked for records the model judges different people: no family's "
+                "chain is that long, so read them as chains to investigate, not as duplicates "
+                "(clusters.csv, cluster_size)."
+            )
     return lines
 
 

@@ -256,3 +256,15 @@ def test_a_cluster_too_big_for_the_split_check_is_left_as_is_and_counted():
 def test_no_cluster_of_a_small_registry_goes_unchecked(deduped):
     _, res, _ = deduped
     assert res.counts["clusters_not_checked"] == 0
+
+
+def test_the_console_says_when_clusters_were_too_big_to_check():
+    from payproof.linkage.cli import _quality_lines
+
+    q = {"iin": {"valid": 5, "missing": 0}, "name_missing": 0, "name_placeholder": 0,
+         "name_unusable": 0, "name_mixed_script": 0, "birth_date_missing": 0,
+         "columns_missing": []}  # fmt: skip
+    said = " ".join(_quality_lines({"mothers": {"data_quality": q,
+                                                "counts": {"clusters_not_checked": 3}}}))
+    assert "3 clusters of more than 200 records were not checked" in said
+    assert "clusters" not in " ".join(_quality_lines({"mothers": {"data_quality": q}}))
