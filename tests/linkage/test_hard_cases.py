@@ -113,7 +113,11 @@ def hard(registry):
     base = table.to_pylist()
     rows = base + hard_rows()
     cols = [*table.column_names, "address"]
-    data = {c: [r.get(c) for r in rows] for c in cols}
+    return dedupe_registry({c: [r.get(c) for r in rows] for c in cols})
+
+
+def dedupe_registry(data: dict) -> tuple:
+    """Columns of a families table -> (engine, result, record -> cluster id)."""
     data["mother_birth_date"] = pa.array(data["mother_birth_date"], pa.date32())
     engine = DuckDBEngine()
     engine.register_arrow("families_arrow", pa.table(data))

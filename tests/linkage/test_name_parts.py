@@ -14,8 +14,7 @@ import pyarrow as pa
 import pytest
 
 from payproof.engine import DuckDBEngine
-from payproof.linkage.dedupe import dedupe_mothers
-from tests.linkage.test_hard_cases import hard_rows, iin
+from tests.linkage.test_hard_cases import dedupe_registry, hard_rows, iin
 
 PARTS = ("mother_surname", "mother_given_name", "mother_patronymic")
 TWINS_BORN = date(1991, 3, 14)
@@ -71,13 +70,7 @@ def run(registry, *, parts: bool, null_parts: bool = False):
     for c in PARTS:
         if c in data:
             data[c] = pa.array(data[c], pa.string())
-    data["mother_birth_date"] = pa.array(data["mother_birth_date"], pa.date32())
-    engine = DuckDBEngine()
-    engine.register_arrow("families_arrow", pa.table(data))
-    engine.materialise("families", "SELECT * FROM families_arrow")
-    res = dedupe_mothers(engine)
-    cluster = dict(engine.rows("SELECT family_id, cluster_id FROM mother_clusters"))
-    return engine, res, cluster
+    return dedupe_registry(data)
 
 
 @pytest.fixture(scope="module")
