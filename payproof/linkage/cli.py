@@ -64,10 +64,10 @@ def _quality_lines(summary: dict) -> list[str]:
             from payproof.linkage.split import SPLIT_CHECK_MAX  # splink: only when needed
 
             lines.append(
-                f"{kind}: {unchecked:,} clusters of more than {SPLIT_CHECK_MAX} records were "
-                "not checked for records the model judges different people: no family's "
-                "chain is that long, so read them as chains to investigate, not as duplicates "
-                "(clusters.csv, cluster_size)."
+                f"{kind}: {unchecked:,} clusters of more than {SPLIT_CHECK_MAX:,} distinct "
+                "records were not checked for records the model judges different people: "
+                "no family's chain is that varied, so read them as chains to investigate, "
+                "not as duplicates (clusters.csv, cluster_size)."
             )
     return lines
 

@@ -22,7 +22,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.linkage.model import ModelSpec, child_spec, mother_spec, settings_for
 from payproof.linkage.prepare import Source, children_source, mothers_source, prepare
-from payproof.linkage.split import SPLIT_BELOW, clusters_too_big, split_contradicted
+from payproof.linkage.split import SPLIT_BELOW, split_contradicted
 
 DEFAULT_THRESHOLD = 0.9  # chosen from bench/linkage_bench.py (see docs/linkage.md)
 PAIRS_FLOOR = 0.5  # pairs at or above this are kept in the pairs table, matches or not
@@ -46,7 +46,7 @@ class DedupeResult:
     parameters: dict = field(default_factory=dict)
     training_notes: list[str] = field(default_factory=list)
     clusters_split: int = 0  # clusters that held records the model judged different people
-    clusters_not_checked: int = 0  # clusters too big for the split check (split.SPLIT_CHECK_MAX)
+    clusters_not_checked: int = 0  # clusters of too many distinct records (split.SPLIT_CHECK_MAX)
     linker: Any = field(default=None, repr=False)
 
 
@@ -371,10 +371,9 @@ def write_clusters(
             )  # fmt: skip
         lab = f"SELECT unique_id AS node, cluster_id AS label FROM {clusters.physical_name}"
     engine.materialise("lk_components", lab, temp=True)
-    relabel, res.clusters_split = split_contradicted(
+    relabel, res.clusters_split, res.clusters_not_checked = split_contradicted(
         engine, linker, res.records_table, "lk_components", res.threshold, split_below
-    ) if pred is not None else (None, 0)  # fmt: skip
-    res.clusters_not_checked = clusters_too_big(engine, "lk_components") if pred is not None else 0
+    ) if pred is not None else (None, 0, 0)  # fmt: skip
     fixed = "lk_components"
     if res.clusters_split:
         engine.register_arrow("lk_relabel", relabel)

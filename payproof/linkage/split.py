@@ -32,12 +32,18 @@ from payproof.engine.duckdb_engine import DuckDBEngine
 
 SPLIT_BELOW = 0.01  # a pair this unlikely to be one person is never put in one cluster...
 SPLIT_EVIDENCE_AT_MOST = 0.0  # ...when its fields (the prior left out) weigh this or less
-# The check scores every pair inside a cluster: n records cost n(n-1)/2 pairs. It is meant
-# for the handful of records a chain of twins or siblings joins; a cluster larger than this
-# is no family's chain (one person's long history, or a chain to investigate) and would
-# cost the machine's memory (pseudopeople's W-2 + 1040 files: killed at 24 GB), so it is
-# left as connected components made it and counted (``clusters_not_checked``).
-SPLIT_CHECK_MAX = 200
+# The check scores every pair of *distinct* records inside a cluster: records identical in
+# every field the model reads (one person's forms, one per employer and year) score alike
+# against any other record, so one of them stands for all (a "unit") and u units cost
+# u(u-1)/2 pairs, not n(n-1)/2 for n records (pseudopeople's W-2 + 1040 files: 48,751
+# records in clusters of more than 200 are 13,821 units). A cluster of more units than
+# this (2,000 units: 2 million pairs) is left as connected components made it and counted
+# (``clusters_not_checked``): no family's chain, nor one person's history, is that varied.
+SPLIT_CHECK_MAX = 2000
+# Clusters are rescored a batch at a time, about this many pairs each (a cluster bigger
+# than a batch is a batch of its own): the engine holds one batch's scored pairs, never
+# all of them (scoring every pair of every cluster at once ran a 24 GB machine out of memory).
+SPLIT_BATCH_PAIRS = 1_000_000
 
 
 def split_contradicted(
@@ -48,44 +54,73 @@ def split_contradicted(
     threshold: float,
     split_below: float = SPLIT_BELOW,
     max_size: int = SPLIT_CHECK_MAX,
-) -> tuple[pa.Table, int]:
-    """Relabel records of contradicted clusters; returns (node, label) rows and the count.
+    batch_pairs: int = SPLIT_BATCH_PAIRS,
+) -> tuple[pa.Table, int, int]:
+    """Relabel records of contradicted clusters; returns (node, label) rows, how many
+    clusters were split and how many were too big to check.
 
     ``labels`` is a table (node, label) from connected components. Only nodes whose
-    cluster was split are returned. Clusters of more than ``max_size`` records are not
-    checked (:func:`clusters_too_big` counts them).
+    cluster was split are returned. Clusters of more than ``max_size`` distinct records
+    (units, see :data:`SPLIT_CHECK_MAX`) are not checked.
     """
-    engine.materialise(
-        "lk_split_records",
-        f"""SELECT r.*, l.label AS pp_cluster FROM {records} r JOIN {labels} l
-                ON l.node = r.unique_id
-            WHERE l.label IN (SELECT label FROM {labels} GROUP BY label
-                              HAVING count(*) BETWEEN 3 AND {int(max_size)})""",
+    empty = pa.table({"node": pa.array([], pa.string()), "label": pa.array([], pa.string())})
+    cols = _compared_columns(engine, linker, records)
+    same = ", ".join(f'r."{c}"' for c in cols) or "NULL"
+    engine.materialise(  # every record of a cluster of three or more, with its unit
+        "lk_split_units",
+        f"""SELECT r.unique_id AS node, l.label AS pp_cluster,
+                   min(r.unique_id) OVER (PARTITION BY l.label, {same}) AS unit
+            FROM {records} r JOIN {labels} l ON l.node = r.unique_id
+            WHERE l.label IN (SELECT label FROM {labels} GROUP BY label HAVING count(*) >= 3)""",
         temp=True,
     )
-    empty = pa.table({"node": pa.array([], pa.string()), "label": pa.array([], pa.string())})
-    if not engine.rows("SELECT count(*) FROM lk_split_records")[0][0]:
-        return empty, 0
+    engine.materialise(  # clusters with two units or more, their batch of pairs
+        "lk_split_batches",
+        """WITH c AS (SELECT pp_cluster, count(DISTINCT unit) AS u FROM lk_split_units
+                       GROUP BY pp_cluster HAVING count(DISTINCT unit) >= 2)
+            SELECT pp_cluster, u, (sum(u * (u - 1) // 2) OVER (ORDER BY pp_cluster
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS before
+            FROM c""",
+        temp=True,
+    )
+    too_big = engine.rows(f"SELECT count(*) FROM lk_split_batches WHERE u > {int(max_size)}")[0][0]
+    batches = [b for (b,) in engine.rows(
+        f"""SELECT DISTINCT coalesce(before, 0) // {int(batch_pairs)} FROM lk_split_batches
+            WHERE u <= {int(max_size)} ORDER BY 1""")]  # fmt: skip
+    if not batches:
+        return empty, 0, too_big
     prior = _prior_weight(linker)
-    scored = _score_within_clusters(engine, linker, threshold, split_below, prior)
     by_cluster: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
     apart_pairs: dict[str, set[frozenset]] = defaultdict(set)
-    for cluster, left, right, p, weight in scored:
-        by_cluster[cluster].append((left, right, p))
-        if kept_apart(p, weight, prior, split_below):
-            apart_pairs[cluster].add(frozenset((left, right)))
+    for batch in batches:
+        engine.materialise(
+            "lk_split_records",
+            f"""SELECT r.*, b.pp_cluster FROM {records} r
+                JOIN (SELECT DISTINCT s.unit, s.pp_cluster FROM lk_split_units s
+                      JOIN lk_split_batches b ON b.pp_cluster = s.pp_cluster
+                      WHERE b.u <= {int(max_size)}
+                        AND coalesce(b.before, 0) // {int(batch_pairs)} = {int(batch)}) b
+                  ON b.unit = r.unique_id""",
+            temp=True,
+        )
+        for cluster, left, right, p, weight in _score_within_clusters(
+            engine, linker, threshold, split_below, prior
+        ):
+            by_cluster[cluster].append((left, right, p))
+            if kept_apart(p, weight, prior, split_below):
+                apart_pairs[cluster].add(frozenset((left, right)))
     members: dict[str, list[str]] = defaultdict(list)
-    if apart_pairs:  # every record of a cluster to rebuild (not only those in a kept pair)
+    if apart_pairs:  # every unit of a cluster to rebuild (not only those in a kept pair)
         engine.execute("CREATE OR REPLACE TEMP TABLE lk_split_apart (c VARCHAR)")
         engine.con.executemany("INSERT INTO lk_split_apart VALUES (?)",
                                [(c,) for c in apart_pairs])  # fmt: skip
-        for cluster, node in engine.rows(
-            "SELECT CAST(pp_cluster AS VARCHAR), CAST(unique_id AS VARCHAR) "
-            "FROM lk_split_records WHERE CAST(pp_cluster AS VARCHAR) IN "
+        for cluster, unit in engine.rows(
+            "SELECT DISTINCT CAST(pp_cluster AS VARCHAR), CAST(unit AS VARCHAR) "
+            "FROM lk_split_units WHERE CAST(pp_cluster AS VARCHAR) IN "
             "(SELECT c FROM lk_split_apart)"
         ):
-            members[cluster].append(node)
-    nodes: list[str] = []
+            members[cluster].append(unit)
+    units: list[str] = []
     new_labels: list[str] = []
     split = 0
     for cluster, pairs in by_cluster.items():
@@ -95,47 +130,79 @@ def split_contradicted(
         parts = _constrained_components(pairs, apart, threshold, members[cluster])
         if len(set(parts.values())) > 1:
             split += 1
-        for node, root in parts.items():
-            nodes.append(node)
+        for unit, root in parts.items():
+            units.append(unit)
             new_labels.append(root)
-    return pa.table({"node": nodes, "label": new_labels}), split
+    if not units:
+        return empty, 0, too_big
+    # a unit's label to each of its records (the label is the smallest record id: a
+    # unit is named by its smallest record)
+    engine.register_arrow("lk_split_unit_labels", pa.table({"unit": units, "label": new_labels}))
+    out = engine.arrow(
+        """SELECT CAST(s.node AS VARCHAR) AS node, u.label FROM lk_split_units s
+           JOIN lk_split_unit_labels u ON u.unit = CAST(s.unit AS VARCHAR)"""
+    )
+    engine.con.unregister("lk_split_unit_labels")
+    return out, split, too_big
 
 
-def clusters_too_big(engine: DuckDBEngine, labels: str, max_size: int = SPLIT_CHECK_MAX) -> int:
-    """How many clusters of ``labels`` (node, label) the split check leaves unchecked."""
-    return engine.rows(
-        f"SELECT count(*) FROM (SELECT label FROM {labels} GROUP BY label "
-        f"HAVING count(*) > {int(max_size)})"
-    )[0][0]
+def _compared_columns(engine: DuckDBEngine, linker: Linker | None, records: str) -> list[str]:
+    """The columns of ``records`` the model may read: every column named in a comparison's
+    SQL (or a term-frequency column). Naming is enough: a column a comparison does not
+    name it cannot read, so records equal on these score alike against any record."""
+    import re
+
+    cols = [r[0] for r in engine.rows(f"DESCRIBE {records}")]
+    if linker is None:  # nothing will be scored: each record is its own unit
+        return [c for c in cols if c != "unique_id"] + ["unique_id"]
+    settings = linker._settings_obj
+    text = " ".join(
+        lvl.sql_condition for comp in settings.comparisons for lvl in comp.comparison_levels
+    )
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    tf = {c.unquote().name for c in settings._term_frequency_columns}
+    return [c for c in cols if c != "unique_id" and (c in words or f"{c}_l" in words or c in tf)]
 
 
 def _score_within_clusters(
     engine: DuckDBEngine, linker: Linker, threshold: float, split_below: float, prior: float
 ) -> list[tuple]:
-    """Every pair inside each cluster, scored with the trained model; only the pairs the
-    rebuild reads leave the engine (matched ones, and those that may be kept apart), so
-    a big cluster's millions of in-between pairs never become Python objects."""
+    """Every pair inside each cluster of ``lk_split_records`` (one batch), scored with the
+    trained model and its term frequencies (those of the whole table, not of the batch);
+    only the pairs the rebuild reads leave the engine (matched ones, and those that may
+    be kept apart), and the batch's scored pairs are dropped after."""
     from payproof.linkage.dedupe import _physical, to_backend  # shared with dedupe
 
     settings = linker.misc.save_model_to_json()
     settings["link_type"] = "dedupe_only"  # a link_only run still may not merge within a file
     settings["blocking_rules_to_generate_predictions"] = [block_on("pp_cluster")]
+    settings["retain_intermediate_calculation_columns"] = False  # lighter rows: only the
+    settings["retain_matching_columns"] = False  # probability and weight are read
     db_api = linker._db_api
     if getattr(db_api, "_con", None) is engine.con:
         sdf = db_api.register("lk_split_records")
     else:
         sdf = db_api.register(to_backend(db_api, engine.arrow("SELECT * FROM lk_split_records")))
     rescore = Linker(sdf, settings, log_level=None)
+    for col in linker._settings_obj._term_frequency_columns:  # the whole table's frequencies
+        name = col.unquote().name
+        tf = linker.table_management.compute_tf_table(name)
+        rescore.table_management.register_term_frequency_lookup(tf, name)
     pred = rescore.inference.predict(warning_mode="never")
-    return engine.rows(
+    local = _physical(engine, pred)
+    rows = engine.rows(
         f"""SELECT s.pp_cluster, p.unique_id_l, p.unique_id_r, p.match_probability,
                    p.match_weight
-            FROM {_physical(engine, pred)} p
+            FROM {local} p
             JOIN lk_split_records s ON s.unique_id = p.unique_id_l
             WHERE p.match_probability >= {threshold!r}
                OR (p.match_probability < {split_below!r}
                    AND p.match_weight - {prior!r} <= {SPLIT_EVIDENCE_AT_MOST!r})"""
     )
+    pred.drop_table_from_database_and_remove_from_cache()
+    if local != pred.physical_name:  # the copy from another backend
+        engine.con.unregister(local)
+    return rows
 
 
 def kept_apart(p: float, weight: float, prior: float, split_below: float = SPLIT_BELOW) -> bool:

@@ -230,27 +230,23 @@ def test_a_column_empty_in_every_record_counts_as_absent():
         "mother_name", "district", "phone", "bank_account"]  # fmt: skip
 
 
-def test_a_cluster_too_big_for_the_split_check_is_left_as_is_and_counted():
-    """n records cost n(n-1)/2 scored pairs: above the cap a cluster is not rescored
-    (that is what ran pseudopeople's W-2 + 1040 out of memory), and the count says so."""
-    from payproof.linkage.split import clusters_too_big, split_contradicted
+def test_a_cluster_of_too_many_distinct_records_is_left_as_is_and_counted():
+    """u distinct records cost u(u-1)/2 scored pairs: above the cap a cluster is not
+    rescored (every pair of every cluster ran pseudopeople's W-2 + 1040 out of memory),
+    and the count says so."""
+    from payproof.linkage.split import split_contradicted
 
     engine = DuckDBEngine()
-    engine.execute(
-        "CREATE TABLE recs AS SELECT 'r' || i AS unique_id FROM range(8) t(i)"
-    )
+    engine.execute("CREATE TABLE recs AS SELECT 'r' || i AS unique_id FROM range(8) t(i)")
     engine.execute(  # one cluster of 5 records, one of 3
         "CREATE TABLE labels AS SELECT unique_id AS node, "
         "CASE WHEN unique_id IN ('r0','r1','r2','r3','r4') THEN 'big' ELSE 'small' END AS label "
         "FROM recs"
     )
-    # only the small cluster would be rescored; with a cap of 2 neither is, and no model
-    # is needed: nothing is left to score
-    relabel, split = split_contradicted(engine, None, "recs", "labels", 0.9, max_size=2)
-    assert (relabel.num_rows, split) == (0, 0)
-    assert clusters_too_big(engine, "labels", 4) == 1
-    assert clusters_too_big(engine, "labels", 2) == 2
-    assert clusters_too_big(engine, "labels") == 0  # the default cap: both are checked
+    # with a cap of 2 neither is rescored, and no model is needed: nothing is left to score
+    relabel, split, unchecked = split_contradicted(engine, None, "recs", "labels", 0.9,
+                                                   max_size=2)  # fmt: skip
+    assert (relabel.num_rows, split, unchecked) == (0, 0, 2)
 
 
 def test_no_cluster_of_a_small_registry_goes_unchecked(deduped):
@@ -266,5 +262,5 @@ def test_the_console_says_when_clusters_were_too_big_to_check():
          "columns_missing": []}  # fmt: skip
     said = " ".join(_quality_lines({"mothers": {"data_quality": q,
                                                 "counts": {"clusters_not_checked": 3}}}))
-    assert "3 clusters of more than 200 records were not checked" in said
+    assert "3 clusters of more than 2,000 distinct records were not checked" in said
     assert "clusters" not in " ".join(_quality_lines({"mothers": {"data_quality": q}}))

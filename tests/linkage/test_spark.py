@@ -121,7 +121,7 @@ def test_mothers_on_spark_match_duckdb(api, registry):
         "CREATE TEMP TABLE chain AS SELECT * FROM (VALUES ('F0000', 'F0000'), "
         "('D01', 'F0000'), ('F0010', 'F0000')) t(node, label)"
     )
-    relabel, split = split_contradicted(engine, res.linker, res.records_table, "chain", 0.9)
+    relabel, split, _ = split_contradicted(engine, res.linker, res.records_table, "chain", 0.9)
     assert split == 1
     assert dict(zip(*relabel.to_pydict().values(), strict=True)) == {
         "F0000": "D01", "D01": "D01", "F0010": "F0010"
