@@ -44,15 +44,20 @@ def _form(fid, mid, name, born=None) -> dict:
             "mother_birth_date": born, "address": ADDRESS}  # fmt: skip
 
 
+def household_rows() -> list[dict]:
+    """Two sisters-in-law at one address, 120 forms each under her own ID, and three
+    forms of the second filed under the first one's ID."""
+    rows = [_form(f"A{k:03d}", A_ID, A_NAME, A_BORN if k % 2 else None) for k in range(FORMS)]
+    rows += [_form(f"B{k:03d}", B_ID, B_NAME, B_BORN if k % 2 else None) for k in range(FORMS)]
+    return rows + [_form(f"C{k}", A_ID, B_NAME) for k in range(3)]
+
+
 @pytest.fixture(scope="module")
 def household(registry):
     """Two sisters-in-law at one address, 120 forms each under her own ID, three forms
     of the second filed under the first one's ID -- and a cluster that chained all of
     them (as a noisier file's chain of matches does): ``chain`` (node, label)."""
-    rows = [_form(f"A{k:03d}", A_ID, A_NAME, A_BORN if k % 2 else None) for k in range(FORMS)]
-    rows += [_form(f"B{k:03d}", B_ID, B_NAME, B_BORN if k % 2 else None) for k in range(FORMS)]
-    rows += [_form(f"C{k}", A_ID, B_NAME) for k in range(3)]
-    engine = _engine(registry, rows)
+    engine = _engine(registry, household_rows())
     res = dedupe_mothers(engine)
     engine.execute(
         "CREATE TEMP TABLE chain AS SELECT unique_id AS node, CASE WHEN "

@@ -218,3 +218,29 @@ def test_mothers_with_name_parts_on_spark_match_duckdb(api, registry):
     assert truth <= expected
     (_, on_duck), _ = _same_as_duckdb(parts, "families", dedupe_mothers, api, expected)
     assert on_duck.quality["name_in_parts"] == len(rows)
+
+
+@pytest.mark.spark
+def test_a_big_chained_cluster_splits_alike_on_spark(api, registry):
+    """The split of a cluster of 243 records, scored as its few distinct records (units)
+    a batch at a time with the whole table's name frequencies, is the same on Spark."""
+    from payproof.linkage.split import split_contradicted
+    from tests.linkage.test_big_clusters import _engine as household_engine
+    from tests.linkage.test_big_clusters import household_rows
+
+    got = []
+    for db_api in (None, api):
+        engine = household_engine(registry, household_rows())
+        res = dedupe_mothers(engine, db_api=db_api)
+        engine.execute(
+            "CREATE TEMP TABLE chain AS SELECT unique_id AS node, CASE WHEN "
+            "regexp_matches(unique_id, '^[ABC]') THEN 'A000' ELSE unique_id END AS label "
+            "FROM mother_records"
+        )
+        relabel, split, unchecked = split_contradicted(
+            engine, res.linker, res.records_table, "chain", res.threshold, batch_pairs=2
+        )
+        labels = sorted(zip(*relabel.to_pydict().values(), strict=True))
+        got.append((labels, split, unchecked, _clusters(engine, res)))
+    assert got[0] == got[1]
+    assert got[0][1:3] == (1, 0)
