@@ -3,8 +3,9 @@
 Clustering by connected components chains: a twin's record without a first name
 matches both twins, and the two children become one "duplicate" -- the costliest
 error for a child allowance, because one real child then loses her entitlement.
-So every pair inside a cluster of three or more records is scored with the trained
-model (Splink's own scoring, on whatever backend it runs), and a cluster holding a
+So every pair of distinct records inside a cluster of three or more is scored with the
+trained model (Splink's own scoring, on whatever backend it runs; records identical in
+every field the model reads are one "unit", scored once), and a cluster holding a
 pair scored below ``split_below`` is rebuilt greedily: its matched pairs are joined
 strongest first, and a join that would put such a "different people" pair into one
 cluster is refused. This is constrained agglomerative clustering on a handful of
@@ -36,7 +37,7 @@ SPLIT_EVIDENCE_AT_MOST = 0.0  # ...when its fields (the prior left out) weigh th
 # every field the model reads (one person's forms, one per employer and year) score alike
 # against any other record, so one of them stands for all (a "unit") and u units cost
 # u(u-1)/2 pairs, not n(n-1)/2 for n records (pseudopeople's W-2 + 1040 files: 48,751
-# records in clusters of more than 200 are 13,821 units). A cluster of more units than
+# records in clusters of more than 200 are at most 13,821 units). A cluster of more units than
 # this (2,000 units: 2 million pairs) is left as connected components made it and counted
 # (``clusters_not_checked``): no family's chain, nor one person's history, is that varied.
 SPLIT_CHECK_MAX = 2000
