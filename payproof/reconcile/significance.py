@@ -207,6 +207,29 @@ def clerk_tests(k, n, office, region, everyone, s: FlagSettings):
     return (*by_office[:3], by_office[3] | away), by_region, r_ok
 
 
+def own_clerk_flag(
+    by_office: np.ndarray, by_region: np.ndarray, office_testable: np.ndarray
+) -> np.ndarray:
+    """The clerk's own whole-year test flags it: the test against its office's other clerks,
+    or — where its office is too small to be its yardstick — the test against the region's.
+
+    One rule for the loss and the application tests (docs/audit.md, "Who is flagged as
+    what"). Where the office cannot judge the clerk, the region test is the clerk's own
+    test (its detection limit, its months and families tests use the region too), so a
+    flag there speaks for the clerk; the office is flagged as a whole only when what
+    remains of it without such clerks is still unusual.
+    """
+    return by_office | (by_region & ~np.asarray(office_testable, bool))
+
+
+def region_flag_shown(
+    by_region: np.ndarray, office_testable: np.ndarray, in_flagged_office: np.ndarray
+) -> np.ndarray:
+    """A region flag flags the clerk where its office is not flagged as a whole, or where
+    its office is too small to be its yardstick (then it is the clerk's own test)."""
+    return by_region & (~in_flagged_office | ~np.asarray(office_testable, bool))
+
+
 def detection_limit(
     n: np.ndarray, by_office: np.ndarray, t_office: Test, t_region: Test, p_cut: float,
     q_all: np.ndarray, s: FlagSettings,
@@ -543,7 +566,9 @@ def flag_units(
     om_by_region = significant(qm_region, t_om_region, on, s) & _material(m_o[0], offices.vd, s)
     om_by_prog = significant(qm_prog, t_om_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
     o_flagged = o_by_region | o_by_prog | o_by_months | om_by_region | om_by_prog
-    individual = by_office | by_months | by_shared | by_families
+    individual = (
+        own_clerk_flag(by_office, by_region, by_office_ok) | by_months | by_shared | by_families
+    )
     # Is the office unusual beyond its individually flagged clerks? Test the rest of it.
     ind_k = np.bincount(office, weights=np.where(individual, k, 0), minlength=n_off)
     ind_n = np.bincount(office, weights=np.where(individual, n, 0), minlength=n_off)
@@ -566,7 +591,8 @@ def flag_units(
     )
     office_wide = o_flagged & ((ind_n == 0) | rest_sig)
     in_flagged_office = office_wide[office]
-    flagged = individual | (by_region & ~in_flagged_office)
+    region_shown = region_flag_shown(by_region, by_office_ok, in_flagged_office)
+    flagged = individual | region_shown
     r_flagged = significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
 
     m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
@@ -578,7 +604,7 @@ def flag_units(
     office_group = np.where(by_office_ok, "office:" + office_names[office].astype(object),
                             region_group)  # fmt: skip
     flagged_by = _labels(
-        [("office", by_office), ("region", by_region & ~in_flagged_office), ("months", by_months),
+        [("office", by_office), ("region", region_shown), ("months", by_months),
          ("shared_accounts", by_shared), ("material_families", by_families)]
     )  # fmt: skip
     staff_cols = {

@@ -252,3 +252,36 @@ def test_colleague_judged_by_the_region_stays_out_of_the_office_yardstick():
     assert out["B"]["flagged"] and "region" in out["B"]["flagged_by"]
     assert not out["C"]["flagged"] and not out["C"]["in_flagged_office"]
     assert sorted(s for s, r in out.items() if r["flagged"]) == ["A", "B"]
+
+
+def test_region_flag_of_a_clerk_its_office_cannot_judge_is_its_own():
+    """Office OS: A has 100 lines a month, 11 short (peers about 3 %); B and C have 4 lines a
+    month each, none short — too few for an office yardstick, so A's own test is the
+    region's, and it flags A. Regression: the loss side did not count that flag as A's own
+    (the application side did), so the office, flagged by A's lines, was flagged as a whole
+    and B and C were listed in it on no evidence of theirs. Now one rule for both sides
+    (``own_clerk_flag``): A stands out individually, the rest of OS is ordinary, so OS is
+    flagged but not as a whole."""
+    clerks = _honest_offices(6) + [("A", "OS", "South", 100, 11), ("B", "OS", "South", 4, 0),
+                                   ("C", "OS", "South", 4, 0)]  # fmt: skip
+    result = flag_units(*_programme(clerks))
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    office = {r["office_id"]: r for r in result.offices.to_pylist()}["OS"]
+    assert out["A"]["peer_group"] == "region:South"
+    assert out["A"]["flagged"] and out["A"]["flagged_by"] == "region"
+    assert office["office_flagged"] and not office["office_wide"]
+    assert not any(r["in_flagged_office"] for r in out.values())
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["A"]
+
+
+def test_one_rule_for_a_region_flag_on_both_sides():
+    """The rule the loss and application tests share: a region flag is the clerk's own where
+    its office cannot judge it, and then shows even inside an office flagged as a whole."""
+    from payproof.reconcile.significance import own_clerk_flag, region_flag_shown
+
+    by_office = np.array([False, False, True, False])
+    by_region = np.array([True, True, False, True])
+    testable = np.array([True, False, True, False])
+    wide = np.array([True, True, True, False])
+    assert own_clerk_flag(by_office, by_region, testable).tolist() == [False, True, True, True]
+    assert region_flag_shown(by_region, testable, wide).tolist() == [False, True, False, True]
