@@ -285,3 +285,41 @@ def test_one_rule_for_a_region_flag_on_both_sides():
     wide = np.array([True, True, True, False])
     assert own_clerk_flag(by_office, by_region, testable).tolist() == [False, True, True, True]
     assert region_flag_shown(by_region, testable, wide).tolist() == [False, True, False, True]
+
+
+def test_bank_statements_alone_show_what_a_survey_heavy_mix_hides():
+    """Honest clerks: 90 bank-statement lines a month (a tenth honestly short, a small
+    fee) and 30 survey lines (never short). Clerk X's families answer surveys more: 30 bank
+    lines and 90 survey lines a month; 3 of its bank lines carry the fee and 5 more lose a
+    fifth of the payment. Over all its lines X is short less often than its colleagues
+    (6.7 % against 7.5 %); on bank statements, more than twice as often (27 % against
+    10 %). The bank test flags X, and no one else."""
+    months, staff = 12, []
+    rows = []
+
+    def clerk(sid, office, bank, survey, bank_short, skimmed):
+        short = bank_short + skimmed
+        staff.append({
+            "staff_id": sid, "office_id": office, "region": "South",
+            "verified_lines": (bank + survey) * months, "short_lines": short * months,
+            "lost": (bank_short * 150 + skimmed * 2_000) * months,
+            "verified_disbursed": (bank + survey) * months * 10_000,
+            "families": (bank + survey) // 2, "shared_account_families": 0,
+            "median_ratio": 1.0, "nothing_lines": 0, "complaints": 0, "bribe_complaints": 0,
+            "not_paid_complaints": 0, "short_bank_lines": short * months,
+            "short_confirmation_lines": 0, "short_survey_lines": 0,
+            "verified_bank_lines": bank * months, "verified_confirmation_lines": 0,
+            "verified_survey_lines": survey * months,
+        })  # fmt: skip
+        rows.extend({"staff_id": sid, "period": f"2022-{m + 1:02d}", "verified": bank + survey,
+                     "short": short} for m in range(months))  # fmt: skip
+
+    for o in range(6):
+        for c in range(6):
+            clerk(f"S{o}-{c}", f"O{o}", 90, 30, 8 + (c + o) % 3, 0)
+    clerk("X", "O0", 30, 90, 3, 5)
+    result = flag_units(pa.Table.from_pylist(staff), pa.Table.from_pylist(rows))
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    assert out["X"]["flagged"] and out["X"]["flagged_by"] == "bank"
+    assert "lines verified by bank statement came up short" in out["X"]["flag_reason"]
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["X"]
