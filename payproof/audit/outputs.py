@@ -73,6 +73,7 @@ def staff_select(extra: Extra = None) -> str:
   round(CASE WHEN verified_disbursed > 0
     THEN CAST(lost AS DOUBLE) / CAST(verified_disbursed AS DOUBLE) END, 4) AS loss_rate,
   short_lines, material_lines, short_bank_lines, short_confirmation_lines, short_survey_lines,
+  verified_bank_lines, verified_confirmation_lines, verified_survey_lines,
   nothing_lines, round(median_ratio, 4) AS median_ratio,
   {_rate("peer_short_rate")}, peer_group, {_g("p_value")}, {_g("q_value")},
   region_group, {_rate("region_short_rate")}, {_g("region_q_value")},
@@ -80,7 +81,7 @@ def staff_select(extra: Extra = None) -> str:
   families, shared_account_families, {_rate("peer_shared_account_rate")},
   {_g("shared_account_q_value")}, verified_families, material_families,
   {_rate("peer_material_family_rate")}, {_g("material_families_q_value")},
-  {_rate("detectable_short_rate")},
+  {_rate("peer_bank_short_rate")}, {_g("bank_q_value")}, {_rate("detectable_short_rate")},
   excess_vs, {_m("excess_lost")}, {_m("excess_lost_low")}, {_m("excess_lost_high")},
   complaints, bribe_complaints, not_paid_complaints,
   flagged, flagged_by, in_flagged_office, flag_reason{more}

@@ -33,7 +33,9 @@ from payproof.reconcile.significance import (
     codes,
     col,
     detection_limit,
+    own_clerk_flag,
     peer_totals,
+    region_flag_shown,
     robust_versus,
     significant,
 )
@@ -146,7 +148,9 @@ def decide_applications(
     # a clerk's region test speaks for the clerk alone when its office is not flagged as a
     # whole, or when its office is too small to be its yardstick (as in the loss attribution)
     for name in TESTS:
-        flags["staff"][f"{name}_vs_region"] &= ~in_flagged_office | ~office_testable[name]
+        flags["staff"][f"{name}_vs_region"] = region_flag_shown(
+            flags["staff"][f"{name}_vs_region"], office_testable[name], in_flagged_office
+        )
     out = []
     for table, base in (("staff", staff), ("offices", offices)):
         by = np.full(base.num_rows, "", dtype=object)
@@ -195,8 +199,10 @@ def _who_is_flagged_as_what(
     known = at >= 0
     individual = np.zeros(staff.num_rows, bool)
     for name in TESTS:
-        individual |= flags["staff"][f"{name}_vs_office"] | (
-            flags["staff"][f"{name}_vs_region"] & ~office_testable[name]
+        individual |= own_clerk_flag(
+            flags["staff"][f"{name}_vs_office"],
+            flags["staff"][f"{name}_vs_region"],
+            office_testable[name],
         )
     o_flagged = np.zeros(offices.num_rows, bool)
     for mask in flags["offices"].values():

@@ -75,13 +75,15 @@ MATERIAL = "verified AND 20 * (fp_disbursed - fp_received) > fp_disbursed"
 def staff_lines_sql(d: Dialect, lines: str, remainders: str) -> str:
     """Per clerk: lines, verified lines, money disbursed / confirmed / lost, short lines, ratio.
 
-    Short lines are also counted by the evidence that shows them (bank statement,
-    beneficiary confirmation, survey): the report shows how strong the evidence is.
+    Verified and short lines are also counted by the evidence that shows them (bank
+    statement, beneficiary confirmation, survey): the report shows how strong the evidence
+    is, and a reader can compare each source's short rate with the peers'.
     """
     ratio = "CAST(fp_received AS DOUBLE) / CAST(fp_disbursed AS DOUBLE)"
     by_source = ",\n  ".join(
-        f"CAST(count(CASE WHEN {SHORT} AND evidence = '{src}' THEN 1 END) AS BIGINT) "
-        f"AS short_{name}_lines"
+        f"CAST(count(CASE WHEN {cond} AND evidence = '{src}' THEN 1 END) AS BIGINT) "
+        f"AS {kind}_{name}_lines"
+        for kind, cond in (("verified", "verified"), ("short", SHORT))
         for src, name in EVIDENCE_NAMES
     )
     return f"""SELECT l.staff_id,

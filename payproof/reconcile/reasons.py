@@ -43,6 +43,12 @@ def staff_reasons(t: dict, show: np.ndarray) -> list:
                 f"against {_pct(t['months_peer_rate'][i])} for peers in those months "
                 f"({_q(t['months_q_value'][i])})"
             )
+        if "bank" in by:
+            parts.append(
+                f"{t['short_bank_lines'][i]} of {t['verified_bank_lines'][i]} lines verified by "
+                f"bank statement came up short (peers' bank lines "
+                f"{_pct(t['peer_bank_short_rate'][i])}, {_q(t['bank_q_value'][i])})"
+            )
         if "material_families" in by:
             parts.append(
                 f"{t['material_families'][i]} of {t['verified_families'][i]} families with "

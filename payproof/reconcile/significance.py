@@ -10,6 +10,9 @@ lines (the family received less than was paid out). The tests (docs/audit.md):
   (``months``): a clerk who diverts for three months and behaves the other nine;
 - families paid into accounts shared by several families, against all other clerks
   (``shared_accounts``);
+- the clerk's bank-statement lines alone, against the same yardsticks as its own
+  whole-year test (``bank``): the strongest evidence, not diluted by what confirmations
+  and surveys get wrong;
 - families with a materially short payment (more than 5 % missing), against the office's
   other clerks (``material_families``): a skimmer takes from the same few families month
   after month, which a clerk's count of all short lines, diluted by honest fees, can hide;
@@ -29,7 +32,7 @@ routed away or orchestrated, and the receipts already measure the loss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -205,6 +208,29 @@ def clerk_tests(k, n, office, region, everyone, s: FlagSettings):
             break
         away = again
     return (*by_office[:3], by_office[3] | away), by_region, r_ok
+
+
+def own_clerk_flag(
+    by_office: np.ndarray, by_region: np.ndarray, office_testable: np.ndarray
+) -> np.ndarray:
+    """The clerk's own whole-year test flags it: the test against its office's other clerks,
+    or — where its office is too small to be its yardstick — the test against the region's.
+
+    One rule for the loss and the application tests (docs/audit.md, "Who is flagged as
+    what"). Where the office cannot judge the clerk, the region test is the clerk's own
+    test (its detection limit, its months and families tests use the region too), so a
+    flag there speaks for the clerk; the office is flagged as a whole only when what
+    remains of it without such clerks is still unusual.
+    """
+    return by_office | (by_region & ~np.asarray(office_testable, bool))
+
+
+def region_flag_shown(
+    by_region: np.ndarray, office_testable: np.ndarray, in_flagged_office: np.ndarray
+) -> np.ndarray:
+    """A region flag flags the clerk where its office is not flagged as a whole, or where
+    its office is too small to be its yardstick (then it is the clerk's own test)."""
+    return by_region & (~in_flagged_office | ~np.asarray(office_testable, bool))
 
 
 def detection_limit(
@@ -435,6 +461,14 @@ def flag_units(
     mat = (col(staff, "material_lines") if "material_lines" in staff.column_names
            else np.zeros_like(k))  # fmt: skip
     t_families = _family_test(staff, office, region, region_ok, s)
+    # -- bank-statement lines alone, each clerk against the yardstick of its own test (its
+    # office's other clerks' bank lines, the region's where the office is too small)
+    kb, nb = _bank_lines(staff, k)
+    (tb_office, _, bank_office_ok, _), (tb_region, *_), _ = clerk_tests(
+        kb, nb, office, region, everyone, s
+    )
+    p_bank = np.where(bank_office_ok, tb_office.p, tb_region.p)
+    excess_bank = np.where(bank_office_ok, tb_office.excess, tb_region.excess)
     # -- families paid into shared accounts, against all other clerks
     fam = col(staff, "families")
     sh = col(staff, "shared_account_families")
@@ -494,14 +528,14 @@ def flag_units(
 
     # -- one Benjamini–Hochberg family over every test of every level
     ps = [t_office.p, t_region.p, t_months.p, t_shared.p, t_o_region.p, t_o_prog.p,
-          t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p, t_families.p]  # fmt: skip
+          t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p, t_families.p, p_bank]  # fmt: skip
     q_all = benjamini_hochberg(np.concatenate(ps))
     qs, at = [], 0
     for p in ps:
         qs.append(q_all[at : at + len(p)])
         at += len(p)
     (q_office, q_region, q_months, q_shared, qo_region, qo_prog, qo_months, q_reg,
-     qm_region, qm_prog, q_families) = qs  # fmt: skip
+     qm_region, qm_prog, q_families, q_bank) = qs  # fmt: skip
     rejected = np.concatenate(ps)[np.nan_to_num(q_all, nan=1.0) < s.alpha]
     p_cut = float(rejected.max()) if len(rejected) else 0.0
     # what this run could have seen: the short-line rate at which each clerk's own test
@@ -535,6 +569,13 @@ def flag_units(
               else np.zeros_like(k))  # fmt: skip
     by_families = (_families_significant(q_families, t_families, fams_v, s)
                    & c_money[3] & _material(c_money[0], clerks.vd, s))  # fmt: skip
+    # the bank test: the same excess rules in its own lines, and the clerk's money (all its
+    # verified lines) beyond the yardstick of its own test, as the other short-line tests
+    by_bank = (
+        _counts_significant(q_bank, excess_bank, nb, s)
+        & c_money[3]
+        & _material(c_money[0], clerks.vd, s)
+    )
     o_by_region = significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
     o_by_prog = significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
     # (an office's months need its money too: an honest office whose bank reports small fees
@@ -543,7 +584,13 @@ def flag_units(
     om_by_region = significant(qm_region, t_om_region, on, s) & _material(m_o[0], offices.vd, s)
     om_by_prog = significant(qm_prog, t_om_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
     o_flagged = o_by_region | o_by_prog | o_by_months | om_by_region | om_by_prog
-    individual = by_office | by_months | by_shared | by_families
+    individual = (
+        own_clerk_flag(by_office, by_region, by_office_ok)
+        | by_months
+        | by_shared
+        | by_families
+        | by_bank
+    )
     # Is the office unusual beyond its individually flagged clerks? Test the rest of it.
     ind_k = np.bincount(office, weights=np.where(individual, k, 0), minlength=n_off)
     ind_n = np.bincount(office, weights=np.where(individual, n, 0), minlength=n_off)
@@ -566,7 +613,8 @@ def flag_units(
     )
     office_wide = o_flagged & ((ind_n == 0) | rest_sig)
     in_flagged_office = office_wide[office]
-    flagged = individual | (by_region & ~in_flagged_office)
+    region_shown = region_flag_shown(by_region, by_office_ok, in_flagged_office)
+    flagged = individual | region_shown
     r_flagged = significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
 
     m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
@@ -578,8 +626,9 @@ def flag_units(
     office_group = np.where(by_office_ok, "office:" + office_names[office].astype(object),
                             region_group)  # fmt: skip
     flagged_by = _labels(
-        [("office", by_office), ("region", by_region & ~in_flagged_office), ("months", by_months),
-         ("shared_accounts", by_shared), ("material_families", by_families)]
+        [("office", by_office), ("region", region_shown), ("months", by_months),
+         ("shared_accounts", by_shared), ("material_families", by_families),
+         ("bank", by_bank)]
     )  # fmt: skip
     staff_cols = {
         "peer_group": office_group,
@@ -597,6 +646,8 @@ def flag_units(
         "shared_account_q_value": q_shared,
         "peer_material_family_rate": t_families.rate,
         "material_families_q_value": q_families,
+        "peer_bank_short_rate": np.where(bank_office_ok, tb_office.rate, tb_region.rate),
+        "bank_q_value": q_bank,
         "detectable_short_rate": detect,
         "excess_vs": c_vs,
         "excess_lost": _optional(c_money[0], c_money[3]),
@@ -659,12 +710,29 @@ def flag_units(
         "clerk_vs_region": t_region.rho,
         "clerk_shared_accounts": t_shared.rho,
         "clerk_material_families": t_families.rho,
+        "clerk_bank_vs_office": tb_office.rho,
+        "clerk_bank_vs_region": tb_region.rho,
         "office_vs_region": t_o_region.rho,
         "office_vs_programme": t_o_prog.rho,
         "office_material_vs_region": t_om_region.rho,
         "office_material_vs_programme": t_om_prog.rho,
     }
     return Results(out_staff, offices_t, regions_t, dispersion)
+
+
+def _bank_lines(staff: pa.Table, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each clerk's short and verified bank-statement lines (zero where not counted)."""
+    if {"short_bank_lines", "verified_bank_lines"} <= set(staff.column_names):
+        return col(staff, "short_bank_lines"), col(staff, "verified_bank_lines")
+    return np.zeros_like(k), np.zeros_like(k)
+
+
+def _counts_significant(q, excess, n, s: FlagSettings) -> np.ndarray:
+    """q small, and the excess large (lines and percentage points): :func:`significant`
+    for a test given by its excess."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = np.where(n > 0, excess / n, 0.0)
+    return (np.nan_to_num(q, nan=1.0) < s.alpha) & (excess >= s.min_lines) & (lift >= s.min_excess)
 
 
 def _families_significant(q, test: Test, families, s: FlagSettings):
@@ -701,7 +769,9 @@ def _family_test(staff: pa.Table, office, region, region_ok, s: FlagSettings) ->
 
     groups = np.where(use_office, office, office.max(initial=0) + 1
                       + np.where(region_ok, region, -1) + 1)  # fmt: skip
-    return robust_versus(mf, f, peers, s, groups, min_rho_lines=MIN_RHO_FAMILIES)[0]
+    # suspects (left out of the others' yardsticks) by the test's own minimum, in families
+    in_families = replace(s, min_lines=s.min_families)
+    return robust_versus(mf, f, peers, in_families, groups, min_rho_lines=MIN_RHO_FAMILIES)[0]
 
 
 # Clerks with at least this many verified families enter the dispersion estimate of the

@@ -155,3 +155,17 @@ def test_columns_keep_their_types_when_no_one_is_flagged():
     for table, name in ((result.staff, "flagged_by"), (result.staff, "flag_months"),
                         (result.offices, "office_flagged_by"), (result.offices, "flag_months")):
         assert table.schema.field(name).type == pa.string(), name
+
+
+def test_two_clerks_skimming_a_few_families_in_one_office_do_not_hide_each_other():
+    """Two clerks of one office each skim 4 of their 20 families. Regression: the families
+    test took its suspects (left out of the others' yardstick) by the line tests' minimum
+    of 5, so a clerk 4 families beyond its peers was never one, and each of the two was
+    the other's yardstick (q 0.07 for both). Its suspects now need its own minimum, in
+    families: each is judged against honest colleagues, and both are flagged."""
+    staff = _honest()
+    staff[2] = _clerk("A", "O0", 20, 24, 4, 4, lost_per_line=3000)
+    staff[3] = _clerk("B", "O0", 20, 24, 4, 4, lost_per_line=3000)
+    out = _flags(staff)
+    assert all("material_families" in (out[s]["flagged_by"] or "") for s in ("A", "B"))
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["A", "B"]

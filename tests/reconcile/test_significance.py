@@ -252,3 +252,74 @@ def test_colleague_judged_by_the_region_stays_out_of_the_office_yardstick():
     assert out["B"]["flagged"] and "region" in out["B"]["flagged_by"]
     assert not out["C"]["flagged"] and not out["C"]["in_flagged_office"]
     assert sorted(s for s, r in out.items() if r["flagged"]) == ["A", "B"]
+
+
+def test_region_flag_of_a_clerk_its_office_cannot_judge_is_its_own():
+    """Office OS: A has 100 lines a month, 11 short (peers about 3 %); B and C have 4 lines a
+    month each, none short — too few for an office yardstick, so A's own test is the
+    region's, and it flags A. Regression: the loss side did not count that flag as A's own
+    (the application side did), so the office, flagged by A's lines, was flagged as a whole
+    and B and C were listed in it on no evidence of theirs. Now one rule for both sides
+    (``own_clerk_flag``): A stands out individually, the rest of OS is ordinary, so OS is
+    flagged but not as a whole."""
+    clerks = _honest_offices(6) + [("A", "OS", "South", 100, 11), ("B", "OS", "South", 4, 0),
+                                   ("C", "OS", "South", 4, 0)]  # fmt: skip
+    result = flag_units(*_programme(clerks))
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    office = {r["office_id"]: r for r in result.offices.to_pylist()}["OS"]
+    assert out["A"]["peer_group"] == "region:South"
+    assert out["A"]["flagged"] and out["A"]["flagged_by"] == "region"
+    assert office["office_flagged"] and not office["office_wide"]
+    assert not any(r["in_flagged_office"] for r in out.values())
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["A"]
+
+
+def test_one_rule_for_a_region_flag_on_both_sides():
+    """The rule the loss and application tests share: a region flag is the clerk's own where
+    its office cannot judge it, and then shows even inside an office flagged as a whole."""
+    from payproof.reconcile.significance import own_clerk_flag, region_flag_shown
+
+    by_office = np.array([False, False, True, False])
+    by_region = np.array([True, True, False, True])
+    testable = np.array([True, False, True, False])
+    wide = np.array([True, True, True, False])
+    assert own_clerk_flag(by_office, by_region, testable).tolist() == [False, True, True, True]
+    assert region_flag_shown(by_region, testable, wide).tolist() == [False, True, False, True]
+
+
+def test_bank_statements_alone_show_what_a_survey_heavy_mix_hides():
+    """Honest clerks: 90 bank-statement lines a month (a tenth honestly short, a small
+    fee) and 30 survey lines (never short). Clerk X's families answer surveys more: 30 bank
+    lines and 90 survey lines a month; 3 of its bank lines carry the fee and 5 more lose a
+    fifth of the payment. Over all its lines X is short less often than its colleagues
+    (6.7 % against 7.5 %); on bank statements, more than twice as often (27 % against
+    10 %). The bank test flags X, and no one else."""
+    months, staff = 12, []
+    rows = []
+
+    def clerk(sid, office, bank, survey, bank_short, skimmed):
+        short = bank_short + skimmed
+        staff.append({
+            "staff_id": sid, "office_id": office, "region": "South",
+            "verified_lines": (bank + survey) * months, "short_lines": short * months,
+            "lost": (bank_short * 150 + skimmed * 2_000) * months,
+            "verified_disbursed": (bank + survey) * months * 10_000,
+            "families": (bank + survey) // 2, "shared_account_families": 0,
+            "median_ratio": 1.0, "nothing_lines": 0, "complaints": 0, "bribe_complaints": 0,
+            "not_paid_complaints": 0, "short_bank_lines": short * months,
+            "short_confirmation_lines": 0, "short_survey_lines": 0,
+            "verified_bank_lines": bank * months, "verified_confirmation_lines": 0,
+            "verified_survey_lines": survey * months,
+        })  # fmt: skip
+        rows.extend({"staff_id": sid, "period": f"2022-{m + 1:02d}", "verified": bank + survey,
+                     "short": short} for m in range(months))  # fmt: skip
+
+    for o in range(6):
+        for c in range(6):
+            clerk(f"S{o}-{c}", f"O{o}", 90, 30, 8 + (c + o) % 3, 0)
+    clerk("X", "O0", 30, 90, 3, 5)
+    result = flag_units(pa.Table.from_pylist(staff), pa.Table.from_pylist(rows))
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    assert out["X"]["flagged"] and out["X"]["flagged_by"] == "bank"
+    assert "lines verified by bank statement came up short" in out["X"]["flag_reason"]
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["X"]
