@@ -137,6 +137,9 @@ def test_the_cap_counts_people_not_records(registry):
     )
     engine = _prepared(registry, rows)
     assert "address_block" in _shared(engine, "H00", "H99")  # 3 people, 41 records
+    # one person's 20 records under one ID: the plain ID key, no windows
+    assert _shared(engine, "H00", "H02") >= {"iin_block"}
+    assert not _shared(engine, "H00", "H02") & set(WINDOW_KEYS)
     assert "address_block" not in _shared(engine, "O00", "O01")  # 40 people
     for k in KEYS:
         assert engine.rows(f"SELECT coalesce(max(n), 0) FROM (SELECT count(*) n FROM "
