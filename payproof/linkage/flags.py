@@ -111,11 +111,25 @@ def full_years(d: Dialect, birth: str, day: str) -> str:
     return f"CAST(floor(months_between({day}, {birth}) / 12) AS INT)"
 
 
+JOINED_IDS_MAX = 20  # ids written out in one evidence text; a big cluster says how many more
+
+
 def joined_ids(d: Dialect, column: str) -> str:
-    """The distinct values of ``column`` in a group, sorted, as 'a, b, c'."""
+    """The first distinct values of ``column`` in a group, sorted, as 'a, b, c (and N more)'.
+
+    Bounded, because every member of a group carries the text: a cluster of k records
+    with all k ids written out costs k² characters (a 5,000-record cluster: hundreds of MB).
+    """
+    n = JOINED_IDS_MAX
     if d.name == "duckdb":
-        return f"string_agg(DISTINCT {column}, ', ' ORDER BY {column})"
-    return f"array_join(array_sort(collect_set({column})), ', ')"
+        ids = f"list(DISTINCT {column} ORDER BY {column})"
+        head = f"array_to_string(list_slice({ids}, 1, {n}), ', ')"
+    else:
+        ids = f"array_sort(collect_set({column}))"
+        head = f"array_join(slice({ids}, 1, {n}), ', ')"
+    more = f"count(DISTINCT {column})"
+    return (f"{head} || CASE WHEN {more} > {n} THEN ' (and ' || CAST({more} - {n} AS VARCHAR)"
+            " || ' more)' ELSE '' END")
 
 
 def _lit(text: str) -> str:

@@ -189,3 +189,19 @@ def test_missing_optional_tables_give_an_empty_typed_table():
 
 def test_every_flag_has_a_rule_in_words():
     assert all(r.text.endswith(".") and r.code == k for k, r in RULES.items())
+
+
+def test_a_big_cluster_names_its_first_records_and_counts_the_rest():
+    """Each record of a cluster carries the text, so it is bounded (k records, not k² ids)."""
+    import duckdb
+
+    from payproof.engine.dialect import DUCKDB
+    from payproof.linkage.flags import JOINED_IDS_MAX, joined_ids
+
+    n = JOINED_IDS_MAX + 7
+    rows = duckdb.execute(
+        f"SELECT {joined_ids(DUCKDB, 'v')} FROM (SELECT 'F' || lpad(CAST(i AS VARCHAR), 3, '0')"
+        f" AS v FROM range({n}) t(i))"
+    ).fetchone()
+    ids = ", ".join(f"F{i:03d}" for i in range(JOINED_IDS_MAX))
+    assert rows[0] == f"{ids} (and 7 more)"
