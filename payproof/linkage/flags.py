@@ -128,7 +128,7 @@ def joined_ids(d: Dialect, column: str) -> str:
         ids = f"array_sort(collect_set({column}))"
         head = f"array_join(slice({ids}, 1, {n}), ', ')"
     more = f"count(DISTINCT {column})"
-    return (f"{head} || CASE WHEN {more} > {n} THEN ' (and ' || CAST({more} - {n} AS VARCHAR)"
+    return (f"{head} || CASE WHEN {more} > {n} THEN ' (and ' || CAST({more} - {n} AS STRING)"
             " || ' more)' ELSE '' END")
 
 
