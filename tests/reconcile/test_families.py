@@ -169,3 +169,40 @@ def test_two_clerks_skimming_a_few_families_in_one_office_do_not_hide_each_other
     out = _flags(staff)
     assert all("material_families" in (out[s]["flagged_by"] or "") for s in ("A", "B"))
     assert sorted(s for s, r in out.items() if r["flagged"]) == ["A", "B"]
+
+
+def test_clerks_of_an_office_where_most_cheat_are_found_against_the_region():
+    """Four of seven clerks of O0 each skim 7 of their 40 families; O1's ten clerks are
+    honest. Every clerk's short lines are alike (honest fees on 30 % of the lines hide the
+    skim in the count), and with two offices there is no office-level test. Against its
+    office's other clerks no skimmer stands out (three cheating colleagues of four make
+    its yardstick 8.75 %: q 0.87); against the region's other office (one family in 400
+    materially short) each does: the families test against the region flags them, says
+    so in ``flagged_by``, and values their money against the region. Before the region
+    families test, none was flagged."""
+    staff = [_clerk(f"H{c}", "O1", 40, 120, int(c == 3), int(c == 3)) for c in range(10)]
+    cheats = ["A", "B", "C", "D"]
+    staff += [_clerk(sid, "O0", 40, 120, 7, 70) for sid in cheats]
+    staff += [_clerk(f"HO{c}", "O0", 40, 120, 0, 0) for c in range(3)]
+    out = _flags(staff)
+    for sid in cheats:
+        by = (out[sid]["flagged_by"] or "").split(";")
+        assert by == ["material_families_region"], (sid, out[sid])
+        assert out[sid]["material_families_q_value"] > 0.5  # the contaminated yardstick
+        assert out[sid]["region_material_families_q_value"] < 0.01
+        assert out[sid]["excess_vs"] == "region" and out[sid]["excess_lost"] > 0
+        assert "the region's other offices" in out[sid]["flag_reason"]
+    assert sorted(s for s, r in out.items() if r["flagged"]) == cheats
+    assert not any(r["in_flagged_office"] for r in out.values())
+
+
+def test_region_families_test_is_not_run_twice_where_the_office_is_too_small():
+    """A clerk whose office's other clerks have too few families is already judged by the
+    region in its families test: the region test is left empty, not counted twice."""
+    staff = _honest()
+    staff.append(_clerk("LONE", "O9", 20, 20, 0, 0))
+    staff.append(_clerk("MATE", "O9", 5, 5, 0, 0))
+    out = _flags(staff)
+    assert out["LONE"]["region_material_families_q_value"] is None
+    assert out["LONE"]["material_families_q_value"] is not None
+    assert out["S0-0"]["region_material_families_q_value"] is not None
