@@ -206,3 +206,24 @@ def test_region_families_test_is_not_run_twice_where_the_office_is_too_small():
     assert out["LONE"]["region_material_families_q_value"] is None
     assert out["LONE"]["material_families_q_value"] is not None
     assert out["S0-0"]["region_material_families_q_value"] is not None
+
+
+def test_an_office_whose_bank_takes_a_material_fee_is_an_office_finding():
+    """One office's bank takes more than 5 % from a third of its families every month; the
+    other offices' families are almost never materially short. Against the region every
+    clerk of that office stands out on families — but so does the office, as a whole: it
+    is flagged as an office and its clerks are listed in it, not flagged one by one by the
+    region's families test (the rule of the short-line region test)."""
+    rng = np.random.default_rng(3)
+    staff = [s for s in _honest() if s["office_id"] != "O5"]
+    for c in range(8):
+        fam = int(rng.integers(20, 60))
+        mf = int(rng.binomial(fam, 0.33))
+        short = int(rng.binomial(fam * 10, 0.1)) + 10 * mf
+        staff.append(_clerk(f"S5-{c}", "O5", fam, short, mf, 10 * mf, lost_per_line=600))
+    out = _flags(staff)
+    o5 = [r for s, r in out.items() if s.startswith("S5-")]
+    assert all(r["in_flagged_office"] for r in o5)
+    assert sum(r["region_material_families_q_value"] < 0.01 for r in o5) >= 6
+    assert not any("material_families_region" in (r["flagged_by"] or "") for r in out.values())
+    assert not any(r["flagged"] for s, r in out.items() if not s.startswith("S5-"))
