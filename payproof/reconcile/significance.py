@@ -59,8 +59,9 @@ class FlagSettings:
     # and, for the short-line tests, money lost beyond the median peer's loss rate at least this
     # share of the verified money paid out (not for the shared-account or months tests)
     min_excess_loss: float = 0.005
-    # the families test: at least this many families beyond the yardstick (one family's
-    # trouble never flags a clerk); it counts families, so its minimum is in families, not
+    # the families test: at least this many materially short families, and more than this
+    # many minus one beyond the yardstick (one family's trouble never flags a clerk; two
+    # beside a yardstick near zero can); it counts families, so its minimum is in families, not
     # lines (a diverter makes many families short once each; a failing account one family
     # short every month)
     min_families: int = 2
@@ -753,13 +754,17 @@ def _counts_significant(q, excess, n, s: FlagSettings) -> np.ndarray:
 
 
 def _families_significant(q, test: Test, families, s: FlagSettings):
-    """q small, at least ``min_families`` families beyond the yardstick, and the share of
-    families ``min_excess`` above it — rules in the test's own unit, the family."""
+    """q small, at least ``min_families`` materially short families and more than
+    ``min_families - 1`` beyond the yardstick (one family's trouble never flags a clerk;
+    two families beside a yardstick near zero can), and the share of families
+    ``min_excess`` above it — rules in the test's own unit, the family."""
+    short = np.rint(test.excess + families * test.p0)
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = np.where(families > 0, test.excess / families, 0.0)
     return (
         (np.nan_to_num(q, nan=1.0) < s.alpha)
-        & (test.excess >= s.min_families)
+        & (short >= s.min_families)
+        & (test.excess > s.min_families - 1)
         & (lift >= s.min_excess)
     )
 

@@ -227,3 +227,24 @@ def test_an_office_whose_bank_takes_a_material_fee_is_an_office_finding():
     assert sum(r["region_material_families_q_value"] < 0.01 for r in o5) >= 6
     assert not any("material_families_region" in (r["flagged_by"] or "") for r in out.values())
     assert not any(r["flagged"] for s, r in out.items() if not s.startswith("S5-"))
+
+
+def test_two_families_beyond_a_clean_yardstick_can_flag_one_never_does():
+    """The families test's minimum: at least two materially short families and more than
+    one beyond the yardstick. A diverter who took most of the payment of two of its 12
+    families once each, where no honest family of the region is materially short, is
+    flagged — against the region, whose yardstick is the larger (its office's: q 0.3).
+    Before, the minimum was two families *beyond* a yardstick smoothed above zero (three
+    in practice) and it was not. One family, however short, never flags."""
+    rng = np.random.default_rng(7)
+    staff = []
+    for o in range(6):
+        for c in range(8):
+            fam = int(rng.integers(20, 60))
+            staff.append(_clerk(f"S{o}-{c}", f"O{o}", fam, int(rng.binomial(fam * 10, 0.1)), 0, 0))
+    staff[2] = _clerk("TWO", "O0", 12, 12 + 2, 2, 2, lost_per_line=40_000)
+    staff[3] = _clerk("ONE", "O0", 12, 12 + 1, 1, 1, lost_per_line=80_000)
+    out = _flags(staff)
+    assert (out["TWO"]["flagged_by"] or "").split(";") == ["material_families_region"]
+    assert not out["ONE"]["flagged"]
+    assert [s for s, r in out.items() if r["flagged"]] == ["TWO"]
