@@ -45,7 +45,8 @@ from attribution_review import _loss, _seeds, review  # noqa: E402
 
 ALPHA = 0.01  # FlagSettings.alpha
 STAFF_Q = ("region_q_value", "months_q_value", "shared_account_q_value",
-           "material_families_q_value")  # fmt: skip
+           "material_families_q_value", "region_material_families_q_value",
+           "bank_q_value")  # fmt: skip
 OFFICE_Q = ("region_q_value", "programme_q_value", "months_q_value", "material_region_q_value",
             "material_programme_q_value")  # fmt: skip
 

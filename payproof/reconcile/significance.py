@@ -59,8 +59,9 @@ class FlagSettings:
     # and, for the short-line tests, money lost beyond the median peer's loss rate at least this
     # share of the verified money paid out (not for the shared-account or months tests)
     min_excess_loss: float = 0.005
-    # the families test: at least this many families beyond the yardstick (one family's
-    # trouble never flags a clerk); it counts families, so its minimum is in families, not
+    # the families test: at least this many materially short families, and more than this
+    # many minus one beyond the yardstick (one family's trouble never flags a clerk; two
+    # beside a yardstick near zero can); it counts families, so its minimum is in families, not
     # lines (a diverter makes many families short once each; a failing account one family
     # short every month)
     min_families: int = 2
@@ -460,7 +461,7 @@ def flag_units(
     # trouble (an account that keeps failing) to one count
     mat = (col(staff, "material_lines") if "material_lines" in staff.column_names
            else np.zeros_like(k))  # fmt: skip
-    t_families = _family_test(staff, office, region, region_ok, s)
+    t_families, t_fam_region = _family_test(staff, office, region, region_ok, s)
     # -- bank-statement lines alone, each clerk against the yardstick of its own test (its
     # office's other clerks' bank lines, the region's where the office is too small)
     kb, nb = _bank_lines(staff, k)
@@ -528,14 +529,15 @@ def flag_units(
 
     # -- one Benjamini–Hochberg family over every test of every level
     ps = [t_office.p, t_region.p, t_months.p, t_shared.p, t_o_region.p, t_o_prog.p,
-          t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p, t_families.p, p_bank]  # fmt: skip
+          t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p, t_families.p, p_bank,
+          t_fam_region.p]  # fmt: skip
     q_all = benjamini_hochberg(np.concatenate(ps))
     qs, at = [], 0
     for p in ps:
         qs.append(q_all[at : at + len(p)])
         at += len(p)
     (q_office, q_region, q_months, q_shared, qo_region, qo_prog, qo_months, q_reg,
-     qm_region, qm_prog, q_families, q_bank) = qs  # fmt: skip
+     qm_region, qm_prog, q_families, q_bank, q_fam_region) = qs  # fmt: skip
     rejected = np.concatenate(ps)[np.nan_to_num(q_all, nan=1.0) < s.alpha]
     p_cut = float(rejected.max()) if len(rejected) else 0.0
     # what this run could have seen: the short-line rate at which each clerk's own test
@@ -569,6 +571,11 @@ def flag_units(
               else np.zeros_like(k))  # fmt: skip
     by_families = (_families_significant(q_families, t_families, fams_v, s)
                    & c_money[3] & _material(c_money[0], clerks.vd, s))  # fmt: skip
+    # the families test against the region's other offices: the same rules, and the money
+    # beyond the region's yardstick (the office's is the contaminated one)
+    fam_office_ok = np.isfinite(t_families.p)
+    by_fam_region = (_families_significant(q_fam_region, t_fam_region, fams_v, s)
+                     & m_region[3] & wide_ok & _material(m_region[0], clerks.vd, s))  # fmt: skip
     # the bank test: the same excess rules in its own lines, and the clerk's money (all its
     # verified lines) beyond the yardstick of its own test, as the other short-line tests
     by_bank = (
@@ -590,6 +597,7 @@ def flag_units(
         | by_shared
         | by_families
         | by_bank
+        | (by_fam_region & ~fam_office_ok)
     )
     # Is the office unusual beyond its individually flagged clerks? Test the rest of it.
     ind_k = np.bincount(office, weights=np.where(individual, k, 0), minlength=n_off)
@@ -614,7 +622,14 @@ def flag_units(
     office_wide = o_flagged & ((ind_n == 0) | rest_sig)
     in_flagged_office = office_wide[office]
     region_shown = region_flag_shown(by_region, by_office_ok, in_flagged_office)
-    flagged = individual | region_shown
+    fam_region_shown = region_flag_shown(by_fam_region, fam_office_ok, in_flagged_office)
+    flagged = individual | region_shown | fam_region_shown
+    # a clerk flagged by the region's families and by no office test: its money beyond the
+    # region's yardstick (as for the short-line region test)
+    to_region = fam_region_shown & ~by_office & ~by_families
+    c_money = tuple(np.where(to_region, b, a) for a, b in zip(c_money, (*m_region[:3],
+                    m_region[3] & wide_ok), strict=True))  # fmt: skip
+    c_vs = np.where(to_region, "region", c_vs)
     r_flagged = significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
 
     m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
@@ -628,7 +643,7 @@ def flag_units(
     flagged_by = _labels(
         [("office", by_office), ("region", region_shown), ("months", by_months),
          ("shared_accounts", by_shared), ("material_families", by_families),
-         ("bank", by_bank)]
+         ("bank", by_bank), ("material_families_region", fam_region_shown)]
     )  # fmt: skip
     staff_cols = {
         "peer_group": office_group,
@@ -646,6 +661,8 @@ def flag_units(
         "shared_account_q_value": q_shared,
         "peer_material_family_rate": t_families.rate,
         "material_families_q_value": q_families,
+        "region_material_family_rate": t_fam_region.rate,
+        "region_material_families_q_value": q_fam_region,
         "peer_bank_short_rate": np.where(bank_office_ok, tb_office.rate, tb_region.rate),
         "bank_q_value": q_bank,
         "detectable_short_rate": detect,
@@ -710,6 +727,7 @@ def flag_units(
         "clerk_vs_region": t_region.rho,
         "clerk_shared_accounts": t_shared.rho,
         "clerk_material_families": t_families.rho,
+        "clerk_material_families_vs_region": t_fam_region.rho,
         "clerk_bank_vs_office": tb_office.rho,
         "clerk_bank_vs_region": tb_region.rho,
         "office_vs_region": t_o_region.rho,
@@ -736,42 +754,58 @@ def _counts_significant(q, excess, n, s: FlagSettings) -> np.ndarray:
 
 
 def _families_significant(q, test: Test, families, s: FlagSettings):
-    """q small, at least ``min_families`` families beyond the yardstick, and the share of
-    families ``min_excess`` above it — rules in the test's own unit, the family."""
+    """q small, at least ``min_families`` materially short families and more than
+    ``min_families - 1`` beyond the yardstick (one family's trouble never flags a clerk;
+    two families beside a yardstick near zero can), and the share of families
+    ``min_excess`` above it — rules in the test's own unit, the family."""
+    short = np.rint(test.excess + families * test.p0)
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = np.where(families > 0, test.excess / families, 0.0)
     return (
         (np.nan_to_num(q, nan=1.0) < s.alpha)
-        & (test.excess >= s.min_families)
+        & (short >= s.min_families)
+        & (test.excess > s.min_families - 1)
         & (lift >= s.min_excess)
     )
 
 
-def _family_test(staff: pa.Table, office, region, region_ok, s: FlagSettings) -> Test:
-    """Families with a materially short payment, against the office's other clerks.
+def _family_test(staff: pa.Table, office, region, region_ok, s: FlagSettings):
+    """Families with a materially short payment, against the office's other clerks, and
+    against the clerks of the region's other offices (the programme's when the region
+    has no other office): (office test, region test).
 
-    Where the office has too few other clerks' families for a yardstick, the clerks of
-    the region's other offices (the programme's when the region has no other office)
-    are the yardstick.
+    Where the office has too few other clerks' families for a yardstick, the region's are
+    the office test's yardstick, and the region test is left empty (NaN: it would be the
+    same test twice). The region test exists for the clerk whose office yardstick is
+    contaminated — colleagues who cheat too but are not suspects raise it — and is shown
+    with the same rules as the short-line region test (``region_flag_shown``).
     """
     if "material_families" not in staff.column_names:
         zero = np.zeros(staff.num_rows)
-        return versus(zero, zero, zero, zero, zero, np.zeros(staff.num_rows, bool))
+        empty = versus(zero, zero, zero, zero, zero, np.zeros(staff.num_rows, bool))
+        return empty, empty
     f, mf = col(staff, "verified_families"), col(staff, "material_families")
     everyone = np.zeros(len(f), dtype=np.int64)
     _, o_n, _, o_c = peer_totals(mf, f, office)
     use_office = (o_c >= s.min_peers) & (o_n >= s.min_peer_lines)
 
-    def peers(drop):
-        wide = choose(region_ok, peer_totals(mf, f, region, exclude=office, drop=drop),
-                       peer_totals(mf, f, everyone, exclude=office, drop=drop))  # fmt: skip
-        return choose(use_office, peer_totals(mf, f, office, drop=drop), wide)
+    def wide(drop):
+        return choose(region_ok, peer_totals(mf, f, region, exclude=office, drop=drop),
+                      peer_totals(mf, f, everyone, exclude=office, drop=drop))  # fmt: skip
 
-    groups = np.where(use_office, office, office.max(initial=0) + 1
-                      + np.where(region_ok, region, -1) + 1)  # fmt: skip
+    def peers(drop):
+        return choose(use_office, peer_totals(mf, f, office, drop=drop), wide(drop))
+
+    wide_groups = np.where(region_ok, region, -1) + 1
+    groups = np.where(use_office, office, office.max(initial=0) + 1 + wide_groups)
     # suspects (left out of the others' yardsticks) by the test's own minimum, in families
     in_families = replace(s, min_lines=s.min_families)
-    return robust_versus(mf, f, peers, in_families, groups, min_rho_lines=MIN_RHO_FAMILIES)[0]
+    t_office = robust_versus(mf, f, peers, in_families, groups,
+                             min_rho_lines=MIN_RHO_FAMILIES)[0]  # fmt: skip
+    t_region = robust_versus(mf, f, wide, in_families, wide_groups,
+                             min_rho_lines=MIN_RHO_FAMILIES)[0]  # fmt: skip
+    t_region = replace(t_region, p=np.where(use_office, t_region.p, np.nan))
+    return t_office, t_region
 
 
 # Clerks with at least this many verified families enter the dispersion estimate of the

@@ -169,3 +169,82 @@ def test_two_clerks_skimming_a_few_families_in_one_office_do_not_hide_each_other
     out = _flags(staff)
     assert all("material_families" in (out[s]["flagged_by"] or "") for s in ("A", "B"))
     assert sorted(s for s, r in out.items() if r["flagged"]) == ["A", "B"]
+
+
+def test_clerks_of_an_office_where_most_cheat_are_found_against_the_region():
+    """Four of seven clerks of O0 each skim 7 of their 40 families; O1's ten clerks are
+    honest. Every clerk's short lines are alike (honest fees on 30 % of the lines hide the
+    skim in the count), and with two offices there is no office-level test. Against its
+    office's other clerks no skimmer stands out (three cheating colleagues of four make
+    its yardstick 8.75 %: q 0.87); against the region's other office (one family in 400
+    materially short) each does: the families test against the region flags them, says
+    so in ``flagged_by``, and values their money against the region. Before the region
+    families test, none was flagged."""
+    staff = [_clerk(f"H{c}", "O1", 40, 120, int(c == 3), int(c == 3)) for c in range(10)]
+    cheats = ["A", "B", "C", "D"]
+    staff += [_clerk(sid, "O0", 40, 120, 7, 70) for sid in cheats]
+    staff += [_clerk(f"HO{c}", "O0", 40, 120, 0, 0) for c in range(3)]
+    out = _flags(staff)
+    for sid in cheats:
+        by = (out[sid]["flagged_by"] or "").split(";")
+        assert by == ["material_families_region"], (sid, out[sid])
+        assert out[sid]["material_families_q_value"] > 0.5  # the contaminated yardstick
+        assert out[sid]["region_material_families_q_value"] < 0.01
+        assert out[sid]["excess_vs"] == "region" and out[sid]["excess_lost"] > 0
+        assert "the region's other offices" in out[sid]["flag_reason"]
+    assert sorted(s for s, r in out.items() if r["flagged"]) == cheats
+    assert not any(r["in_flagged_office"] for r in out.values())
+
+
+def test_region_families_test_is_not_run_twice_where_the_office_is_too_small():
+    """A clerk whose office's other clerks have too few families is already judged by the
+    region in its families test: the region test is left empty, not counted twice."""
+    staff = _honest()
+    staff.append(_clerk("LONE", "O9", 20, 20, 0, 0))
+    staff.append(_clerk("MATE", "O9", 5, 5, 0, 0))
+    out = _flags(staff)
+    assert out["LONE"]["region_material_families_q_value"] is None
+    assert out["LONE"]["material_families_q_value"] is not None
+    assert out["S0-0"]["region_material_families_q_value"] is not None
+
+
+def test_an_office_whose_bank_takes_a_material_fee_is_an_office_finding():
+    """One office's bank takes more than 5 % from a third of its families every month; the
+    other offices' families are almost never materially short. Against the region every
+    clerk of that office stands out on families — but so does the office, as a whole: it
+    is flagged as an office and its clerks are listed in it, not flagged one by one by the
+    region's families test (the rule of the short-line region test)."""
+    rng = np.random.default_rng(3)
+    staff = [s for s in _honest() if s["office_id"] != "O5"]
+    for c in range(8):
+        fam = int(rng.integers(20, 60))
+        mf = int(rng.binomial(fam, 0.33))
+        short = int(rng.binomial(fam * 10, 0.1)) + 10 * mf
+        staff.append(_clerk(f"S5-{c}", "O5", fam, short, mf, 10 * mf, lost_per_line=600))
+    out = _flags(staff)
+    o5 = [r for s, r in out.items() if s.startswith("S5-")]
+    assert all(r["in_flagged_office"] for r in o5)
+    assert sum(r["region_material_families_q_value"] < 0.01 for r in o5) >= 6
+    assert not any("material_families_region" in (r["flagged_by"] or "") for r in out.values())
+    assert not any(r["flagged"] for s, r in out.items() if not s.startswith("S5-"))
+
+
+def test_two_families_beyond_a_clean_yardstick_can_flag_one_never_does():
+    """The families test's minimum: at least two materially short families and more than
+    one beyond the yardstick. A diverter who took most of the payment of two of its 12
+    families once each, where no honest family of the region is materially short, is
+    flagged — against the region, whose yardstick is the larger (its office's: q 0.3).
+    Before, the minimum was two families *beyond* a yardstick smoothed above zero (three
+    in practice) and it was not. One family, however short, never flags."""
+    rng = np.random.default_rng(7)
+    staff = []
+    for o in range(6):
+        for c in range(8):
+            fam = int(rng.integers(20, 60))
+            staff.append(_clerk(f"S{o}-{c}", f"O{o}", fam, int(rng.binomial(fam * 10, 0.1)), 0, 0))
+    staff[2] = _clerk("TWO", "O0", 12, 12 + 2, 2, 2, lost_per_line=40_000)
+    staff[3] = _clerk("ONE", "O0", 12, 12 + 1, 1, 1, lost_per_line=80_000)
+    out = _flags(staff)
+    assert (out["TWO"]["flagged_by"] or "").split(";") == ["material_families_region"]
+    assert not out["ONE"]["flagged"]
+    assert [s for s, r in out.items() if r["flagged"]] == ["TWO"]
