@@ -69,6 +69,15 @@ def _quality_lines(summary: dict) -> list[str]:
                 "no family's chain is that varied, so read them as chains to investigate, "
                 "not as duplicates (clusters.csv, cluster_size)."
             )
+        cut = part.get("counts", {}).get("clusters_cut", 0)
+        if cut:
+            from payproof.linkage.split import SPLIT_CHECK_MAX, SPLIT_PIECE_MAX
+
+            lines.append(
+                f"{kind}: {cut:,} chains of matches joined more than {SPLIT_CHECK_MAX:,} "
+                "distinct records; each was cut at its weakest matches into pieces of at most "
+                f"{SPLIT_PIECE_MAX:,} before the check (matches cut: is_match false in the pairs)."
+            )
     return lines
 
 

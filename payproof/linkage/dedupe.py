@@ -47,6 +47,7 @@ class DedupeResult:
     training_notes: list[str] = field(default_factory=list)
     clusters_split: int = 0  # clusters that held records the model judged different people
     clusters_not_checked: int = 0  # clusters of too many distinct records (split.SPLIT_CHECK_MAX)
+    clusters_cut: int = 0  # of those, cut into pieces before the check (split.SPLIT_PIECE_MAX)
     linker: Any = field(default=None, repr=False)
 
 
@@ -372,8 +373,11 @@ def write_clusters(
         lab = f"SELECT unique_id AS node, cluster_id AS label FROM {clusters.physical_name}"
     engine.materialise("lk_components", lab, temp=True)
     relabel, res.clusters_split, res.clusters_not_checked = split_contradicted(
-        engine, linker, res.records_table, "lk_components", res.threshold, split_below
+        engine, linker, res.records_table, "lk_components", res.threshold, split_below,
+        pairs=local,
     ) if pred is not None else (None, 0, 0)  # fmt: skip
+    if pred is not None:  # clusters too big to check whole, cut at their weakest matches
+        res.clusters_cut = engine.rows("SELECT count(*) FROM lk_split_cut")[0][0]
     fixed = "lk_components"
     if res.clusters_split:
         engine.register_arrow("lk_relabel", relabel)
@@ -417,4 +421,5 @@ def _counts(engine: DuckDBEngine, res: DedupeResult) -> dict[str, int]:
         "surplus_records": in_clusters - clusters,
         "clusters_split": res.clusters_split,
         "clusters_not_checked": res.clusters_not_checked,
+        "clusters_cut": res.clusters_cut,
     }
