@@ -42,14 +42,17 @@ SPLIT_EVIDENCE_AT_MOST = 0.0  # ...when its fields (the prior left out) weigh th
 SPLIT_CHECK_MAX = 2000
 # A cluster of more units than SPLIT_CHECK_MAX is a chain (no family, nor one person's
 # history, is that varied): it is cut by size-constrained single linkage over its matched
-# pairs -- unit pairs joined strongest first (match weight), a join refused when it would
-# make a piece of more than this many units -- and each piece is checked as a cluster.
-# Every matched pair is kept unless the cap forces a cut, and the pairs cut are the
-# weakest that would overfill a piece: the chaining ones. 500 units is several times a
-# person's distinct records (one record per month for ten years is 120) or a household's,
-# and a piece costs at most 500 * 499 / 2 = 124,750 scored pairs (a cut cluster of u
-# units at most u * 250).
-SPLIT_PIECE_MAX = 500
+# pairs -- the strongest pair between two units (by match weight, which does not saturate
+# as the probability does), joined strongest first, a join refused when it would make a
+# piece of more than this many units -- and each piece is checked as a cluster. Every
+# matched pair is kept unless the cap forces a cut, and the pairs cut are the weakest that
+# would overfill a piece: the chaining ones (a person's own records match at 20-30 bits,
+# one ID and one name; the links that chain households at 4-5 bits). 200 units is more
+# than one person's distinct records (one record a month for ten years, each different, is
+# 120) and a piece costs at most 200 * 199 / 2 = 19,900 scored pairs, a cut cluster of u
+# units at most about u * 100 (pieces of 500 cost twice as much for the same clusters:
+# docs/linkage.md, "Threshold and clusters").
+SPLIT_PIECE_MAX = 200
 # Clusters are rescored a batch at a time, about this many pairs each (a cluster bigger
 # than a batch is a batch of its own): the engine holds one batch's scored pairs, never
 # all of them (scoring every pair of every cluster at once ran a 24 GB machine out of memory).
