@@ -74,9 +74,10 @@ def _quality_lines(summary: dict) -> list[str]:
             from payproof.linkage.split import SPLIT_CHECK_MAX, SPLIT_PIECE_MAX
 
             lines.append(
-                f"{kind}: {cut:,} chains of matches joined more than {SPLIT_CHECK_MAX:,} "
-                "distinct records; each was cut at its weakest matches into pieces of at most "
-                f"{SPLIT_PIECE_MAX:,} before the check (matches cut: is_match false in the pairs)."
+                f"{kind}: {cut:,} {'chain' if cut == 1 else 'chains'} of matches joined more "
+                f"than {SPLIT_CHECK_MAX:,} distinct records, cut at the weakest matches into "
+                f"pieces of at most {SPLIT_PIECE_MAX:,} before the check (the matches cut have "
+                "is_match false in the pairs)."
             )
     return lines
 

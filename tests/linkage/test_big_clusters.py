@@ -261,3 +261,14 @@ def test_a_run_checks_every_cluster(registry, monkeypatch):
            JOIN mother_clusters r ON r.family_id = p.family_id_r
            WHERE p.is_match AND l.cluster_id <> r.cluster_id"""
     ) == [(0,)]
+
+
+def test_the_console_says_when_chains_were_cut():
+    from payproof.linkage.cli import _quality_lines
+
+    q = {"iin": {"valid": 5, "missing": 0}, "name_missing": 0, "name_placeholder": 0,
+         "name_unusable": 0, "name_mixed_script": 0, "birth_date_missing": 0,
+         "columns_missing": []}  # fmt: skip
+    said = " ".join(_quality_lines({"mothers": {"data_quality": q, "counts": {"clusters_cut": 1}}}))
+    assert "1 chain of matches joined more than 2,000 distinct records" in said
+    assert "pieces of at most 200" in said and "not checked" not in said
