@@ -9,7 +9,9 @@ every field the model reads are one "unit", scored once), and a cluster holding 
 pair scored below ``split_below`` is rebuilt greedily: its matched pairs are joined
 strongest first, and a join that would put such a "different people" pair into one
 cluster is refused. This is constrained agglomerative clustering on a handful of
-records per cluster; the big tables never leave the engine.
+records per cluster; the big tables never leave the engine. A cluster of more distinct
+records than the check affords (a chain through many households) is first cut into
+pieces along its own matched pairs, strongest first, and each piece is checked.
 
 "Different people" needs evidence against, not a lack of evidence for: a pair is kept
 apart only when its fields themselves weigh against one person (match weight less
