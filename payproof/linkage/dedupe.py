@@ -264,6 +264,13 @@ def train(linker: Linker, spec: ModelSpec, n: int, seed: int, u_chunks: int = 10
         # A block of near-certain matches (same IIN) drives the match share to 1 and the
         # session fails; then train with the prior held at its estimated value.
         for fix_prior in (False, True):
+            # Splink's session changes the linker's settings before it trains (the prior
+            # adjusted for the block, the blocked comparisons removed) and puts them back
+            # only when it succeeds: a failed session -- a block with no pairs, e.g. the
+            # birth date in files that hold none -- left the prior raised by the birth
+            # date's Bayes factor (pseudopeople's W-2/1099 + 1040: -14.0 -> -4.5 bits) and
+            # the birth date comparison gone. So a failed session is undone here.
+            before = settings.core_model_settings.copy()
             try:
                 t.estimate_parameters_using_expectation_maximisation(
                     rule,
@@ -273,6 +280,7 @@ def train(linker: Linker, spec: ModelSpec, n: int, seed: int, u_chunks: int = 10
                 )
                 break
             except Exception as exc:  # noqa: BLE001 - Splink raises bare Exceptions
+                settings.core_model_settings = before
                 sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
                 if fix_prior:
                     notes.append(f"EM on {sql} failed, its m values keep their start: {exc!s:.200}")
