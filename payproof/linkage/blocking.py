@@ -5,14 +5,26 @@ for good whatever the model says. Each key is built to survive one kind of
 damage the others do not: a typo in one word of the name (the other word + the
 birth date), a missing or wrong birth date (name keys alone, the ID, contact and
 address fields), a day and month swapped (the unordered date), a typo in the ID
-(either half of it), a changed surname (given name + birth date). Every key is
-capped: a value shared by more than ``BLOCK_CAP`` records (a common name with no
-date, a clerk's phone on 200 families) is not used, so the number of compared
-pairs stays near-linear in the registry size.
+(either half of it), a changed surname (given name + birth date), a name whose
+words were damaged or replaced (the birth date alone), a birth date damaged *and*
+one name word damaged (the other end word + the first letter of the damaged one).
 
-The national ID is the exception: it is meant to be one person's, so an ID on more
-than ``BLOCK_CAP`` records is one person's long history (a record per year and
-employer, a monthly re-registration) or an ID misused by many -- both must be
+The two end words of the name (the surname and given name where the registry has
+them in parts, each normalised on its own; else the first and last word) are keyed
+in alphabetical order, not by position, so "Ivanova Anna" and "Anna Ivanova" and a
+record with parts against one without meet on the same key.
+
+Every key is capped: a value shared by more than ``BLOCK_CAP`` *people* (a common
+name with no date, a clerk's phone on 200 families) is not used, so the number of
+compared pairs stays near-linear in the registry size. People, not records, are
+counted (one person is one ID, name and birth date: :data:`PERSON_KEY`): one
+person's twenty forms under one name, or a household's forty forms at one address,
+are few people, and capping them by records left exactly those duplicates
+unreachable. A value on more than ``RECORD_CAP`` records is capped whatever it
+holds, so no key compares a record with more than ``RECORD_CAP`` others.
+
+The national ID is the exception: it is meant to be one person's, so an ID over the
+cap is one person's very long history or an ID misused by many -- both must be
 compared, and dropping the key left every one of those records unreachable. Such
 an ID's records are compared in windows instead (:func:`window_keys`): sorted by
 name, cut into runs of ``BLOCK_CAP`` records twice, the second cut offset by half
@@ -28,7 +40,19 @@ from __future__ import annotations
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
-BLOCK_CAP = 30  # a key shared by more records than this is a red flag, not a blocking key
+BLOCK_CAP = 30  # a key shared by more people than this is a red flag, not a blocking key
+RECORD_CAP = 4 * BLOCK_CAP  # ...and one on more records than this is capped whatever it holds
+# one person, for the cap: records differing in ID, name or birth date count apart (a
+# record with none of them counts alone)
+PERSON_KEY = ("CASE WHEN iin IS NULL AND name_sorted IS NULL AND dob_text IS NULL "
+              "THEN hash(unique_id) ELSE hash(iin, name_sorted, dob_text) END")  # fmt: skip
+
+# the name's two end words: the parts where both are given (each normalised on its
+# own), else the first and last word; in alphabetical order (see the module doc)
+_PARTS = "surname IS NOT NULL AND given_name IS NOT NULL"
+_END_A = f"CASE WHEN {_PARTS} THEN surname ELSE word_first END"
+_END_B = f"CASE WHEN {_PARTS} THEN given_name ELSE word_last END"
+END_LO, END_HI = f"least({_END_A}, {_END_B})", f"greatest({_END_A}, {_END_B})"
 
 # (key column, SQL over the prepared base columns); NULL where a part is missing
 KEYS: dict[str, str] = {
@@ -38,8 +62,8 @@ KEYS: dict[str, str] = {
     "name_dob_block": "name_key || '|' || dob_unordered",
     "name_year_block": "name_sorted || '|' || birth_year",
     "iin_initials_block": "iin_head || '|' || name_initials",
-    "first_dob_block": "word_first || '|' || dob_text",
-    "last_dob_block": "word_last || '|' || dob_text",
+    "end_dob_block": f"{END_LO} || '|' || dob_text",
+    "end_dob2_block": f"{END_HI} || '|' || dob_text",
     "initials_dob_block": "name_initials || '|' || dob_unordered",
     "name_key_block": "name_key",
     "id_front_block": "id_front || '|' || left(name_initials, 1)",
@@ -51,6 +75,12 @@ KEYS: dict[str, str] = {
     "postcode_dob_block": "postcode || '|' || dob_unordered",
     "settlement_dob_block": "settlement || '|' || dob_unordered",
     "settlement_name_block": "settlement || '|' || name_key",
+    # a name and a birth date both damaged: one end word and the other's first letter
+    "end_initial_block": f"{END_LO} || '|' || left({END_HI}, 1)",
+    "end_initial2_block": f"{END_HI} || '|' || left({END_LO}, 1)",
+    # the name damaged or replaced and no ID or address in common: the birth date alone
+    # (either order), kept only where few people share it (a small registry)
+    "dob_block": "dob_unordered",
 }
 
 
@@ -59,14 +89,20 @@ def key_columns() -> str:
     return ", ".join(f"{expr} AS {name}" for name, expr in KEYS.items())
 
 
-def capped_keys(table: str, cap: int = BLOCK_CAP) -> str:
+def over_cap(key: str, table: str, cap: int = BLOCK_CAP, records: int = RECORD_CAP) -> str:
+    """SQL: the record's ``key`` value is shared by more than ``cap`` people (distinct
+    ``person_key``) or more than ``records`` records of ``table``."""
+    return (f"{key} IN (SELECT {key} FROM {table} GROUP BY {key} "
+            f"HAVING count(*) > {records} OR count(DISTINCT person_key) > {cap})")  # fmt: skip
+
+
+def capped_keys(table: str, cap: int = BLOCK_CAP, records: int = RECORD_CAP) -> str:
     """``SELECT * REPLACE (...) FROM table`` items that null every key value shared by
-    more than ``cap`` records of ``table``. A hash aggregate and a semi-join per key:
-    on a million records about nine times faster than a window count per key."""
+    more than ``cap`` people or ``records`` records of ``table`` (which holds
+    ``person_key``: :data:`PERSON_KEY`). A hash aggregate and a semi-join per key: on a
+    million records about nine times faster than a window count per key."""
     return ", ".join(
-        f"CASE WHEN {k} IN (SELECT {k} FROM {table} GROUP BY {k} HAVING count(*) > {cap}) "
-        f"THEN NULL ELSE {k} END AS {k}"
-        for k in KEYS
+        f"CASE WHEN {over_cap(k, table, cap, records)} THEN NULL ELSE {k} END AS {k}" for k in KEYS
     )
 
 
@@ -74,13 +110,14 @@ def capped_keys(table: str, cap: int = BLOCK_CAP) -> str:
 WINDOW_KEYS = ("iin_window_block", "iin_window2_block")
 
 
-def window_keys(table: str, cap: int = BLOCK_CAP) -> str:
+def window_keys(table: str, cap: int = BLOCK_CAP, records: int = RECORD_CAP) -> str:
     """SELECT-list items for :data:`WINDOW_KEYS` over ``table`` (uncapped keys): the
-    ID with the record's window number where more than ``cap`` records hold the ID,
-    NULL elsewhere (the plain ``iin_block`` compares those)."""
+    ID with the record's window number where the ID is over the cap (more than ``cap``
+    people or ``records`` records hold it), NULL elsewhere (the plain ``iin_block``
+    compares those)."""
     rank = ("row_number() OVER (PARTITION BY iin ORDER BY name_sorted NULLS LAST, "
             "unique_id) - 1")  # fmt: skip
-    big = f"iin IN (SELECT iin FROM {table} GROUP BY iin HAVING count(*) > {cap})"
+    big = over_cap("iin", table, cap, records)
     return ", ".join(
         f"CASE WHEN {big} THEN iin || '|' || CAST(({rank} + {shift}) // {cap} AS VARCHAR) END "
         f"AS {k}"

@@ -69,6 +69,16 @@ def _quality_lines(summary: dict) -> list[str]:
                 "no family's chain is that varied, so read them as chains to investigate, "
                 "not as duplicates (clusters.csv, cluster_size)."
             )
+        cut = part.get("counts", {}).get("clusters_cut", 0)
+        if cut:
+            from payproof.linkage.split import SPLIT_CHECK_MAX, SPLIT_PIECE_MAX
+
+            lines.append(
+                f"{kind}: {cut:,} {'chain' if cut == 1 else 'chains'} of matches joined more "
+                f"than {SPLIT_CHECK_MAX:,} distinct records, cut at the weakest matches into "
+                f"pieces of at most {SPLIT_PIECE_MAX:,} before the check (the matches cut have "
+                "is_match false in the pairs)."
+            )
     return lines
 
 

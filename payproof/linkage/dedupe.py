@@ -47,6 +47,7 @@ class DedupeResult:
     training_notes: list[str] = field(default_factory=list)
     clusters_split: int = 0  # clusters that held records the model judged different people
     clusters_not_checked: int = 0  # clusters of too many distinct records (split.SPLIT_CHECK_MAX)
+    clusters_cut: int = 0  # of those, cut into pieces before the check (split.SPLIT_PIECE_MAX)
     linker: Any = field(default=None, repr=False)
 
 
@@ -263,6 +264,13 @@ def train(linker: Linker, spec: ModelSpec, n: int, seed: int, u_chunks: int = 10
         # A block of near-certain matches (same IIN) drives the match share to 1 and the
         # session fails; then train with the prior held at its estimated value.
         for fix_prior in (False, True):
+            # Splink's session changes the linker's settings before it trains (the prior
+            # adjusted for the block, the blocked comparisons removed) and puts them back
+            # only when it succeeds: a failed session -- a block with no pairs, e.g. the
+            # birth date in files that hold none -- left the prior raised by the birth
+            # date's Bayes factor (pseudopeople's W-2/1099 + 1040: -14.0 -> -4.5 bits) and
+            # the birth date comparison gone. So a failed session is undone here.
+            before = settings.core_model_settings.copy()
             try:
                 t.estimate_parameters_using_expectation_maximisation(
                     rule,
@@ -272,6 +280,7 @@ def train(linker: Linker, spec: ModelSpec, n: int, seed: int, u_chunks: int = 10
                 )
                 break
             except Exception as exc:  # noqa: BLE001 - Splink raises bare Exceptions
+                settings.core_model_settings = before
                 sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
                 if fix_prior:
                     notes.append(f"EM on {sql} failed, its m values keep their start: {exc!s:.200}")
@@ -372,8 +381,11 @@ def write_clusters(
         lab = f"SELECT unique_id AS node, cluster_id AS label FROM {clusters.physical_name}"
     engine.materialise("lk_components", lab, temp=True)
     relabel, res.clusters_split, res.clusters_not_checked = split_contradicted(
-        engine, linker, res.records_table, "lk_components", res.threshold, split_below
+        engine, linker, res.records_table, "lk_components", res.threshold, split_below,
+        pairs=local,
     ) if pred is not None else (None, 0, 0)  # fmt: skip
+    if pred is not None:  # clusters too big to check whole, cut at their weakest matches
+        res.clusters_cut = engine.rows("SELECT count(*) FROM lk_split_cut")[0][0]
     fixed = "lk_components"
     if res.clusters_split:
         engine.register_arrow("lk_relabel", relabel)
@@ -417,4 +429,5 @@ def _counts(engine: DuckDBEngine, res: DedupeResult) -> dict[str, int]:
         "surplus_records": in_clusters - clusters,
         "clusters_split": res.clusters_split,
         "clusters_not_checked": res.clusters_not_checked,
+        "clusters_cut": res.clusters_cut,
     }

@@ -555,7 +555,7 @@ def mother_spec(quality: dict | None = None) -> ModelSpec:
 
 
 CHILD_KEYS = ["iin_block", *WINDOW_KEYS, "name_dob_block", "name_year_block", "iin_initials_block",
-              "first_dob_block", "last_dob_block", "initials_dob_block", "name_key_block",
+              "end_dob_block", "end_dob2_block", "initials_dob_block", "name_key_block",
               "id_front_block", "id_back_block"]  # fmt: skip
 
 

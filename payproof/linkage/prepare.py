@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from payproof.engine.duckdb_engine import DuckDBEngine
 from payproof.errors import InputError
-from payproof.linkage.blocking import BLOCK_CAP, capped_keys, key_columns, window_keys
+from payproof.linkage.blocking import BLOCK_CAP, PERSON_KEY, capped_keys, key_columns, window_keys
 from payproof.linkage.iin import REASONS, install_iin_macros
 from payproof.linkage.normalise import PATRONYMIC_RE, install_normalise_macros
 
@@ -238,6 +238,7 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                dob, dob_text, pp_date_swapped(dob) AS dob_swapped, dob_unordered, birth_year,
                district, phone, account, address, settlement, postcode,
                {key_columns()} {"".join(f", {c}" for c in src.extra)},
+               {PERSON_KEY} AS person_key,
                name_in IS NOT NULL AND regexp_matches(name_in, '[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]')
                    AND regexp_matches(name_in, '[A-Za-z]') AS mixed_script,
                dob_in IS NULL AND iin_birth IS NOT NULL AS dob_from_iin,
@@ -253,7 +254,8 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
     kids = child_keys(engine, src, requested if src.iin not in cols else scheme)
     engine.materialise(
         out,
-        f"SELECT s.* REPLACE ({capped_keys(staged)}), {window_keys(staged)}"
+        f"SELECT s.* EXCLUDE (person_key) REPLACE ({capped_keys(staged)}), "
+        f"{window_keys(staged)}"
         + (f", k.* EXCLUDE (family_key) FROM {staged} s LEFT JOIN {kids} k "
            "ON k.family_key = s.unique_id" if kids else f" FROM {staged} s"),
     )  # fmt: skip

@@ -9,7 +9,9 @@ every field the model reads are one "unit", scored once), and a cluster holding 
 pair scored below ``split_below`` is rebuilt greedily: its matched pairs are joined
 strongest first, and a join that would put such a "different people" pair into one
 cluster is refused. This is constrained agglomerative clustering on a handful of
-records per cluster; the big tables never leave the engine.
+records per cluster; the big tables never leave the engine. A cluster of more distinct
+records than the check affords (a chain through many households) is first cut into
+pieces along its own matched pairs, strongest first, and each piece is checked.
 
 "Different people" needs evidence against, not a lack of evidence for: a pair is kept
 apart only when its fields themselves weigh against one person (match weight less
@@ -38,9 +40,21 @@ SPLIT_EVIDENCE_AT_MOST = 0.0  # ...when its fields (the prior left out) weigh th
 # against any other record, so one of them stands for all (a "unit") and u units cost
 # u(u-1)/2 pairs, not n(n-1)/2 for n records (pseudopeople's W-2 + 1040 files: 48,751
 # records in clusters of more than 200 are at most 13,821 units). A cluster of more units than
-# this (2,000 units: 2 million pairs) is left as connected components made it and counted
-# (``clusters_not_checked``): no family's chain, nor one person's history, is that varied.
+# this (2,000 units: 2 million pairs) is first cut into pieces (below).
 SPLIT_CHECK_MAX = 2000
+# A cluster of more units than SPLIT_CHECK_MAX is a chain (no family, nor one person's
+# history, is that varied): it is cut by size-constrained single linkage over its matched
+# pairs -- the strongest pair between two units (by match weight, which does not saturate
+# as the probability does), joined strongest first, a join refused when it would make a
+# piece of more than this many units -- and each piece is checked as a cluster. Every
+# matched pair is kept unless the cap forces a cut, and the pairs cut are the weakest that
+# would overfill a piece: the chaining ones (a person's own records match at 20-30 bits,
+# one ID and one name; the links that chain households at 4-5 bits). 200 units is more
+# than one person's distinct records (one record a month for ten years, each different, is
+# 120) and a piece costs at most 200 * 199 / 2 = 19,900 scored pairs, a cut cluster of u
+# units at most about u * 100 (pieces of 500 cost twice as much for the same clusters:
+# docs/linkage.md, "Threshold and clusters").
+SPLIT_PIECE_MAX = 200
 # Clusters are rescored a batch at a time, about this many pairs each (a cluster bigger
 # than a batch is a batch of its own): the engine holds one batch's scored pairs, never
 # all of them (scoring every pair of every cluster at once ran a 24 GB machine out of memory).
@@ -56,25 +70,34 @@ def split_contradicted(
     split_below: float = SPLIT_BELOW,
     max_size: int = SPLIT_CHECK_MAX,
     batch_pairs: int = SPLIT_BATCH_PAIRS,
+    pairs: str | None = None,
+    piece_size: int = SPLIT_PIECE_MAX,
 ) -> tuple[pa.Table, int, int]:
     """Relabel records of contradicted clusters; returns (node, label) rows, how many
     clusters were split and how many were too big to check.
 
-    ``labels`` is a table (node, label) from connected components. Only nodes whose
-    cluster was split are returned. Clusters of more than ``max_size`` distinct records
-    (units, see :data:`SPLIT_CHECK_MAX`) are not checked.
+    ``labels`` is a table (node, label) from connected components; ``pairs`` the scored
+    pairs they were made from (``unique_id_l``, ``unique_id_r``, ``match_probability``,
+    ``match_weight``). Only nodes whose cluster was split are returned. A cluster of more
+    than ``max_size`` distinct records (units, see :data:`SPLIT_CHECK_MAX`) is cut into
+    pieces of at most ``piece_size`` units along its matched pairs (see
+    :data:`SPLIT_PIECE_MAX`; the table ``lk_split_cut`` lists the clusters cut) and each
+    piece is checked; without ``pairs`` it is left unchecked and counted.
     """
     empty = pa.table({"node": pa.array([], pa.string()), "label": pa.array([], pa.string())})
     cols = _compared_columns(engine, linker, records)
     same = ", ".join(f'r."{c}"' for c in cols) or "NULL"
     engine.materialise(  # every record of a cluster of three or more, with its unit
         "lk_split_units",
-        f"""SELECT r.unique_id AS node, l.label AS pp_cluster,
+        f"""SELECT r.unique_id AS node, CAST(l.label AS VARCHAR) AS pp_cluster,
+                   CAST(l.label AS VARCHAR) AS pp_component,
                    min(r.unique_id) OVER (PARTITION BY l.label, {same}) AS unit
             FROM {records} r JOIN {labels} l ON l.node = r.unique_id
             WHERE l.label IN (SELECT label FROM {labels} GROUP BY label HAVING count(*) >= 3)""",
         temp=True,
     )
+    # a cluster too big to check whole is cut into pieces, each then checked as a cluster
+    cut = _cut_oversized(engine, pairs, threshold, max_size, min(piece_size, max_size))
     engine.materialise(  # clusters with two units or more, their batch of pairs
         "lk_split_batches",
         """WITH c AS (SELECT pp_cluster, count(DISTINCT unit) AS u FROM lk_split_units
@@ -88,7 +111,7 @@ def split_contradicted(
     batches = [b for (b,) in engine.rows(
         f"""SELECT DISTINCT coalesce(before, 0) // {int(batch_pairs)} FROM lk_split_batches
             WHERE u <= {int(max_size)} ORDER BY 1""")]  # fmt: skip
-    if not batches:
+    if not batches and not cut:
         return empty, 0, too_big
     prior = _prior_weight(linker)
     by_cluster: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
@@ -123,28 +146,128 @@ def split_contradicted(
             members[cluster].append(unit)
     units: list[str] = []
     new_labels: list[str] = []
-    split = 0
-    for cluster, pairs in by_cluster.items():
+    for cluster, scored in by_cluster.items():
         apart = apart_pairs.get(cluster)
         if not apart:
             continue
-        parts = _constrained_components(pairs, apart, threshold, members[cluster])
-        if len(set(parts.values())) > 1:
-            split += 1
+        parts = _constrained_components(scored, apart, threshold, members[cluster])
         for unit, root in parts.items():
             units.append(unit)
             new_labels.append(root)
-    if not units:
+    if not units and not cut:
         return empty, 0, too_big
     # a unit's label to each of its records (the label is the smallest record id: a
-    # unit is named by its smallest record)
-    engine.register_arrow("lk_split_unit_labels", pa.table({"unit": units, "label": new_labels}))
-    out = engine.arrow(
-        """SELECT CAST(s.node AS VARCHAR) AS node, u.label FROM lk_split_units s
-           JOIN lk_split_unit_labels u ON u.unit = CAST(s.unit AS VARCHAR)"""
+    # unit is named by its smallest record); a piece of a cut cluster not rebuilt is
+    # labelled as a whole, by its smallest record too
+    unit_labels = {"unit": pa.array(units, pa.string()), "label": pa.array(new_labels, pa.string())}
+    engine.register_arrow("lk_split_unit_labels", pa.table(unit_labels))
+    engine.materialise(
+        "lk_split_out",
+        """SELECT CAST(s.node AS VARCHAR) AS node, coalesce(u.label, p.label) AS label,
+                  s.pp_component
+           FROM lk_split_units s
+           LEFT JOIN lk_split_unit_labels u ON u.unit = CAST(s.unit AS VARCHAR)
+           LEFT JOIN lk_split_pieces p ON p.unit = CAST(s.unit AS VARCHAR)
+           WHERE u.label IS NOT NULL OR p.label IS NOT NULL""",
+        temp=True,
     )
     engine.con.unregister("lk_split_unit_labels")
+    split = engine.rows(
+        """SELECT count(*) FROM (SELECT pp_component FROM lk_split_out GROUP BY 1
+                                 HAVING count(DISTINCT label) > 1)"""
+    )[0][0]
+    out = engine.arrow("SELECT node, label FROM lk_split_out ORDER BY node")
     return out, split, too_big
+
+
+def _cut_oversized(
+    engine: DuckDBEngine, pairs: str | None, threshold: float, max_size: int, piece_size: int
+) -> bool:
+    """Cut every cluster of ``lk_split_units`` with more than ``max_size`` units into
+    pieces of at most ``piece_size`` units (size-constrained single linkage over its
+    matched pairs, strongest first; see :data:`SPLIT_PIECE_MAX`). Each piece becomes a
+    ``pp_cluster`` of its own (the cluster it came from stays in ``pp_component``), so
+    the check treats it as a cluster; ``lk_split_pieces`` holds (unit, label) for every
+    unit of a cut cluster, ``lk_split_cut`` the clusters cut. True when any was cut;
+    nothing is cut without ``pairs``.
+
+    The edges are found and reduced in the engine (the strongest pair per two units);
+    only the union-find over the oversized clusters' unit pairs runs here, on integers.
+    """
+    engine.execute("CREATE OR REPLACE TEMP TABLE lk_split_pieces "
+                   "(unit VARCHAR, label VARCHAR, piece VARCHAR, pp_cluster VARCHAR)")  # fmt: skip
+    engine.execute("CREATE OR REPLACE TEMP TABLE lk_split_cut "
+                   "(pp_cluster VARCHAR, units BIGINT, pieces BIGINT)")  # fmt: skip
+    if pairs is None:
+        return False
+    engine.materialise(
+        "lk_split_cut_units",
+        f"""WITH big AS (SELECT pp_cluster FROM lk_split_units GROUP BY pp_cluster
+                         HAVING count(DISTINCT unit) > {int(max_size)})
+            SELECT pp_cluster, unit,
+                   CAST(row_number() OVER (ORDER BY pp_cluster, unit) - 1 AS INTEGER) AS idx
+            FROM (SELECT DISTINCT s.pp_cluster, CAST(s.unit AS VARCHAR) AS unit
+                  FROM lk_split_units s JOIN big USING (pp_cluster))""",
+        temp=True,
+    )
+    n = engine.rows("SELECT count(*) FROM lk_split_cut_units")[0][0]
+    if not n:
+        return False
+    edges = engine.arrow(  # the strongest matched pair between two units of one cluster
+        f"""WITH u AS (SELECT s.node, c.idx, c.pp_cluster FROM lk_split_units s
+                       JOIN lk_split_cut_units c ON c.unit = CAST(s.unit AS VARCHAR))
+            SELECT least(a.idx, b.idx) AS i, greatest(a.idx, b.idx) AS j,
+                   max(p.match_weight) AS w
+            FROM {pairs} p JOIN u a ON a.node = p.unique_id_l JOIN u b ON b.node = p.unique_id_r
+            WHERE p.match_probability >= {threshold!r} AND a.pp_cluster = b.pp_cluster
+              AND a.idx <> b.idx
+            GROUP BY 1, 2 ORDER BY w DESC, i, j"""
+    )
+    root = _capped_single_linkage(n, edges.column("i").to_pylist(),
+                                  edges.column("j").to_pylist(), piece_size)  # fmt: skip
+    del edges
+    roots = {"idx": pa.array(range(n), pa.int32()), "root": pa.array(root, pa.int32())}
+    engine.register_arrow("lk_split_roots", pa.table(roots))
+    engine.materialise(  # a piece is named by its smallest unit (its smallest record)
+        "lk_split_pieces",
+        """SELECT c.unit, min(c.unit) OVER (PARTITION BY r.root) AS label,
+                  '~' || min(c.unit) OVER (PARTITION BY r.root) AS piece, c.pp_cluster
+           FROM lk_split_cut_units c JOIN lk_split_roots r USING (idx)""",
+        temp=True,
+    )
+    engine.con.unregister("lk_split_roots")
+    engine.execute(
+        """INSERT INTO lk_split_cut SELECT pp_cluster, count(*), count(DISTINCT label)
+           FROM lk_split_pieces GROUP BY pp_cluster"""
+    )
+    engine.execute(
+        """UPDATE lk_split_units s SET pp_cluster = p.piece FROM lk_split_pieces p
+           WHERE p.unit = CAST(s.unit AS VARCHAR)"""
+    )
+    return True
+
+
+def _capped_single_linkage(n: int, left: list[int], right: list[int], cap: int) -> list[int]:
+    """Union-find over ``n`` nodes joining the edges in the order given (strongest first),
+    refusing a join that would make a set of more than ``cap`` nodes; the root of each."""
+    parent = list(range(n))
+    size = [1] * n
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(left, right, strict=True):
+        ra, rb = find(a), find(b)
+        if ra == rb or size[ra] + size[rb] > cap:
+            continue
+        if size[ra] < size[rb]:
+            ra, rb = rb, ra
+        parent[rb] = ra
+        size[ra] += size[rb]
+    return [find(x) for x in range(n)]
 
 
 def _compared_columns(engine: DuckDBEngine, linker: Linker | None, records: str) -> list[str]:

@@ -264,3 +264,35 @@ def test_the_console_says_when_clusters_were_too_big_to_check():
                                                 "counts": {"clusters_not_checked": 3}}}))
     assert "3 clusters of more than 2,000 distinct records were not checked" in said
     assert "clusters" not in " ".join(_quality_lines({"mothers": {"data_quality": q}}))
+
+
+def test_a_failed_em_session_leaves_the_model_as_it_was(registry):
+    """No record holds a birth date (both of pseudopeople's tax files): EM on the birth
+    date has no pairs and fails. Splink had already adjusted the linker's prior for that
+    block and removed the birth date comparison; both stay as they were."""
+    import pyarrow as pa
+
+    from payproof.linkage.dedupe import build_linker, train
+    from payproof.linkage.model import mother_spec
+    from payproof.linkage.prepare import mothers_source, prepare
+
+    table, _ = registry
+    data = table.to_pydict()
+    data["mother_id"] = [f"S{m}" if m else None for m in data["mother_id"]]  # no IIN: no date
+    data["mother_birth_date"] = pa.nulls(table.num_rows, pa.date32())
+    engine = DuckDBEngine()
+    engine.register_arrow("families_arrow", pa.table(data))
+    engine.materialise("families", "SELECT * FROM families_arrow")
+    quality = prepare(engine, mothers_source("families", None), "mother_records", "plain")
+    spec = mother_spec(quality)
+    linker = build_linker(engine, ["mother_records"], spec)
+    notes = train(linker, spec, quality["records"], seed=1)
+    assert any("dob_text" in n and "failed" in n for n in notes)  # the session did fail
+    fresh = build_linker(engine, ["mother_records"], spec)
+    fresh.training.estimate_probability_two_random_records_match(spec.deterministic,
+                                                                 recall=spec.recall)  # fmt: skip
+    settings = linker._settings_obj
+    assert settings._probability_two_random_records_match == (
+        fresh._settings_obj._probability_two_random_records_match
+    )
+    assert "dob" in [c.output_column_name for c in settings.comparisons]

@@ -14,12 +14,12 @@ import pyarrow as pa
 import pytest
 
 from payproof.engine import DuckDBEngine
-from payproof.linkage.blocking import BLOCK_CAP, WINDOW_KEYS
+from payproof.linkage.blocking import BLOCK_CAP, RECORD_CAP, WINDOW_KEYS
 from payproof.linkage.dedupe import dedupe_mothers
 from payproof.linkage.split import SPLIT_BELOW, kept_apart
 from tests.linkage.test_hard_cases import iin
 
-HISTORY = 45  # records under one ID: more than BLOCK_CAP
+HISTORY = RECORD_CAP + 15  # records under one ID: more than RECORD_CAP
 BORN = date(1988, 5, 23)
 ID = iin(BORN, 4117) or iin(BORN, 4118)
 NAME = "Тлеубердиева Карлыгаш Маратовна"
@@ -37,16 +37,17 @@ def _load(engine: DuckDBEngine, rows: list[dict], cols: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def history(registry):
-    """The 300-mother registry plus one woman's 45 records under one ID, no birth date,
-    moving house every nine records, a typo in some names -- and one more record of
+    """The 300-mother registry plus one woman's 135 records under one ID, no birth date,
+    moving house every 27 records, a typo in some names -- and one more record of
     her with a birth date and no ID (another office's register)."""
     table, _ = registry
     rows = table.to_pylist()
     for k in range(HISTORY):
         name = NAME if k % 7 else NAME.replace("Карлыгаш", "Карлыгащ")
-        rows.append({"family_id": f"H{k:02d}", "mother_id": ID, "mother_name": name,
-                     "mother_birth_date": None, "address": STREETS[k // 9]})  # fmt: skip
-    rows.append({"family_id": "H99", "mother_id": None, "mother_name": NAME,
+        rows.append({"family_id": f"H{k:03d}", "mother_id": ID, "mother_name": name,
+                     "mother_birth_date": None,
+                     "address": STREETS[k * len(STREETS) // HISTORY]})  # fmt: skip
+    rows.append({"family_id": "H999", "mother_id": None, "mother_name": NAME,
                  "mother_birth_date": BORN, "address": STREETS[0]})  # fmt: skip
     engine = DuckDBEngine()
     _load(engine, rows, [*table.column_names, "address"])
@@ -57,7 +58,7 @@ def history(registry):
 
 def test_an_id_on_many_records_is_compared_in_windows(history):
     engine, res, _ = history
-    assert HISTORY > BLOCK_CAP
+    assert HISTORY > RECORD_CAP
     rows = engine.rows(
         f"SELECT unique_id, iin_block, {', '.join(WINDOW_KEYS)} FROM mother_records "
         "WHERE unique_id LIKE 'H%' AND iin IS NOT NULL ORDER BY name_sorted, unique_id"
@@ -78,9 +79,9 @@ def test_an_id_on_many_records_is_compared_in_windows(history):
 
 def test_one_persons_long_history_is_one_cluster(history):
     _, _, cluster = history
-    assert len({cluster[f"H{k:02d}"] for k in range(HISTORY)} | {cluster["H99"]}) == 1
+    assert len({cluster[f"H{k:03d}"] for k in range(HISTORY)} | {cluster["H999"]}) == 1
     # and nobody else joined her
-    assert sum(1 for c in cluster.values() if c == cluster["H00"]) == HISTORY + 1
+    assert sum(1 for c in cluster.values() if c == cluster["H000"]) == HISTORY + 1
 
 
 def test_a_registry_without_birth_dates_still_counts_its_duplicates_for_the_prior(registry):
@@ -88,8 +89,11 @@ def test_a_registry_without_birth_dates_still_counts_its_duplicates_for_the_prio
     without one; one ID with one name does. The IDs are another country's numbers
     (an IIN would give its birth date back)."""
     table, _ = registry
-    rows = [{**r, "mother_id": f"{100_000_000 + 7919 * k}"}
-            for k, r in enumerate(table.to_pylist()) if r["family_id"].startswith("F")][:300]
+    rows = [
+        {**r, "mother_id": f"{100_000_000 + 7919 * k}"}
+        for k, r in enumerate(table.to_pylist())
+        if r["family_id"].startswith("F")
+    ][:300]
     rows += [{**r, "family_id": f"X{k:03d}"} for k, r in enumerate(rows[:30])]
     engine = DuckDBEngine()
     _load(engine, rows, ["family_id", "mother_id", "mother_name"])

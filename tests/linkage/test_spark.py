@@ -241,6 +241,17 @@ def test_a_big_chained_cluster_splits_alike_on_spark(api, registry):
             engine, res.linker, res.records_table, "chain", res.threshold, batch_pairs=2
         )
         labels = sorted(zip(*relabel.to_pydict().values(), strict=True))
-        got.append((labels, split, unchecked, _clusters(engine, res)))
+        # the same cluster over a limit of 2 distinct records: cut into pieces of 2 along
+        # its matched pairs (the pairs table, as dedupe passes the copy of Spark's), each
+        # piece rescored on the backend
+        engine.execute(
+            "CREATE TEMP TABLE chain_pairs AS SELECT family_id_l AS unique_id_l, family_id_r "
+            "AS unique_id_r, match_probability, match_weight FROM mother_pairs"
+        )
+        cut = split_contradicted(engine, res.linker, res.records_table, "chain", res.threshold,
+                                 max_size=2, piece_size=2, pairs="chain_pairs")  # fmt: skip
+        cut_labels = sorted(zip(*cut[0].to_pydict().values(), strict=True))
+        got.append((labels, split, unchecked, _clusters(engine, res), cut_labels, cut[1:]))
     assert got[0] == got[1]
-    assert got[0][1:3] == (1, 0)
+    assert got[0][1:3] == (1, 0) and got[0][5] == (1, 0)
+    assert got[0][4] == got[0][0]  # the cut and the check agree: the chain forms with A
