@@ -355,8 +355,9 @@ def money_interval(
     """Half-width pair for the excess loss: the null sd of the short count, in money.
 
     Each short line is valued at the unit's own average loss per short line, so the
-    interval is (excess lines ± z sd) × lost ÷ short. Floating point, for display only:
-    the point amount is computed exactly elsewhere.
+    interval is (excess lines ± z sd) × lost ÷ short. Floating point, rounded to the tiyn:
+    the point amount is computed exactly elsewhere; the upper end is shown, and a clerk's
+    families tests hold it to the money line (``significance._material``).
     """
     z = float(norm.ppf(0.5 + level / 2))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -57,7 +57,10 @@ class FlagSettings:
     min_peer_lines: int = 100  # a yardstick needs this many lines (families)
     min_peers: int = 2  # and this many other units
     # and, for the short-line tests, money lost beyond the median peer's loss rate at least this
-    # share of the verified money paid out (not for the shared-account or months tests)
+    # share of the verified money paid out (not for the shared-account or months tests); a
+    # clerk's families tests hold the upper end of that money's 95 % interval to it instead
+    # (they count only materially short families, so fee noise never reaches them: the line
+    # there only keeps a large clerk's tiny loss out, and a large clerk's interval is narrow)
     min_excess_loss: float = 0.005
     # the families test: at least this many materially short families, and more than this
     # many minus one beyond the yardstick (one family's trouble never flags a clerk; two
@@ -345,6 +348,9 @@ def significant(q, test: Test, n, s: FlagSettings) -> np.ndarray:
 def _material(excess_lost: np.ndarray, verified_disbursed: np.ndarray, s: FlagSettings):
     """The money lost beyond the yardstick is at least ``min_excess_loss`` of what was paid.
 
+    ``excess_lost`` is the point amount (exact) for every test but a clerk's families
+    tests, which pass the upper end of its 95 % interval (rounded to the tiyn).
+
     Integer arithmetic (the share is taken in basis points): honest noise — many lines a
     little short — passes the count test in an office whose bank reports fees, but not
     this one.
@@ -569,13 +575,16 @@ def flag_units(
     by_shared = significant(q_shared, t_shared, fam, s)
     fams_v = (col(staff, "verified_families") if "verified_families" in staff.column_names
               else np.zeros_like(k))  # fmt: skip
+    # the families tests: their money rule on the upper end of the interval (c_money[2]) —
+    # a material loss that cannot be ruled out, beside a significant count of materially
+    # short families (FlagSettings.min_excess_loss; docs/audit.md, the money line)
     by_families = (_families_significant(q_families, t_families, fams_v, s)
-                   & c_money[3] & _material(c_money[0], clerks.vd, s))  # fmt: skip
+                   & c_money[3] & _material(c_money[2], clerks.vd, s))  # fmt: skip
     # the families test against the region's other offices: the same rules, and the money
     # beyond the region's yardstick (the office's is the contaminated one)
     fam_office_ok = np.isfinite(t_families.p)
     by_fam_region = (_families_significant(q_fam_region, t_fam_region, fams_v, s)
-                     & m_region[3] & wide_ok & _material(m_region[0], clerks.vd, s))  # fmt: skip
+                     & m_region[3] & wide_ok & _material(m_region[2], clerks.vd, s))  # fmt: skip
     # the bank test: the same excess rules in its own lines, and the clerk's money (all its
     # verified lines) beyond the yardstick of its own test, as the other short-line tests
     by_bank = (
