@@ -204,7 +204,8 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    pp_name_canon(parts_in) AS parts_canon,
                    list_filter(string_split(coalesce(pp_name_norm(name_in), ''), ' '),
                                lambda t: t <> '' AND NOT regexp_matches(t, '{PATRONYMIC_RE}'))
-                       AS words
+                       AS words,
+                   pp_name_letters(name_in) AS letters  -- its initials ("Mary J. Blige")
             FROM keyed
         ), keys AS (
             SELECT *, {iin} AS iin_valid,
