@@ -61,9 +61,8 @@ END_LO, END_HI = f"least({_END_A}, {_END_B})", f"greatest({_END_A}, {_END_B})"
 # (else the first word) and the surname (else the last word); and in alphabetical order
 # (a record whose words came in the other order). A word that is the only one left fills
 # both.
-_LONG = "list_filter(words, lambda t: length(t) > 1)"
-GIVEN = f"CASE WHEN {_PARTS} THEN given_name ELSE {_LONG}[1] END"
-SURNAME = f"CASE WHEN {_PARTS} THEN surname ELSE {_LONG}[-1] END"
+GIVEN = f"CASE WHEN {_PARTS} THEN given_name ELSE long_words[1] END"
+SURNAME = f"CASE WHEN {_PARTS} THEN surname ELSE long_words[-1] END"
 LONG_LO, LONG_HI = f"least({GIVEN}, {SURNAME})", f"greatest({GIVEN}, {SURNAME})"
 MIDDLE = "letters[1]"
 
