@@ -42,10 +42,13 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 BLOCK_CAP = 30  # a key shared by more people than this is a red flag, not a blocking key
 RECORD_CAP = 4 * BLOCK_CAP  # ...and one on more records than this is capped whatever it holds
-# one person, for the cap: records differing in ID, name or birth date count apart (a
-# record with none of them counts alone)
-PERSON_KEY = ("CASE WHEN iin IS NULL AND name_sorted IS NULL AND dob_text IS NULL "
-              "THEN hash(unique_id) ELSE hash(iin, name_sorted, dob_text) END")  # fmt: skip
+# one person, for the cap: one name and birth date, whatever ID each record gives (a
+# name under many IDs is one person counted once: a worker's forms each under another
+# made-up number, or one name on many IDs -- the ghost an audit looks for); a record
+# without a name counts by its ID and birth date, one with none of them alone
+PERSON_KEY = ("CASE WHEN name_sorted IS NOT NULL THEN hash(name_sorted, dob_text) "
+              "WHEN iin IS NULL AND dob_text IS NULL THEN hash(unique_id) "
+              "ELSE hash(iin, dob_text) END")  # fmt: skip
 
 # the name's two end words: the parts where both are given (each normalised on its
 # own), else the first and last word; in alphabetical order (see the module doc)
@@ -53,6 +56,15 @@ _PARTS = "surname IS NOT NULL AND given_name IS NOT NULL"
 _END_A = f"CASE WHEN {_PARTS} THEN surname ELSE word_first END"
 _END_B = f"CASE WHEN {_PARTS} THEN given_name ELSE word_last END"
 END_LO, END_HI = f"least({_END_A}, {_END_B})", f"greatest({_END_A}, {_END_B})"
+# the name's ends where one-letter words (initials) are never an end: "Emily S" (the
+# surname missing) has one end word, emily, not emily and s. By role: the given name
+# (else the first word) and the surname (else the last word); and in alphabetical order
+# (a record whose words came in the other order). A word that is the only one left fills
+# both.
+GIVEN = f"CASE WHEN {_PARTS} THEN given_name ELSE long_words[1] END"
+SURNAME = f"CASE WHEN {_PARTS} THEN surname ELSE long_words[-1] END"
+LONG_LO, LONG_HI = f"least({GIVEN}, {SURNAME})", f"greatest({GIVEN}, {SURNAME})"
+MIDDLE = "letters[1]"
 
 # (key column, SQL over the prepared base columns); NULL where a part is missing
 KEYS: dict[str, str] = {
@@ -78,6 +90,18 @@ KEYS: dict[str, str] = {
     # a name and a birth date both damaged: one end word and the other's first letter
     "end_initial_block": f"{END_LO} || '|' || left({END_HI}, 1)",
     "end_initial2_block": f"{END_HI} || '|' || left({END_LO}, 1)",
+    # one name word missing, mistyped or replaced by a fake one, and no birth date, ID or
+    # address in common: the other end word + the middle initial, the end word taken by
+    # role and by alphabetical order (one record's given name may be the other's first
+    # or second word in alphabetical order, once the other word is damaged)
+    "given_middle_block": f"{GIVEN} || '|' || {MIDDLE}",
+    "surname_middle_block": f"{SURNAME} || '|' || {MIDDLE}",
+    "end_middle_block": f"{LONG_LO} || '|' || {MIDDLE}",
+    "end_middle2_block": f"{LONG_HI} || '|' || {MIDDLE}",
+    # the same at a shared address (a household's or a big building's, too many people
+    # for the address alone): the address + the given name or the surname
+    "address_given_block": f"address || '|' || {GIVEN}",
+    "address_surname_block": f"address || '|' || {SURNAME}",
     # the name damaged or replaced and no ID or address in common: the birth date alone
     # (either order), kept only where few people share it (a small registry)
     "dob_block": "dob_unordered",

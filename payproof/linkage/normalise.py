@@ -226,6 +226,11 @@ CREATE OR REPLACE TEMP MACRO pp_token_key(t) AS
 CREATE OR REPLACE TEMP MACRO pp_name_key(s) AS
     nullif(array_to_string(list_sort(list_transform(pp_name_tokens(s),
                                                     lambda t: pp_token_key(t))), ' '), '');
+CREATE OR REPLACE TEMP MACRO pp_name_letters(s) AS
+    list_filter(string_split(regexp_replace(translate(strip_accents(lower(CAST(s AS VARCHAR))),
+                                                      '{_CYR_FROM}', '{_CYR_TO}'),
+                                            '[^a-z]+', ' ', 'g'), ' '),
+                lambda t: length(t) = 1);
 CREATE OR REPLACE TEMP MACRO pp_phone(s) AS (
     SELECT CASE WHEN d = '' THEN NULL
                 WHEN length(d) = 11 AND d[1] IN ('7', '8') THEN d[2:]
@@ -260,6 +265,9 @@ def install_normalise_macros(con) -> None:
     - ``pp_date_swapped(d)``: the date with day and month exchanged, as 'YYYY-MM-DD'
       (NULL when that is not a date or is the same date); ``pp_date_unordered(d)``: the
       same key for a date and its swap, for blocking.
+    - ``pp_name_letters(s)``: the name's one-letter words (its initials), in order, a
+      Cyrillic letter as its Latin one, nothing else folded (the name folds make a j an i
+      and a c a ts, and read one name's W as v by its spelling system, another's as w).
     - ``pp_phone(s)``: the 10 national digits; ``pp_account(s)``: IBAN without spaces.
     """
     head, tail = MACROS.split("CREATE OR REPLACE TEMP MACRO pp_name_placeholder", 1)

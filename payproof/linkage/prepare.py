@@ -204,7 +204,8 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    pp_name_canon(parts_in) AS parts_canon,
                    list_filter(string_split(coalesce(pp_name_norm(name_in), ''), ' '),
                                lambda t: t <> '' AND NOT regexp_matches(t, '{PATRONYMIC_RE}'))
-                       AS words
+                       AS words,
+                   pp_name_letters(name_in) AS letters  -- its initials ("Mary J. Blige")
             FROM keyed
         ), keys AS (
             SELECT *, {iin} AS iin_valid,
@@ -214,6 +215,7 @@ def prepare(engine: DuckDBEngine, src: Source, out: str, scheme: str = "auto") -
                    CASE WHEN length(iin) >= 6 THEN right(iin, length(iin) - length(iin) // 2)
                    END AS id_back,
                    nullif(words[1], '') AS word_first, nullif(words[-1], '') AS word_last,
+                   list_filter(words, lambda t: length(t) > 1) AS long_words,
                    nullif(array_to_string(list_sort(list_filter(words, lambda t: length(t) > 1)),
                                           ' '), '') AS name_long,
                    pp_date_text(dob) AS dob_text, pp_date_unordered(dob) AS dob_unordered,
