@@ -24,7 +24,7 @@ def api():
         pytest.skip("no Java on PATH for Spark")
     from payproof.linkage.spark import QUICK_JVM, local_session, spark_api
 
-    spark = local_session(cores=2, memory="2g", shuffle_partitions=2, jvm_options=QUICK_JVM)
+    spark = local_session(cores=2, memory="4g", shuffle_partitions=2, jvm_options=QUICK_JVM)
     spark.sparkContext.setLogLevel("ERROR")
     yield spark_api(spark)
     spark.stop()
