@@ -224,6 +224,9 @@ def test_mothers_with_name_parts_on_spark_match_duckdb(api, registry):
 def test_a_big_chained_cluster_splits_alike_on_spark(api, registry):
     """The split of a cluster of 243 records, scored as its few distinct records (units)
     a batch at a time with the whole table's name frequencies, is the same on Spark."""
+    from pyspark.sql import SparkSession
+
+    SparkSession.getActiveSession().catalog.clearCache()  # earlier tests' cached tables filled the heap
     from payproof.linkage.split import split_contradicted
     from tests.linkage.test_big_clusters import _engine as household_engine
     from tests.linkage.test_big_clusters import household_rows
