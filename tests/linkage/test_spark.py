@@ -226,7 +226,7 @@ def test_a_big_chained_cluster_splits_alike_on_spark(api, registry):
     a batch at a time with the whole table's name frequencies, is the same on Spark."""
     from pyspark.sql import SparkSession
 
-    SparkSession.getActiveSession().catalog.clearCache()  # earlier tests' cached tables filled the heap
+    SparkSession.getActiveSession().catalog.clearCache()  # earlier tests' tables filled the heap
     from payproof.linkage.split import split_contradicted
     from tests.linkage.test_big_clusters import _engine as household_engine
     from tests.linkage.test_big_clusters import household_rows
