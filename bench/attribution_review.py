@@ -10,6 +10,7 @@ Subtle skimmers and intermittent diverters are also split by the families they s
 
     python bench/attribution_review.py --seeds 1-6 --work /tmp/attr/review
     python bench/attribution_review.py --seeds 1-4 --honest --work /tmp/attr/honest
+    python bench/attribution_review.py --families 20000 --seeds 31-60  # the default size
 """
 
 from __future__ import annotations
