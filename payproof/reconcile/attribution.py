@@ -127,13 +127,18 @@ def _families_sql(lines: str) -> str:
   GROUP BY staff_id"""
 
 
-def staff_months_sql(lines: str) -> str:
-    """Per clerk and period: verified and short lines (a clerk-month is small: 12 per clerk)."""
-    return f"""SELECT staff_id, period,
+def staff_months_sql(lines: str, remainders: str) -> str:
+    """Per clerk and period: verified and short lines, and the money lost and verified
+    money paid out (exact: the floor shares and the remainder tiyn, as per clerk), for the
+    months test's money rule (a clerk-month is small: 12 per clerk)."""
+    return f"""SELECT l.staff_id, l.period,
   CAST(count(CASE WHEN verified THEN 1 END) AS BIGINT) AS verified,
   CAST(count(CASE WHEN {SHORT} THEN 1 END) AS BIGINT) AS short,
-  CAST(count(CASE WHEN {MATERIAL} THEN 1 END) AS BIGINT) AS material
-FROM {lines} WHERE staff_id IS NOT NULL GROUP BY staff_id, period"""
+  CAST(count(CASE WHEN {MATERIAL} THEN 1 END) AS BIGINT) AS material,
+  CAST(sum(lost_floor) + count(x.payment_id) AS BIGINT) AS lost,
+  CAST(sum(CASE WHEN verified THEN amount ELSE 0 END) AS BIGINT) AS verified_disbursed
+FROM {lines} l LEFT JOIN {remainders} x ON x.payment_id = l.payment_id
+WHERE l.staff_id IS NOT NULL GROUP BY l.staff_id, l.period"""
 
 
 # complaints naming each staff member (all / about bribes): beside paying clerks here, and
@@ -251,5 +256,5 @@ def attribution_steps(
         (rem, remainders_sql(dialect, lines)),
         (staff_lines, staff_lines_sql(dialect, lines, rem)),
         (prefix + "staff", staff_units_sql(staff_lines, lines)),
-        (prefix + "staff_months", staff_months_sql(lines)),
+        (prefix + "staff_months", staff_months_sql(lines, rem)),
     ]

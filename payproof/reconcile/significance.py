@@ -378,6 +378,59 @@ def _month_matrix(months: pa.Table, staff_ids: np.ndarray):
     return k, n, periods
 
 
+def _month_money(months: pa.Table, staff: pa.Table, staff_ids, periods, mk, mn):
+    """(clerks, periods) integer matrices of money lost and verified money paid out.
+
+    From the clerk-month table's ``lost`` and ``verified_disbursed`` (the attribution's
+    SQL); a hand-made table without them gets the clerk's year spread over its months in
+    proportion to its short and verified lines (integer, floored)."""
+    if "lost" in months.column_names and "verified_disbursed" in months.column_names:
+        pos = {p: i for i, p in enumerate(periods)}
+        row = {s: i for i, s in enumerate(staff_ids)}
+        r = np.array([row.get(x, -1) for x in months.column("staff_id").to_pylist()], np.int64)
+        c = np.array([pos[p] for p in months.column("period").to_pylist()], dtype=np.int64)
+        keep = r >= 0
+        lost = np.zeros(mk.shape, np.int64)
+        vd = np.zeros(mk.shape, np.int64)
+        np.add.at(lost, (r[keep], c[keep]), col(months, "lost", np.int64)[keep])
+        np.add.at(vd, (r[keep], c[keep]), col(months, "verified_disbursed", np.int64)[keep])
+        return lost, vd
+    year_lost = col(staff, "lost", np.int64)[:, None]
+    year_vd = col(staff, "verified_disbursed", np.int64)[:, None]
+    ks, ns = mk.sum(axis=1, keepdims=True), mn.sum(axis=1, keepdims=True)
+    lost = np.where(ks > 0, year_lost * mk.astype(np.int64) // np.maximum(ks, 1), 0)
+    vd = np.where(ns > 0, year_vd * mn.astype(np.int64) // np.maximum(ns, 1), 0)
+    return lost.astype(np.int64), vd.astype(np.int64)
+
+
+def _months_material(t_months, m_lost, m_vd, rate, s: FlagSettings) -> np.ndarray:
+    """The months test's money rule: in the run of months the test found, the money lost
+    beyond the yardstick's loss rate (the median peer rate of the clerk's own test, exact)
+    is at least ``min_excess_loss`` of the verified money paid out in those months.
+
+    The materiality line of every other loss test, held on the months the test is about:
+    a diverter's three months lose a third of their money; a clerk whose families report
+    on an evidence source that is honestly short on nearly every line (a bank's fee, a
+    rounding) is short in every month but loses a few hundredths of a per cent."""
+    n_units, periods = m_lost.shape
+    zero = np.zeros((n_units, 1), np.int64)
+    cl = np.concatenate([zero, np.cumsum(m_lost, axis=1)], axis=1)
+    cv = np.concatenate([zero, np.cumsum(m_vd, axis=1)], axis=1)
+    found = t_months.first >= 0
+    rows = np.arange(n_units)
+    a = np.where(found, t_months.first, 0)
+    b = np.where(found, t_months.last + 1, 0)
+    run_lost = cl[rows, b] - cl[rows, a]
+    run_vd = cv[rows, b] - cv[rows, a]
+    num, den = rate
+    out = np.zeros(n_units, bool)
+    for i in np.nonzero(found)[0]:
+        vd_i, d = int(run_vd[i]), int(den[i])
+        expected = (2 * vd_i * int(num[i]) + d) // (2 * d) if d > 0 else 0
+        out[i] = (int(run_lost[i]) - expected) * 10_000 >= vd_i * round(s.min_excess_loss * 10_000)
+    return out
+
+
 def _group_matrix(group: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Per-unit totals over its group, for every column of ``m``."""
     size = int(group.max(initial=0)) + 1
@@ -565,7 +618,18 @@ def flag_units(
 
     by_office = significant(q_office, t_office, n, s) & _material(m_office[0], clerks.vd, s)
     by_region = significant(q_region, t_region, n, s) & _material(m_region[0], clerks.vd, s)
-    by_months = np.nan_to_num(q_months, nan=1.0) < s.alpha
+    # the months test: its money rule on the run of months it found (see _months_material)
+    m_lost, m_vd = _month_money(months, staff, staff_ids, periods, mk, mn)
+    o_rate = median_peer_rate(clerks.lost, clerks.vd, office, drop=o_drop)
+    r_rate = choose(
+        region_ok,
+        median_peer_rate(clerks.lost, clerks.vd, region, office, r_drop),
+        median_peer_rate(clerks.lost, clerks.vd, everyone, office, r_drop),
+    )
+    w_rate = choose(by_office_ok, o_rate, r_rate)
+    by_months = (np.nan_to_num(q_months, nan=1.0) < s.alpha) & _months_material(
+        t_months, m_lost, m_vd, w_rate, s
+    )
     # -- money: excess over the yardstick that matters for each unit
     use_office = by_office_ok & ~(by_region & ~by_office)
     c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))

@@ -57,10 +57,15 @@ def _with_bad_months(clerks, staff_id: str, short: int):
     totals: dict[str, int] = {}
     for r in rows:
         totals[r["staff_id"]] = totals.get(r["staff_id"], 0) + r["short"]
+    ids = staff.column("staff_id").to_pylist()
     staff = staff.set_column(
         staff.schema.get_field_index("short_lines"), "short_lines",
-        pa.array([totals[s] for s in staff.column("staff_id").to_pylist()]),
+        pa.array([totals[s] for s in ids]),
     )  # fmt: skip
+    # each short line loses 1,000 of its 10,000, as in _programme (the months test's money rule)
+    staff = staff.set_column(
+        staff.schema.get_field_index("lost"), "lost", pa.array([totals[s] * 1000 for s in ids])
+    )
     return staff, pa.Table.from_pylist(rows)
 
 
@@ -323,3 +328,40 @@ def test_bank_statements_alone_show_what_a_survey_heavy_mix_hides():
     assert out["X"]["flagged"] and out["X"]["flagged_by"] == "bank"
     assert "lines verified by bank statement came up short" in out["X"]["flag_reason"]
     assert sorted(s for s, r in out.items() if r["flagged"]) == ["X"]
+
+
+def test_months_test_holds_the_money_line_on_its_months():
+    """A clerk whose families report on a source that is honestly a little short on nearly
+    every line (a bank's 0.5 % fee, confirmations rounded down to 100 tenge) is short in
+    every month far more often than colleagues whose families report otherwise, yet loses a
+    few hundredths of a per cent: the whole-year tests' money rule kept it out, the months
+    test (no money rule) flagged its 'all months' run. A diverter's three months lose a
+    third of their money and are still found (bench/independent_programme.py)."""
+    months = 12
+    staff, rows = [], []
+    # (staff, short a month, lost per short line of 10,000 paid, short a month in Apr–Jun)
+    spec = [(f"H{c}", 3 + c % 3, 100, None) for c in range(8)]
+    spec += [("FEE", 45, 50, None)]  # 45 of 100 lines short by 0.5 % each
+    spec += [("DIV", 3, 100, 40)]  # 40 lines a month short by a third, April to June
+    for sid, k, per, bad in spec:
+        ks = [bad if bad is not None and m in (3, 4, 5) else k for m in range(months)]
+        lost = [kk * (3_500 if bad is not None and m in (3, 4, 5) else per)
+                for m, kk in enumerate(ks)]  # fmt: skip
+        staff.append({
+            "staff_id": sid, "office_id": "O0", "region": "South",
+            "verified_lines": 100 * months, "short_lines": sum(ks), "lost": sum(lost),
+            "verified_disbursed": 100 * months * 10_000, "families": 100,
+            "shared_account_families": 0, "median_ratio": 1.0, "nothing_lines": 0,
+            "complaints": 0, "bribe_complaints": 0, "not_paid_complaints": 0,
+            "short_bank_lines": 0,
+        })  # fmt: skip
+        rows += [{"staff_id": sid, "period": f"2022-{m + 1:02d}", "verified": 100,
+                  "short": ks[m], "lost": lost[m], "verified_disbursed": 100 * 10_000}
+                 for m in range(months)]  # fmt: skip
+    result = flag_units(pa.Table.from_pylist(staff), pa.Table.from_pylist(rows))
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    assert out["FEE"]["months_q_value"] < 0.01  # the count alone is significant
+    assert not out["FEE"]["flagged"]
+    assert "months" in out["DIV"]["flagged_by"]
+    assert out["DIV"]["flag_months"].endswith("..2022-06")
+
