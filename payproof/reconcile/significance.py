@@ -692,6 +692,15 @@ def flag_units(
         & (rest_m.excess >= s.min_lines)
         & (rest_m.excess >= s.min_excess * np.maximum(on - ind_n, 1))
     )
+    # ... and the rest must hold the office tests' money line too: the office was flagged
+    # on its money, which may be its flagged clerks' alone; a remainder that is unusual only
+    # in its count of short lines (an evidence source honestly short on nearly every line,
+    # a rounding or a fee) loses no money to investigate, and its clerks are not listed
+    ind_lost = int_group_sums(office, np.where(individual, clerks.lost, 0), n_off)
+    ind_vd = int_group_sums(office, np.where(individual, clerks.vd, 0), n_off)
+    rest_vd = offices.vd - ind_vd
+    rest_money = exact_excess(offices.lost - ind_lost, rest_vd, *o_peer_money, ok - ind_k, rest)
+    rest_sig &= _material(rest_money[0], rest_vd, s) & (rest_vd > 0)
     office_wide = o_flagged & ((ind_n == 0) | rest_sig)
     in_flagged_office = office_wide[office]
     region_shown = region_flag_shown(by_region, by_office_ok, in_flagged_office)

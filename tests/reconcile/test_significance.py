@@ -365,3 +365,37 @@ def test_months_test_holds_the_money_line_on_its_months():
     assert "months" in out["DIV"]["flagged_by"]
     assert out["DIV"]["flag_months"].endswith("..2022-06")
 
+
+def test_office_not_flagged_as_a_whole_by_a_remainder_that_loses_no_money():
+    """An office flagged for the money one skimmer took is flagged *as a whole* only if what
+    remains without that clerk is unusual and loses money beyond the yardstick too: here
+    its other clerks' families report on a source rounded down to 100 tenge, so 95 % of
+    their lines are short by a few tiyn — far more than elsewhere, but no money. Before, the
+    remainder's count alone listed all six honest clerks 'in a flagged office'
+    (bench/independent_programme.py, seed 22)."""
+    months = 12
+    staff, rows = [], []
+    # (staff, office, region, short lines a month of 100, tiyn lost per short line)
+    spec = [(f"S{o}-{c}", f"O{o}", "South", 3 + (c + o) % 3, 1_000)
+            for o in range(6) for c in range(6)]  # fmt: skip
+    spec += [(f"R{c}", "O9", "North", 95, 5) for c in range(6)]
+    spec += [("SK", "O9", "North", 100, 3_000)]
+    for sid, office, region, k, per in spec:
+        staff.append({
+            "staff_id": sid, "office_id": office, "region": region,
+            "verified_lines": 100 * months, "short_lines": k * months,
+            "lost": k * per * months, "verified_disbursed": 100 * months * 10_000,
+            "families": 100, "shared_account_families": 0, "median_ratio": 1.0,
+            "nothing_lines": 0, "complaints": 0, "bribe_complaints": 0,
+            "not_paid_complaints": 0, "short_bank_lines": 0,
+        })  # fmt: skip
+        rows += [{"staff_id": sid, "period": f"2022-{m + 1:02d}", "verified": 100, "short": k,
+                  "lost": k * per, "verified_disbursed": 100 * 10_000}
+                 for m in range(months)]  # fmt: skip
+    result = flag_units(pa.Table.from_pylist(staff), pa.Table.from_pylist(rows))
+    offices = {r["office_id"]: r for r in result.offices.to_pylist()}
+    out = {r["staff_id"]: r for r in result.staff.to_pylist()}
+    assert offices["O9"]["office_flagged"]
+    assert not offices["O9"]["office_wide"]
+    assert out["SK"]["flagged"]
+    assert not any(out[f"R{c}"]["flagged"] or out[f"R{c}"]["in_flagged_office"] for c in range(6))
