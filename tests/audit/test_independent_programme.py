@@ -34,8 +34,6 @@ def test_independent_programme_passes_the_audit_without_rejects(tmp_path):
     assert result["rejects"] == 0, result["reject_examples"]
     assert result["found"]["collusive office"] == result["total"]["collusive office"] == 1
     # every line the generator wrote reached the audit: disbursed money adds up to the tiyn
-    paid = sum(
-        int(r["amount"].replace(".", "")) for r in bench._read(folder / "disbursements.csv")
-    )
+    paid = sum(int(r["amount"].replace(".", "")) for r in bench._read(folder / "disbursements.csv"))
     audited = sum(int(r["disbursed"].replace(".", "")) for r in bench._read(out / "offices.csv"))
     assert audited == paid
