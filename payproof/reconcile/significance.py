@@ -378,6 +378,23 @@ def _month_matrix(months: pa.Table, staff_ids: np.ndarray):
     return k, n, periods
 
 
+def _clerk_material(excess_lost, top_family_lost, verified_disbursed, s: FlagSettings):
+    """The money line of a clerk's short-line tests against the *region's* yardstick (the
+    region test; the bank and months tests where the office is too small to be theirs),
+    held on the excess without the clerk's one largest-losing family.
+
+    Against its office's other clerks, a clerk's count of short lines is compared with
+    lines that share its office's honest noise (a district's bank fee, a local rounding,
+    a sloppy office's small shortfalls); against the region's, it is not, and the count
+    can be high for that cheap reason alone — then only the money line speaks about the
+    clerk. One family whose account failed for a few months takes a material share of a
+    small clerk's money, and the two honest causes together passed both rules. As the
+    families test never flags one family's trouble, the money must be material without
+    that family; a clerk who takes from many families loses a negligible share by it."""
+    less = np.asarray(excess_lost, np.int64) - np.asarray(top_family_lost, np.int64)
+    return _material(less, verified_disbursed, s)
+
+
 def _month_money(months: pa.Table, staff: pa.Table, staff_ids, periods, mk, mn):
     """(clerks, periods) integer matrices of money lost and verified money paid out.
 
@@ -403,7 +420,7 @@ def _month_money(months: pa.Table, staff: pa.Table, staff_ids, periods, mk, mn):
     return lost.astype(np.int64), vd.astype(np.int64)
 
 
-def _months_material(t_months, m_lost, m_vd, rate, s: FlagSettings) -> np.ndarray:
+def _months_material(t_months, m_lost, m_vd, rate, s: FlagSettings, less) -> np.ndarray:
     """The months test's money rule: in the run of months the test found, the money lost
     beyond the yardstick's loss rate (the median peer rate of the clerk's own test, exact)
     is at least ``min_excess_loss`` of the verified money paid out in those months.
@@ -411,7 +428,9 @@ def _months_material(t_months, m_lost, m_vd, rate, s: FlagSettings) -> np.ndarra
     The materiality line of every other loss test, held on the months the test is about:
     a diverter's three months lose a third of their money; a clerk whose families report
     on an evidence source that is honestly short on nearly every line (a bank's fee, a
-    rounding) is short in every month but loses a few hundredths of a per cent."""
+    rounding) is short in every month but loses a few hundredths of a per cent. ``less``
+    (the clerk's largest loss of one family, over the year) is taken off the run's excess,
+    as for the whole-year tests (``_clerk_material``)."""
     n_units, periods = m_lost.shape
     zero = np.zeros((n_units, 1), np.int64)
     cl = np.concatenate([zero, np.cumsum(m_lost, axis=1)], axis=1)
@@ -420,7 +439,7 @@ def _months_material(t_months, m_lost, m_vd, rate, s: FlagSettings) -> np.ndarra
     rows = np.arange(n_units)
     a = np.where(found, t_months.first, 0)
     b = np.where(found, t_months.last + 1, 0)
-    run_lost = cl[rows, b] - cl[rows, a]
+    run_lost = cl[rows, b] - cl[rows, a] - np.asarray(less, np.int64)
     run_vd = cv[rows, b] - cv[rows, a]
     num, den = rate
     out = np.zeros(n_units, bool)
@@ -616,8 +635,15 @@ def flag_units(
     m_o_prog = exact_excess(offices.lost, offices.vd, *prog_money, ok, t_o_prog)
     m_r = exact_excess(regions.lost, regions.vd, *_peer_money(regions, r_all), regk, t_reg)
 
+    # the money line of a test against the region's yardstick is held without the clerk's one
+    # largest-losing family (_clerk_material); against its own office's, as it is
+    top = (col(staff, "top_family_lost", np.int64) if "top_family_lost" in staff.column_names
+           else np.zeros(len(k), np.int64))  # fmt: skip
+    no_top = np.zeros(len(k), np.int64)
     by_office = significant(q_office, t_office, n, s) & _material(m_office[0], clerks.vd, s)
-    by_region = significant(q_region, t_region, n, s) & _material(m_region[0], clerks.vd, s)
+    by_region = significant(q_region, t_region, n, s) & _clerk_material(
+        m_region[0], top, clerks.vd, s
+    )
     # the months test: its money rule on the run of months it found (see _months_material)
     m_lost, m_vd = _month_money(months, staff, staff_ids, periods, mk, mn)
     o_rate = median_peer_rate(clerks.lost, clerks.vd, office, drop=o_drop)
@@ -628,7 +654,7 @@ def flag_units(
     )
     w_rate = choose(by_office_ok, o_rate, r_rate)
     by_months = (np.nan_to_num(q_months, nan=1.0) < s.alpha) & _months_material(
-        t_months, m_lost, m_vd, w_rate, s
+        t_months, m_lost, m_vd, w_rate, s, np.where(by_office_ok, no_top, top)
     )
     # -- money: excess over the yardstick that matters for each unit
     use_office = by_office_ok & ~(by_region & ~by_office)
@@ -654,7 +680,7 @@ def flag_units(
     by_bank = (
         _counts_significant(q_bank, excess_bank, nb, s)
         & c_money[3]
-        & _material(c_money[0], clerks.vd, s)
+        & _clerk_material(c_money[0], np.where(bank_office_ok, no_top, top), clerks.vd, s)
     )
     o_by_region = significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
     o_by_prog = significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
