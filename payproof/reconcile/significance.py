@@ -57,7 +57,9 @@ class FlagSettings:
     min_peer_lines: int = 100  # a yardstick needs this many lines (families)
     min_peers: int = 2  # and this many other units
     # and, for the short-line tests, money lost beyond the median peer's loss rate at least this
-    # share of the verified money paid out (not for the shared-account or months tests); a
+    # share of the verified money paid out (not for the shared-account test; a clerk's months
+    # test holds it on the months it found, and against the region's yardstick a clerk's
+    # tests hold it without the clerk's largest-losing family); a
     # clerk's families tests hold the upper end of that money's 95 % interval to it instead
     # (they count only materially short families, so fee noise never reaches them: the line
     # there only keeps a large clerk's tiny loss out, and a large clerk's interval is narrow)
