@@ -57,7 +57,9 @@ class FlagSettings:
     min_peer_lines: int = 100  # a yardstick needs this many lines (families)
     min_peers: int = 2  # and this many other units
     # and, for the short-line tests, money lost beyond the median peer's loss rate at least this
-    # share of the verified money paid out (not for the shared-account or months tests); a
+    # share of the verified money paid out (not for the shared-account test; a clerk's months
+    # test holds it on the months it found, and against the region's yardstick a clerk's
+    # tests hold it without the clerk's largest-losing family); a
     # clerk's families tests hold the upper end of that money's 95 % interval to it instead
     # (they count only materially short families, so fee noise never reaches them: the line
     # there only keeps a large clerk's tiny loss out, and a large clerk's interval is narrow)
@@ -378,6 +380,78 @@ def _month_matrix(months: pa.Table, staff_ids: np.ndarray):
     return k, n, periods
 
 
+def _clerk_material(excess_lost, top_family_lost, verified_disbursed, s: FlagSettings):
+    """The money line of a clerk's short-line tests against the *region's* yardstick (the
+    region test; the bank and months tests where the office is too small to be theirs),
+    held on the excess without the clerk's one largest-losing family.
+
+    Against its office's other clerks, a clerk's count of short lines is compared with
+    lines that share its office's honest noise (a district's bank fee, a local rounding,
+    a sloppy office's small shortfalls); against the region's, it is not, and the count
+    can be high for that cheap reason alone — then only the money line speaks about the
+    clerk. One family whose account failed for a few months takes a material share of a
+    small clerk's money, and the two honest causes together passed both rules. As the
+    families test never flags one family's trouble, the money must be material without
+    that family; a clerk who takes from many families loses a negligible share by it."""
+    less = np.asarray(excess_lost, np.int64) - np.asarray(top_family_lost, np.int64)
+    return _material(less, verified_disbursed, s)
+
+
+def _month_money(months: pa.Table, staff: pa.Table, staff_ids, periods, mk, mn):
+    """(clerks, periods) integer matrices of money lost and verified money paid out.
+
+    From the clerk-month table's ``lost`` and ``verified_disbursed`` (the attribution's
+    SQL); a hand-made table without them gets the clerk's year spread over its months in
+    proportion to its short and verified lines (integer, floored)."""
+    if "lost" in months.column_names and "verified_disbursed" in months.column_names:
+        pos = {p: i for i, p in enumerate(periods)}
+        row = {s: i for i, s in enumerate(staff_ids)}
+        r = np.array([row.get(x, -1) for x in months.column("staff_id").to_pylist()], np.int64)
+        c = np.array([pos[p] for p in months.column("period").to_pylist()], dtype=np.int64)
+        keep = r >= 0
+        lost = np.zeros(mk.shape, np.int64)
+        vd = np.zeros(mk.shape, np.int64)
+        np.add.at(lost, (r[keep], c[keep]), col(months, "lost", np.int64)[keep])
+        np.add.at(vd, (r[keep], c[keep]), col(months, "verified_disbursed", np.int64)[keep])
+        return lost, vd
+    year_lost = col(staff, "lost", np.int64)[:, None]
+    year_vd = col(staff, "verified_disbursed", np.int64)[:, None]
+    ks, ns = mk.sum(axis=1, keepdims=True), mn.sum(axis=1, keepdims=True)
+    lost = np.where(ks > 0, year_lost * mk.astype(np.int64) // np.maximum(ks, 1), 0)
+    vd = np.where(ns > 0, year_vd * mn.astype(np.int64) // np.maximum(ns, 1), 0)
+    return lost.astype(np.int64), vd.astype(np.int64)
+
+
+def _months_material(t_months, m_lost, m_vd, rate, s: FlagSettings, less) -> np.ndarray:
+    """The months test's money rule: in the run of months the test found, the money lost
+    beyond the yardstick's loss rate (the median peer rate of the clerk's own test, exact)
+    is at least ``min_excess_loss`` of the verified money paid out in those months.
+
+    The materiality line of every other loss test, held on the months the test is about:
+    a diverter's three months lose a third of their money; a clerk whose families report
+    on an evidence source that is honestly short on nearly every line (a bank's fee, a
+    rounding) is short in every month but loses a few hundredths of a per cent. ``less``
+    (the clerk's largest loss of one family, over the year) is taken off the run's excess,
+    as for the whole-year tests (``_clerk_material``)."""
+    n_units, periods = m_lost.shape
+    zero = np.zeros((n_units, 1), np.int64)
+    cl = np.concatenate([zero, np.cumsum(m_lost, axis=1)], axis=1)
+    cv = np.concatenate([zero, np.cumsum(m_vd, axis=1)], axis=1)
+    found = t_months.first >= 0
+    rows = np.arange(n_units)
+    a = np.where(found, t_months.first, 0)
+    b = np.where(found, t_months.last + 1, 0)
+    run_lost = cl[rows, b] - cl[rows, a] - np.asarray(less, np.int64)
+    run_vd = cv[rows, b] - cv[rows, a]
+    num, den = rate
+    out = np.zeros(n_units, bool)
+    for i in np.nonzero(found)[0]:
+        vd_i, d = int(run_vd[i]), int(den[i])
+        expected = (2 * vd_i * int(num[i]) + d) // (2 * d) if d > 0 else 0
+        out[i] = (int(run_lost[i]) - expected) * 10_000 >= vd_i * round(s.min_excess_loss * 10_000)
+    return out
+
+
 def _group_matrix(group: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Per-unit totals over its group, for every column of ``m``."""
     size = int(group.max(initial=0)) + 1
@@ -563,9 +637,27 @@ def flag_units(
     m_o_prog = exact_excess(offices.lost, offices.vd, *prog_money, ok, t_o_prog)
     m_r = exact_excess(regions.lost, regions.vd, *_peer_money(regions, r_all), regk, t_reg)
 
+    # the money line of a test against the region's yardstick is held without the clerk's one
+    # largest-losing family (_clerk_material); against its own office's, as it is
+    top = (col(staff, "top_family_lost", np.int64) if "top_family_lost" in staff.column_names
+           else np.zeros(len(k), np.int64))  # fmt: skip
+    no_top = np.zeros(len(k), np.int64)
     by_office = significant(q_office, t_office, n, s) & _material(m_office[0], clerks.vd, s)
-    by_region = significant(q_region, t_region, n, s) & _material(m_region[0], clerks.vd, s)
-    by_months = np.nan_to_num(q_months, nan=1.0) < s.alpha
+    by_region = significant(q_region, t_region, n, s) & _clerk_material(
+        m_region[0], top, clerks.vd, s
+    )
+    # the months test: its money rule on the run of months it found (see _months_material)
+    m_lost, m_vd = _month_money(months, staff, staff_ids, periods, mk, mn)
+    o_rate = median_peer_rate(clerks.lost, clerks.vd, office, drop=o_drop)
+    r_rate = choose(
+        region_ok,
+        median_peer_rate(clerks.lost, clerks.vd, region, office, r_drop),
+        median_peer_rate(clerks.lost, clerks.vd, everyone, office, r_drop),
+    )
+    w_rate = choose(by_office_ok, o_rate, r_rate)
+    by_months = (np.nan_to_num(q_months, nan=1.0) < s.alpha) & _months_material(
+        t_months, m_lost, m_vd, w_rate, s, np.where(by_office_ok, no_top, top)
+    )
     # -- money: excess over the yardstick that matters for each unit
     use_office = by_office_ok & ~(by_region & ~by_office)
     c_money = tuple(np.where(use_office, a, b) for a, b in zip(m_office, m_region, strict=True))
@@ -590,7 +682,7 @@ def flag_units(
     by_bank = (
         _counts_significant(q_bank, excess_bank, nb, s)
         & c_money[3]
-        & _material(c_money[0], clerks.vd, s)
+        & _clerk_material(c_money[0], np.where(bank_office_ok, no_top, top), clerks.vd, s)
     )
     o_by_region = significant(qo_region, t_o_region, on, s) & _material(m_o[0], offices.vd, s)
     o_by_prog = significant(qo_prog, t_o_prog, on, s) & _material(m_o_prog[0], offices.vd, s)
@@ -628,6 +720,15 @@ def flag_units(
         & (rest_m.excess >= s.min_lines)
         & (rest_m.excess >= s.min_excess * np.maximum(on - ind_n, 1))
     )
+    # ... and the rest must hold the office tests' money line too: the office was flagged
+    # on its money, which may be its flagged clerks' alone; a remainder that is unusual only
+    # in its count of short lines (an evidence source honestly short on nearly every line,
+    # a rounding or a fee) loses no money to investigate, and its clerks are not listed
+    ind_lost = int_group_sums(office, np.where(individual, clerks.lost, 0), n_off)
+    ind_vd = int_group_sums(office, np.where(individual, clerks.vd, 0), n_off)
+    rest_vd = offices.vd - ind_vd
+    rest_money = exact_excess(offices.lost - ind_lost, rest_vd, *o_peer_money, ok - ind_k, rest)
+    rest_sig &= _material(rest_money[0], rest_vd, s) & (rest_vd > 0)
     office_wide = o_flagged & ((ind_n == 0) | rest_sig)
     in_flagged_office = office_wide[office]
     region_shown = region_flag_shown(by_region, by_office_ok, in_flagged_office)
