@@ -41,9 +41,13 @@ class Dialect:
             return f"CAST({day} + INTERVAL {int(days)} DAY AS DATE)"
         return f"date_add({day}, {int(days)})"
 
+    def text(self) -> str:
+        """The text type for CASTs: Spark SQL refuses VARCHAR without a length."""
+        return "VARCHAR" if self.name == "duckdb" else "STRING"
+
     def period_of(self, day: str) -> str:
         """The ``YYYY-MM`` period of a DATE."""
-        return f"substr(CAST({day} AS VARCHAR), 1, 7)"
+        return f"substr(CAST({day} AS {self.text()}), 1, 7)"
 
     def period_start(self, period: str) -> str:
         """The DATE of a period's first day."""
