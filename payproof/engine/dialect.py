@@ -2,8 +2,9 @@
 
 The audit's steps are plain SQL strings; where DuckDB and Spark SQL disagree
 (ordered arg-max, date arithmetic, list filtering), a step asks its dialect
-instead of hard-coding one spelling, as Splink does. Only DuckDB runs today;
-Spark's spellings are listed so a later port has one place to look.
+instead of hard-coding one spelling, as Splink does. The audit runs on DuckDB;
+tests/reconcile/test_spark_parity.py runs its chain with Spark's spellings on a local
+Spark session and checks every step's table against DuckDB's.
 """
 
 from __future__ import annotations
