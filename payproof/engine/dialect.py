@@ -2,8 +2,9 @@
 
 The audit's steps are plain SQL strings; where DuckDB and Spark SQL disagree
 (ordered arg-max, date arithmetic, list filtering), a step asks its dialect
-instead of hard-coding one spelling, as Splink does. Only DuckDB runs today;
-Spark's spellings are listed so a later port has one place to look.
+instead of hard-coding one spelling, as Splink does. The audit runs on DuckDB;
+tests/reconcile/test_spark_parity.py runs its chain with Spark's spellings on a local
+Spark session and checks every step's table against DuckDB's.
 """
 
 from __future__ import annotations
@@ -41,9 +42,13 @@ class Dialect:
             return f"CAST({day} + INTERVAL {int(days)} DAY AS DATE)"
         return f"date_add({day}, {int(days)})"
 
+    def text(self) -> str:
+        """The text type for CASTs: Spark SQL refuses VARCHAR without a length."""
+        return "VARCHAR" if self.name == "duckdb" else "STRING"
+
     def period_of(self, day: str) -> str:
         """The ``YYYY-MM`` period of a DATE."""
-        return f"substr(CAST({day} AS VARCHAR), 1, 7)"
+        return f"substr(CAST({day} AS {self.text()}), 1, 7)"
 
     def period_start(self, period: str) -> str:
         """The DATE of a period's first day."""

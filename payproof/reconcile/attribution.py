@@ -29,7 +29,7 @@ def lines_sql(d: Dialect, findings: str, shared_accounts: str, shared_lines: str
     wide = d.wide_int()
     share = d.int_div(f"CAST(f.lost_in_delivery AS {wide}) * p.amount", "f.disbursed")
     return f"""SELECT f.staff_id, f.office_id, f.family_id, f.period,
-  CAST(NULL AS VARCHAR) AS payment_id, f.disbursed AS amount, f.received IS NOT NULL AS verified,
+  CAST(NULL AS {d.text()}) AS payment_id, f.disbursed AS amount, f.received IS NOT NULL AS verified,
   f.disbursed AS fp_disbursed, f.received AS fp_received, 1 AS n_disbursements,
   f.lost_in_delivery AS lost_floor, sl.family_id IS NOT NULL AS to_shared_account, f.evidence
 FROM {findings} f

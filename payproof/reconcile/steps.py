@@ -139,7 +139,7 @@ def aggregate_sql(d: Dialect, entitlements: str, source: str | None) -> str:
         f"CASE WHEN source = '{s}' THEN amount END AS r_{i}" for i, s in enumerate(EVIDENCE_SOURCES)
     )
     src = source if source else "'input'"
-    none = "CAST(NULL AS VARCHAR)"
+    none = f"CAST(NULL AS {d.text()})"
     largest = d.max_by(
         d.struct(office_id="office_id", staff_id="staff_id"),
         f"CASE WHEN d IS NOT NULL THEN {d.struct(a='d', p='payment_id')} END",
