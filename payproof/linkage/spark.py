@@ -89,8 +89,10 @@ def to_spark_frame(spark, table):
     """A Spark DataFrame of the Arrow ``table`` with its exact column types.
 
     Spark infers types from Python values when not told, and fails on a column
-    that is NULL in every row (e.g. no phone numbers in the input).
+    that is NULL in every row (e.g. no phone numbers in the input). Integer columns
+    with NULLs go through pandas as Python ints, not float64, which would round values
+    above 2**53.
     """
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return spark.createDataFrame(table.to_pandas(), schema=from_arrow_schema(table.schema))
+    return spark.createDataFrame(table.to_pandas(integer_object_nulls=True), schema=from_arrow_schema(table.schema))

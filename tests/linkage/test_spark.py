@@ -258,3 +258,14 @@ def test_a_big_chained_cluster_splits_alike_on_spark(api, registry):
     assert got[0] == got[1]
     assert got[0][1:3] == (1, 0) and got[0][5] == (1, 0)
     assert got[0][4] == got[0][0]  # the cut and the check agree: the chain forms with A
+
+
+def test_large_integers_with_nulls_reach_spark_exactly(api):
+    """Regression: through pandas float64 an int64 column with a NULL rounded 2**62 + 1."""
+    import pyarrow as pa
+
+    from payproof.linkage.spark import to_spark_frame
+
+    table = pa.table({"x": pa.array([2**62 + 1, None, -(2**60) - 3], pa.int64())})
+    frame = to_spark_frame(api.spark, table)
+    assert [r["x"] for r in frame.collect()] == [2**62 + 1, None, -(2**60) - 3]
