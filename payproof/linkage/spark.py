@@ -95,4 +95,5 @@ def to_spark_frame(spark, table):
     """
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return spark.createDataFrame(table.to_pandas(integer_object_nulls=True), schema=from_arrow_schema(table.schema))
+    frame = table.to_pandas(integer_object_nulls=True)
+    return spark.createDataFrame(frame, schema=from_arrow_schema(table.schema))
