@@ -276,3 +276,53 @@ def test_families_money_line_on_the_upper_end_keeps_a_large_clerks_tiny_loss_out
     assert large["excess_lost_high"] * 200 < vd_large
     assert not large["flagged"]
     assert [s for s, r in out.items() if r["flagged"]] == ["SMALL"]
+
+
+def _in(region: str, clerk: dict) -> dict:
+    return {**clerk, "region": region}
+
+
+def test_a_clerk_whose_regions_other_offices_mostly_cheat_is_found_against_the_programme():
+    """The independent programme's seed 3, in small: SKIM skims 7 of its 40 families in a
+    two-clerk office (too small a yardstick: its families test uses the region's other
+    offices), and 8 of those 10 clerks cheat — a collusive office and an office where 3 of
+    5 take from most families. Against its region SKIM looks ordinary (q 1); the clerks of
+    the programme's other offices, mostly honest (a second region of 16 honest clerks),
+    are the yardstick that is not the cheats: the families test against the programme
+    flags it, says so in ``flagged_by``, and values its money against the programme.
+    Honest clerks stay unflagged; the collusive office's clerks are listed in it, not
+    flagged one by one (``region_flag_shown``). Before the programme families test, SKIM
+    was not flagged."""
+    staff = [_in("North", c) for c in _clean_region()[:16]]
+    staff += [_in("South", _clerk("SKIM", "T", 40, 120, 7, 70)),
+              _in("South", _clerk("MATE", "T", 30, 90, 0, 0))]  # fmt: skip
+    staff += [_in("South", _clerk(f"C{c}", "C", 40, 400, 40, 400)) for c in range(5)]
+    staff += [_in("South", _clerk(f"M{c}", "M", 40, 300 if c < 3 else 90, 30 if c < 3 else 0,
+                                  300 if c < 3 else 0)) for c in range(5)]  # fmt: skip
+    out = _flags(staff)
+    skim = out["SKIM"]
+    assert skim["region_material_families_q_value"] is None  # the office test is the region's
+    assert skim["material_families_q_value"] > 0.5  # the contaminated yardstick
+    assert skim["programme_material_families_q_value"] < 0.01
+    assert (skim["flagged_by"] or "").split(";") == ["material_families_programme"]
+    assert skim["excess_vs"] == "programme" and skim["excess_lost"] > 0
+    assert "the programme's other offices" in skim["flag_reason"]
+    honest = ["MATE", "M3", "M4"] + [s for s in out if s.startswith("S") and s != "SKIM"]
+    assert not any(out[s]["flagged"] or out[s]["in_flagged_office"] for s in honest)
+    assert all(out[f"C{c}"]["in_flagged_office"] for c in range(5))
+    assert not any("material_families_programme" in (out[f"C{c}"]["flagged_by"] or "")
+                   for c in range(5))  # fmt: skip
+
+
+def test_programme_families_test_is_empty_where_it_would_repeat_the_region_test():
+    """One region: the programme's other offices are the region's — the programme families
+    test is left empty (not counted twice); so it is where the region has no other office
+    (its region test is the programme's already)."""
+    out = _flags(_honest())
+    assert all(r["programme_material_families_q_value"] is None for r in out.values())
+    staff = [_in("North", c) for c in _honest()]
+    staff += [_in("Lone", _clerk(f"L{c}", "L", 30, 30, 0, 0)) for c in range(6)]
+    out = _flags(staff)
+    assert out["L0"]["region_material_families_q_value"] is not None
+    assert out["L0"]["programme_material_families_q_value"] is None
+    assert out["S0-0"]["programme_material_families_q_value"] is not None
