@@ -938,20 +938,25 @@ def _family_test(staff: pa.Table, office, region, region_ok, s: FlagSettings):
         return choose(region_ok, peer_totals(mf, f, region, exclude=office, drop=drop),
                       programme(drop))  # fmt: skip
 
-    def peers(drop):
-        return choose(use_office, peer_totals(mf, f, office, drop=drop), wide(drop))
-
     # suspects (left out of the others' yardsticks) by the test's own minimum, in families
     in_families = replace(s, min_lines=s.min_families)
 
     def test(peers_of, groups, shown):
         t = robust_versus(mf, f, peers_of, in_families, groups, min_rho_lines=MIN_RHO_FAMILIES)
-        return replace(t[0], p=np.where(shown, t[0].p, np.nan))
+        return replace(t[0], p=np.where(shown, t[0].p, np.nan)), t[3]
 
     wide_groups = np.where(region_ok, region, -1) + 1
+    t_region, r_drop = test(wide, wide_groups, use_office)
+
+    def peers(drop):
+        # where the office is too small, the region's other offices are the yardstick: a
+        # suspect of the region test stays out of it too (one who stands out from the
+        # region need not from its own office, when its colleagues cheat too)
+        return choose(use_office, peer_totals(mf, f, office, drop=drop), wide(drop | r_drop))
+
     groups = np.where(use_office, office, office.max(initial=0) + 1 + wide_groups)
-    return (test(peers, groups, True), test(wide, wide_groups, use_office),
-            test(programme, everyone, region_ok & elsewhere))  # fmt: skip
+    return (test(peers, groups, True)[0], t_region,
+            test(programme, everyone, region_ok & elsewhere)[0])  # fmt: skip
 
 
 # Clerks with at least this many verified families enter the dispersion estimate of the
