@@ -940,23 +940,33 @@ def _family_test(staff: pa.Table, office, region, region_ok, s: FlagSettings):
 
     # suspects (left out of the others' yardsticks) by the test's own minimum, in families
     in_families = replace(s, min_lines=s.min_families)
-
-    def test(peers_of, groups, shown):
-        t = robust_versus(mf, f, peers_of, in_families, groups, min_rho_lines=MIN_RHO_FAMILIES)
-        return replace(t[0], p=np.where(shown, t[0].p, np.nan)), t[3]
-
     wide_groups = np.where(region_ok, region, -1) + 1
-    t_region, r_drop = test(wide, wide_groups, use_office)
-
-    def peers(drop):
-        # where the office is too small, the region's other offices are the yardstick: a
-        # suspect of the region test stays out of it too (one who stands out from the
-        # region need not from its own office, when its colleagues cheat too)
-        return choose(use_office, peer_totals(mf, f, office, drop=drop), wide(drop | r_drop))
-
     groups = np.where(use_office, office, office.max(initial=0) + 1 + wide_groups)
-    return (test(peers, groups, True)[0], t_region,
-            test(programme, everyone, region_ok & elsewhere)[0])  # fmt: skip
+
+    def tests(away):
+        """The three tests; ``away`` is left out of the wider yardsticks besides each test's
+        own suspects. Returns them and the suspects of each."""
+
+        def peers(drop):
+            return choose(use_office, peer_totals(mf, f, office, drop=drop), wide(drop | away))
+
+        out = []
+        for peers_of, groups_of, shown in ((peers, groups, True),
+                                           (lambda d: wide(d | away), wide_groups, use_office),
+                                           (lambda d: programme(d | away), everyone,
+                                            region_ok & elsewhere)):  # fmt: skip
+            t = robust_versus(mf, f, peers_of, in_families, groups_of,
+                              min_rho_lines=MIN_RHO_FAMILIES)  # fmt: skip
+            out.append((replace(t[0], p=np.where(shown, t[0].p, np.nan)), t[3]))
+        return out
+
+    # a clerk that is a suspect of any of the three tests counts for no one's wider yardstick
+    # (its region's other offices', the programme's): a clerk that cannot be tested against
+    # one of them (its region's other offices too small) is never a suspect there, and one
+    # that stands out from its region need not from its own office, when its colleagues
+    # cheat too — yet either would raise every other clerk's wider bar
+    first = tests(np.zeros(len(f), bool))
+    return tuple(t for t, _ in tests(first[0][1] | first[1][1] | first[2][1]))
 
 
 # Clerks with at least this many verified families enter the dispersion estimate of the

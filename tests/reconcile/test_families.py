@@ -302,7 +302,9 @@ def test_a_clerk_whose_regions_other_offices_mostly_cheat_is_found_against_the_p
     out = _flags(staff)
     skim = out["SKIM"]
     assert skim["region_material_families_q_value"] is None  # the office test is the region's
-    assert skim["material_families_q_value"] > 0.5  # the contaminated yardstick
+    # its region yardstick is the cheats' (or, once the programme's suspects are left out of
+    # it, too small to test against)
+    assert (skim["material_families_q_value"] or 1.0) > 0.5
     assert skim["programme_material_families_q_value"] < 0.01
     assert (skim["flagged_by"] or "").split(";") == ["material_families_programme"]
     assert skim["excess_vs"] == "programme" and skim["excess_lost"] > 0
@@ -326,3 +328,34 @@ def test_programme_families_test_is_empty_where_it_would_repeat_the_region_test(
     assert out["L0"]["region_material_families_q_value"] is not None
     assert out["L0"]["programme_material_families_q_value"] is None
     assert out["S0-0"]["programme_material_families_q_value"] is not None
+
+
+def test_a_cheat_untestable_against_its_region_stays_out_of_the_others_yardsticks():
+    """The independent programme's seed 6, in small. Office L is alone in its region, so
+    the programme's other offices are its clerks' region yardstick; four of its seven
+    clerks skim 6 of their 40 families (their short lines no more than their colleagues':
+    an office's fee on a quarter of the lines). DIV, in region Tiny, makes 36 of its 40
+    families materially short — but its office's and its region's other clerks have fewer
+    than 100 families, so it has no office or region families test and was never a
+    suspect there: its families stayed in every wider yardstick (4 % where the honest
+    clerks have none; the skimmers' region q 0.04). A suspect of any of the three families
+    tests (here DIV's programme test) is now left out of every wider yardstick: against the
+    programme's other offices the skimmers stand out (L is flagged as a whole and they are
+    listed in it), their honest colleagues do not."""
+    staff = [_in("North", c) for c in _clean_region()[:16]]
+    staff += [_in("Tiny", _clerk("DIV", "T1", 40, 360, 36, 360))]
+    staff += [_in("Tiny", _clerk(f"T1-{c}", "T1", 40, 40, 0, 0)) for c in range(2)]
+    staff += [_in("Tiny", _clerk(f"T2-{c}", "T2", 40, 40, 0, 0)) for c in range(2)]
+    skimmers = ["L0", "L1", "L2", "L3"]
+    staff += [_in("Lone", _clerk(sid, "L", 40, 100, 6, 60)) for sid in skimmers]
+    staff += [_in("Lone", _clerk(f"L{c}", "L", 40, 100, 0, 0)) for c in range(4, 7)]
+    out = _flags(staff)
+    assert out["DIV"]["region_material_families_q_value"] is None
+    assert out["DIV"]["material_families_q_value"] is None
+    for sid in skimmers:  # (4 % and q 0.04 before)
+        assert out[sid]["region_material_family_rate"] < 0.01
+        assert out[sid]["region_material_families_q_value"] < 0.01
+        assert out[sid]["flagged"] or out[sid]["in_flagged_office"]
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["DIV"]  # L: as an office
+    assert all(r["region_material_families_q_value"] == 1.0 for s, r in out.items()
+               if s in ("L4", "L5", "L6"))  # fmt: skip
