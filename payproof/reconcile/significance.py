@@ -16,6 +16,9 @@ lines (the family received less than was paid out). The tests (docs/audit.md):
 - families with a materially short payment (more than 5 % missing), against the office's
   other clerks (``material_families``): a skimmer takes from the same few families month
   after month, which a clerk's count of all short lines, diluted by honest fees, can hide;
+  and the same count against the clerks of the region's other offices
+  (``material_families_region``) and of the programme's (``material_families_programme``),
+  for the clerk whose narrower yardstick is mostly cheats;
 - office against the other offices of its region (``region``) and of the programme
   (``programme``), and its worst run of months (``months``);
 - region against the other regions (``programme``).
