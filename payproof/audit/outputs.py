@@ -82,6 +82,7 @@ def staff_select(extra: Extra = None) -> str:
   {_g("shared_account_q_value")}, verified_families, material_families,
   {_rate("peer_material_family_rate")}, {_g("material_families_q_value")},
   {_rate("region_material_family_rate")}, {_g("region_material_families_q_value")},
+  {_rate("programme_material_family_rate")}, {_g("programme_material_families_q_value")},
   {_rate("peer_bank_short_rate")}, {_g("bank_q_value")}, {_rate("detectable_short_rate")},
   excess_vs, {_m("excess_lost")}, {_m("excess_lost_low")}, {_m("excess_lost_high")},
   complaints, bribe_complaints, not_paid_complaints,

@@ -56,13 +56,14 @@ def staff_reasons(t: dict, show: np.ndarray) -> list:
                 f"peers {_pct(t['peer_material_family_rate'][i])} of families, "
                 f"{_q(t['material_families_q_value'][i])})"
             )
-        if "material_families_region" in by:
-            parts.append(
-                f"{t['material_families'][i]} of {t['verified_families'][i]} families with "
-                f"evidence lacked more than 5% of a payment; the region's other offices "
-                f"{_pct(t['region_material_family_rate'][i])} of families "
-                f"({_q(t['region_material_families_q_value'][i])})"
-            )
+        for level, whose in (("region", "the region's"), ("programme", "the programme's")):
+            if f"material_families_{level}" in by:
+                parts.append(
+                    f"{t['material_families'][i]} of {t['verified_families'][i]} families with "
+                    f"evidence lacked more than 5% of a payment; {whose} other offices "
+                    f"{_pct(t[f'{level}_material_family_rate'][i])} of families "
+                    f"({_q(t[f'{level}_material_families_q_value'][i])})"
+                )
         if "shared_accounts" in by:
             parts.append(
                 f"paid {t['shared_account_families'][i]} of {t['families'][i]} families into "

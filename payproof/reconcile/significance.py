@@ -16,6 +16,9 @@ lines (the family received less than was paid out). The tests (docs/audit.md):
 - families with a materially short payment (more than 5 % missing), against the office's
   other clerks (``material_families``): a skimmer takes from the same few families month
   after month, which a clerk's count of all short lines, diluted by honest fees, can hide;
+  and the same count against the clerks of the region's other offices
+  (``material_families_region``) and of the programme's (``material_families_programme``),
+  for the clerk whose narrower yardstick is mostly cheats;
 - office against the other offices of its region (``region``) and of the programme
   (``programme``), and its worst run of months (``months``);
 - region against the other regions (``programme``).
@@ -541,7 +544,13 @@ def flag_units(
     # trouble (an account that keeps failing) to one count
     mat = (col(staff, "material_lines") if "material_lines" in staff.column_names
            else np.zeros_like(k))  # fmt: skip
-    t_families, t_fam_region = _family_test(staff, office, region, region_ok, s)
+    t_families, t_fam_region, t_fam_prog = _family_test(staff, office, region, region_ok, s)
+    # (the money of the families test against the programme's other offices: beyond the
+    # median loss rate of those offices' clerks, the short-line suspects against them left
+    # out, its interval from the short-line count against them, as the region's)
+    t_line_prog, _, prog_ok, p_drop = robust_versus(
+        k, n, lambda d: peer_totals(k, n, everyone, exclude=office, drop=d), s, everyone
+    )
     # -- bank-statement lines alone, each clerk against the yardstick of its own test (its
     # office's other clerks' bank lines, the region's where the office is too small)
     kb, nb = _bank_lines(staff, k)
@@ -610,14 +619,14 @@ def flag_units(
     # -- one Benjamini–Hochberg family over every test of every level
     ps = [t_office.p, t_region.p, t_months.p, t_shared.p, t_o_region.p, t_o_prog.p,
           t_o_months.p, t_reg.p, t_om_region.p, t_om_prog.p, t_families.p, p_bank,
-          t_fam_region.p]  # fmt: skip
+          t_fam_region.p, t_fam_prog.p]  # fmt: skip
     q_all = benjamini_hochberg(np.concatenate(ps))
     qs, at = [], 0
     for p in ps:
         qs.append(q_all[at : at + len(p)])
         at += len(p)
     (q_office, q_region, q_months, q_shared, qo_region, qo_prog, qo_months, q_reg,
-     qm_region, qm_prog, q_families, q_bank, q_fam_region) = qs  # fmt: skip
+     qm_region, qm_prog, q_families, q_bank, q_fam_region, q_fam_prog) = qs  # fmt: skip
     rejected = np.concatenate(ps)[np.nan_to_num(q_all, nan=1.0) < s.alpha]
     p_cut = float(rejected.max()) if len(rejected) else 0.0
     # what this run could have seen: the short-line rate at which each clerk's own test
@@ -631,6 +640,7 @@ def flag_units(
         _money(clerks, region, t_region, exclude=office, drop=r_drop),
         _money(clerks, everyone, t_region, exclude=office, drop=r_drop),
     )
+    m_prog = _money(clerks, everyone, t_line_prog, exclude=office, drop=p_drop)
     prog_money = _peer_money(offices, o_all, og_drop)
     o_peer_money = choose(o_reg_ok, _peer_money(offices, o_region, or_drop), prog_money)
     m_o = exact_excess(offices.lost, offices.vd, *o_peer_money, ok, t_o_region)
@@ -672,11 +682,12 @@ def flag_units(
     # short families (FlagSettings.min_excess_loss; docs/audit.md, the money line)
     by_families = (_families_significant(q_families, t_families, fams_v, s)
                    & c_money[3] & _material(c_money[2], clerks.vd, s))  # fmt: skip
-    # the families test against the region's other offices: the same rules, and the money
-    # beyond the region's yardstick (the office's is the contaminated one)
+    # the families tests against the region's other offices and the programme's: the same
+    # rules, and the money beyond that wider yardstick (the office's is the contaminated one)
     fam_office_ok = np.isfinite(t_families.p)
-    by_fam_region = (_families_significant(q_fam_region, t_fam_region, fams_v, s)
-                     & m_region[3] & wide_ok & _material(m_region[2], clerks.vd, s))  # fmt: skip
+    by_fam_region = _wide_families(q_fam_region, t_fam_region, fams_v, m_region, wide_ok,
+                                   clerks.vd, s)  # fmt: skip
+    by_fam_prog = _wide_families(q_fam_prog, t_fam_prog, fams_v, m_prog, prog_ok, clerks.vd, s)
     # the bank test: the same excess rules in its own lines, and the clerk's money (all its
     # verified lines) beyond the yardstick of its own test, as the other short-line tests
     by_bank = (
@@ -698,7 +709,7 @@ def flag_units(
         | by_shared
         | by_families
         | by_bank
-        | (by_fam_region & ~fam_office_ok)
+        | ((by_fam_region | by_fam_prog) & ~fam_office_ok)
     )
     # Is the office unusual beyond its individually flagged clerks? Test the rest of it.
     ind_k = np.bincount(office, weights=np.where(individual, k, 0), minlength=n_off)
@@ -733,13 +744,19 @@ def flag_units(
     in_flagged_office = office_wide[office]
     region_shown = region_flag_shown(by_region, by_office_ok, in_flagged_office)
     fam_region_shown = region_flag_shown(by_fam_region, fam_office_ok, in_flagged_office)
-    flagged = individual | region_shown | fam_region_shown
+    fam_prog_shown = region_flag_shown(by_fam_prog, fam_office_ok, in_flagged_office)
+    flagged = individual | region_shown | fam_region_shown | fam_prog_shown
     # a clerk flagged by the region's families and by no office test: its money beyond the
     # region's yardstick (as for the short-line region test)
     to_region = fam_region_shown & ~by_office & ~by_families
     c_money = tuple(np.where(to_region, b, a) for a, b in zip(c_money, (*m_region[:3],
                     m_region[3] & wide_ok), strict=True))  # fmt: skip
     c_vs = np.where(to_region, "region", c_vs)
+    # ... and one flagged by the programme's families alone: beyond the programme's
+    to_prog = fam_prog_shown & ~(by_office | by_families | region_shown | fam_region_shown)
+    c_money = tuple(np.where(to_prog, b, a) for a, b in zip(c_money, (*m_prog[:3],
+                    m_prog[3] & prog_ok), strict=True))  # fmt: skip
+    c_vs = np.where(to_prog, "programme", c_vs)
     r_flagged = significant(q_reg, t_reg, regn, s) & _material(m_r[0], regions.vd, s)
 
     m_o = (*m_o[:3], m_o[3] & (o_reg_ok | o_prog_ok))
@@ -753,7 +770,8 @@ def flag_units(
     flagged_by = _labels(
         [("office", by_office), ("region", region_shown), ("months", by_months),
          ("shared_accounts", by_shared), ("material_families", by_families),
-         ("bank", by_bank), ("material_families_region", fam_region_shown)]
+         ("bank", by_bank), ("material_families_region", fam_region_shown),
+         ("material_families_programme", fam_prog_shown)]
     )  # fmt: skip
     staff_cols = {
         "peer_group": office_group,
@@ -773,6 +791,8 @@ def flag_units(
         "material_families_q_value": q_families,
         "region_material_family_rate": t_fam_region.rate,
         "region_material_families_q_value": q_fam_region,
+        "programme_material_family_rate": t_fam_prog.rate,
+        "programme_material_families_q_value": q_fam_prog,
         "peer_bank_short_rate": np.where(bank_office_ok, tb_office.rate, tb_region.rate),
         "bank_q_value": q_bank,
         "detectable_short_rate": detect,
@@ -838,6 +858,7 @@ def flag_units(
         "clerk_shared_accounts": t_shared.rho,
         "clerk_material_families": t_families.rho,
         "clerk_material_families_vs_region": t_fam_region.rho,
+        "clerk_material_families_vs_programme": t_fam_prog.rho,
         "clerk_bank_vs_office": tb_office.rho,
         "clerk_bank_vs_region": tb_region.rho,
         "office_vs_region": t_o_region.rho,
@@ -879,43 +900,76 @@ def _families_significant(q, test: Test, families, s: FlagSettings):
     )
 
 
+def _wide_families(q, test: Test, families, money, testable, vd, s: FlagSettings):
+    """A families test against a wider yardstick than the office (the region's other offices,
+    the programme's) flags with the families rules (:func:`_families_significant`) and the
+    money rule on the upper end of the interval of the money beyond *that* yardstick."""
+    return (_families_significant(q, test, families, s) & money[3] & testable
+            & _material(money[2], vd, s))  # fmt: skip
+
+
 def _family_test(staff: pa.Table, office, region, region_ok, s: FlagSettings):
-    """Families with a materially short payment, against the office's other clerks, and
-    against the clerks of the region's other offices (the programme's when the region
-    has no other office): (office test, region test).
+    """Families with a materially short payment, against the office's other clerks, against
+    the clerks of the region's other offices (the programme's when the region has no other
+    office), and against the clerks of the programme's other offices: (office test, region
+    test, programme test).
 
     Where the office has too few other clerks' families for a yardstick, the region's are
     the office test's yardstick, and the region test is left empty (NaN: it would be the
-    same test twice). The region test exists for the clerk whose office yardstick is
-    contaminated — colleagues who cheat too but are not suspects raise it — and is shown
-    with the same rules as the short-line region test (``region_flag_shown``).
+    same test twice); where the region has no other office (the region test is the
+    programme's already) or no other region (the programme is the region), so is the
+    programme test. The wider tests exist for the clerk whose narrower yardstick is
+    contaminated — colleagues who cheat too but are not suspects raise it, and a whole
+    region's other offices can be mostly cheats — and are shown with the same rules as
+    the short-line region test (``region_flag_shown``).
     """
     if "material_families" not in staff.column_names:
         zero = np.zeros(staff.num_rows)
         empty = versus(zero, zero, zero, zero, zero, np.zeros(staff.num_rows, bool))
-        return empty, empty
+        return empty, empty, empty
     f, mf = col(staff, "verified_families"), col(staff, "material_families")
     everyone = np.zeros(len(f), dtype=np.int64)
     _, o_n, _, o_c = peer_totals(mf, f, office)
     use_office = (o_c >= s.min_peers) & (o_n >= s.min_peer_lines)
+    _, x_n, _, x_c = peer_totals(mf, f, everyone, exclude=region)
+    elsewhere = (x_c >= 1) & (x_n > 0)  # clerks of other regions: the programme is not the region
+
+    def programme(drop):
+        return peer_totals(mf, f, everyone, exclude=office, drop=drop)
 
     def wide(drop):
         return choose(region_ok, peer_totals(mf, f, region, exclude=office, drop=drop),
-                      peer_totals(mf, f, everyone, exclude=office, drop=drop))  # fmt: skip
+                      programme(drop))  # fmt: skip
 
-    def peers(drop):
-        return choose(use_office, peer_totals(mf, f, office, drop=drop), wide(drop))
-
-    wide_groups = np.where(region_ok, region, -1) + 1
-    groups = np.where(use_office, office, office.max(initial=0) + 1 + wide_groups)
     # suspects (left out of the others' yardsticks) by the test's own minimum, in families
     in_families = replace(s, min_lines=s.min_families)
-    t_office = robust_versus(mf, f, peers, in_families, groups,
-                             min_rho_lines=MIN_RHO_FAMILIES)[0]  # fmt: skip
-    t_region = robust_versus(mf, f, wide, in_families, wide_groups,
-                             min_rho_lines=MIN_RHO_FAMILIES)[0]  # fmt: skip
-    t_region = replace(t_region, p=np.where(use_office, t_region.p, np.nan))
-    return t_office, t_region
+    wide_groups = np.where(region_ok, region, -1) + 1
+    groups = np.where(use_office, office, office.max(initial=0) + 1 + wide_groups)
+
+    def tests(away):
+        """The three tests; ``away`` is left out of the wider yardsticks besides each test's
+        own suspects. Returns them and the suspects of each."""
+
+        def peers(drop):
+            return choose(use_office, peer_totals(mf, f, office, drop=drop), wide(drop | away))
+
+        out = []
+        for peers_of, groups_of, shown in ((peers, groups, True),
+                                           (lambda d: wide(d | away), wide_groups, use_office),
+                                           (lambda d: programme(d | away), everyone,
+                                            region_ok & elsewhere)):  # fmt: skip
+            t = robust_versus(mf, f, peers_of, in_families, groups_of,
+                              min_rho_lines=MIN_RHO_FAMILIES)  # fmt: skip
+            out.append((replace(t[0], p=np.where(shown, t[0].p, np.nan)), t[3]))
+        return out
+
+    # a clerk that is a suspect of any of the three tests counts for no one's wider yardstick
+    # (its region's other offices', the programme's): a clerk that cannot be tested against
+    # one of them (its region's other offices too small) is never a suspect there, and one
+    # that stands out from its region need not from its own office, when its colleagues
+    # cheat too — yet either would raise every other clerk's wider bar
+    first = tests(np.zeros(len(f), bool))
+    return tuple(t for t, _ in tests(first[0][1] | first[1][1] | first[2][1]))
 
 
 # Clerks with at least this many verified families enter the dispersion estimate of the

@@ -276,3 +276,86 @@ def test_families_money_line_on_the_upper_end_keeps_a_large_clerks_tiny_loss_out
     assert large["excess_lost_high"] * 200 < vd_large
     assert not large["flagged"]
     assert [s for s, r in out.items() if r["flagged"]] == ["SMALL"]
+
+
+def _in(region: str, clerk: dict) -> dict:
+    return {**clerk, "region": region}
+
+
+def test_a_clerk_whose_regions_other_offices_mostly_cheat_is_found_against_the_programme():
+    """The independent programme's seed 3, in small: SKIM skims 7 of its 40 families in a
+    two-clerk office (too small a yardstick: its families test uses the region's other
+    offices), and 8 of those 10 clerks cheat — a collusive office and an office where 3 of
+    5 take from most families. Against its region SKIM looks ordinary (q 1); the clerks of
+    the programme's other offices, mostly honest (a second region of 16 honest clerks),
+    are the yardstick that is not the cheats: the families test against the programme
+    flags it, says so in ``flagged_by``, and values its money against the programme.
+    Honest clerks stay unflagged; the collusive office's clerks are listed in it, not
+    flagged one by one (``region_flag_shown``). Before the programme families test, SKIM
+    was not flagged."""
+    staff = [_in("North", c) for c in _clean_region()[:16]]
+    staff += [_in("South", _clerk("SKIM", "T", 40, 120, 7, 70)),
+              _in("South", _clerk("MATE", "T", 30, 90, 0, 0))]  # fmt: skip
+    staff += [_in("South", _clerk(f"C{c}", "C", 40, 400, 40, 400)) for c in range(5)]
+    staff += [_in("South", _clerk(f"M{c}", "M", 40, 300 if c < 3 else 90, 30 if c < 3 else 0,
+                                  300 if c < 3 else 0)) for c in range(5)]  # fmt: skip
+    out = _flags(staff)
+    skim = out["SKIM"]
+    assert skim["region_material_families_q_value"] is None  # the office test is the region's
+    # its region yardstick is the cheats' (or, once the programme's suspects are left out of
+    # it, too small to test against)
+    assert (skim["material_families_q_value"] or 1.0) > 0.5
+    assert skim["programme_material_families_q_value"] < 0.01
+    assert (skim["flagged_by"] or "").split(";") == ["material_families_programme"]
+    assert skim["excess_vs"] == "programme" and skim["excess_lost"] > 0
+    assert "the programme's other offices" in skim["flag_reason"]
+    honest = ["MATE", "M3", "M4"] + [s for s in out if s.startswith("S") and s != "SKIM"]
+    assert not any(out[s]["flagged"] or out[s]["in_flagged_office"] for s in honest)
+    assert all(out[f"C{c}"]["in_flagged_office"] for c in range(5))
+    assert not any("material_families_programme" in (out[f"C{c}"]["flagged_by"] or "")
+                   for c in range(5))  # fmt: skip
+
+
+def test_programme_families_test_is_empty_where_it_would_repeat_the_region_test():
+    """One region: the programme's other offices are the region's — the programme families
+    test is left empty (not counted twice); so it is where the region has no other office
+    (its region test is the programme's already)."""
+    out = _flags(_honest())
+    assert all(r["programme_material_families_q_value"] is None for r in out.values())
+    staff = [_in("North", c) for c in _honest()]
+    staff += [_in("Lone", _clerk(f"L{c}", "L", 30, 30, 0, 0)) for c in range(6)]
+    out = _flags(staff)
+    assert out["L0"]["region_material_families_q_value"] is not None
+    assert out["L0"]["programme_material_families_q_value"] is None
+    assert out["S0-0"]["programme_material_families_q_value"] is not None
+
+
+def test_a_cheat_untestable_against_its_region_stays_out_of_the_others_yardsticks():
+    """The independent programme's seed 6, in small. Office L is alone in its region, so
+    the programme's other offices are its clerks' region yardstick; four of its seven
+    clerks skim 6 of their 40 families (their short lines no more than their colleagues':
+    an office's fee on a quarter of the lines). DIV, in region Tiny, makes 36 of its 40
+    families materially short — but its office's and its region's other clerks have fewer
+    than 100 families, so it has no office or region families test and was never a
+    suspect there: its families stayed in every wider yardstick (4 % where the honest
+    clerks have none; the skimmers' region q 0.04). A suspect of any of the three families
+    tests (here DIV's programme test) is now left out of every wider yardstick: against the
+    programme's other offices the skimmers stand out (L is flagged as a whole and they are
+    listed in it), their honest colleagues do not."""
+    staff = [_in("North", c) for c in _clean_region()[:16]]
+    staff += [_in("Tiny", _clerk("DIV", "T1", 40, 360, 36, 360))]
+    staff += [_in("Tiny", _clerk(f"T1-{c}", "T1", 40, 40, 0, 0)) for c in range(2)]
+    staff += [_in("Tiny", _clerk(f"T2-{c}", "T2", 40, 40, 0, 0)) for c in range(2)]
+    skimmers = ["L0", "L1", "L2", "L3"]
+    staff += [_in("Lone", _clerk(sid, "L", 40, 100, 6, 60)) for sid in skimmers]
+    staff += [_in("Lone", _clerk(f"L{c}", "L", 40, 100, 0, 0)) for c in range(4, 7)]
+    out = _flags(staff)
+    assert out["DIV"]["region_material_families_q_value"] is None
+    assert out["DIV"]["material_families_q_value"] is None
+    for sid in skimmers:  # (4 % and q 0.04 before)
+        assert out[sid]["region_material_family_rate"] < 0.01
+        assert out[sid]["region_material_families_q_value"] < 0.01
+        assert out[sid]["flagged"] or out[sid]["in_flagged_office"]
+    assert sorted(s for s, r in out.items() if r["flagged"]) == ["DIV"]  # L: as an office
+    assert all(r["region_material_families_q_value"] == 1.0 for s, r in out.items()
+               if s in ("L4", "L5", "L6"))  # fmt: skip
